@@ -1,0 +1,45 @@
+// netlink_address.h: IPv4 service addresses on interfaces, over rtnetlink
+// (libmnl). What IPaddr2 does with `ip addr add/del`, without forking.
+#ifndef TACHY_ACTIONS_NETLINK_ADDRESS_H_
+#define TACHY_ACTIONS_NETLINK_ADDRESS_H_
+
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+
+namespace tachy {
+
+struct CoveringRoute {
+  std::string iface;
+  int prefix_len = 0;
+};
+
+// FindCoveringRoute()
+//
+// The most specific non-default IPv4 route of the main table that contains
+// `ip` and has an output interface (IPaddr's findif). kNotFound if only the
+// default route (or nothing) covers it; the message suggests ip/cidr/iface.
+absl::StatusOr<CoveringRoute> FindCoveringRoute(absl::string_view ip);
+
+// AddAddress()
+//
+// Adds ip/prefix_len to `iface` with the given broadcast (empty: the subnet's
+// highest address) and label (empty: none; else must start with the
+// interface name, as the kernel requires). kAlreadyExists if present.
+absl::Status AddAddress(const std::string& iface, absl::string_view ip, int prefix_len,
+                        absl::string_view broadcast = "", absl::string_view label = "");
+
+// DeleteAddress()
+//
+// Removes ip/prefix_len from `iface`; kNotFound if it is not there.
+absl::Status DeleteAddress(const std::string& iface, absl::string_view ip, int prefix_len);
+
+// InterfaceWithAddress()
+//
+// The interface that has `ip` configured, or kNotFound.
+absl::StatusOr<std::string> InterfaceWithAddress(absl::string_view ip);
+
+}  // namespace tachy
+
+#endif  // TACHY_ACTIONS_NETLINK_ADDRESS_H_

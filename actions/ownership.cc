@@ -1,0 +1,113 @@
+#include "actions/ownership.h"
+
+#include "absl/strings/str_cat.h"
+
+namespace tachy {
+namespace {
+
+bool Has(GroupMask m, size_t g) { return (m >> g) & 1u; }
+
+// The node that should start g when nobody holds it; nodes.size() if none.
+size_t Candidate(const GroupView& group, const std::vector<NodeView>& nodes, size_t g) {
+  std::vector<size_t> pool;
+  for (size_t i = 0; i < nodes.size(); ++i) {
+    if (nodes[i].alive && nodes[i].ready && !Has(nodes[i].declines, g)) pool.push_back(i);
+  }
+  if (pool.empty()) {
+    // Everyone declines: standby never leaves a group without a home.
+    for (size_t i = 0; i < nodes.size(); ++i) {
+      if (nodes[i].alive && nodes[i].ready) pool.push_back(i);
+    }
+  }
+  if (pool.empty()) return nodes.size();
+  size_t best = nodes.size();
+  for (size_t i : pool) {
+    if (Has(nodes[i].wants, g) && (best == nodes.size() || nodes[i].name < nodes[best].name)) {
+      best = i;
+    }
+  }
+  if (best != nodes.size()) return best;
+  for (size_t i : pool) {
+    if (nodes[i].name == group.preferred) return i;
+  }
+  best = pool.front();
+  for (size_t i : pool) {
+    if (nodes[i].name < nodes[best].name) best = i;
+  }
+  return best;
+}
+
+}  // namespace
+
+std::vector<Decision> Decide(const std::vector<GroupView>& groups,
+                             const std::vector<NodeView>& nodes, size_t self) {
+  std::vector<Decision> out(groups.size());
+  const NodeView& me = nodes[self];
+  bool all_known = true;
+  for (const NodeView& n : nodes) all_known = all_known && n.known;
+
+  for (size_t g = 0; g < groups.size() && g < kMaxGroups; ++g) {
+    Decision& d = out[g];
+    if (Has(me.held, g)) {
+      for (size_t i = 0; i < nodes.size(); ++i) {
+        const NodeView& n = nodes[i];
+        if (i == self || !n.alive) continue;
+        if (n.ready && Has(n.wants, g) && !Has(me.wants, g)) {
+          d = {GroupAction::kRelease, absl::StrCat(n.name, " asked for it")};
+          break;
+        }
+        if (Has(n.held, g)) {
+          // Both hold it after a partition healed: keep exactly one.
+          const bool i_win = me.name == groups[g].preferred ||
+                             (n.name != groups[g].preferred && me.name < n.name);
+          if (!i_win) {
+            d = {GroupAction::kRelease, absl::StrCat(n.name, " holds it too (partition healed); ",
+                                                     n.name, " keeps it")};
+            break;
+          }
+        }
+        if (Has(me.declines, g) && n.ready && !Has(n.declines, g)) {
+          d = {GroupAction::kRelease, absl::StrCat("standby: handing it to ", n.name)};
+          break;
+        }
+      }
+      continue;
+    }
+    if (!all_known) continue;
+    bool held_elsewhere = false;
+    for (size_t i = 0; i < nodes.size(); ++i) {
+      held_elsewhere = held_elsewhere || (i != self && nodes[i].alive && Has(nodes[i].held, g));
+    }
+    if (held_elsewhere || !me.ready) continue;
+    if (Candidate(groups[g], nodes, g) != self) continue;
+    std::string why;
+    for (size_t i = 0; i < nodes.size(); ++i) {
+      if (i != self && !nodes[i].alive && Has(nodes[i].held, g)) {
+        why = absl::StrCat("peer ", nodes[i].name, " dead");
+      }
+    }
+    if (why.empty()) {
+      why = Has(me.wants, g)                  ? "requested here"
+            : me.name == groups[g].preferred ? "preferred node"
+                                              : "no other node can hold it";
+    }
+    d = {GroupAction::kTake, std::move(why)};
+  }
+  return out;
+}
+
+bool ScopeMask(const std::vector<GroupView>& groups, absl::string_view self_name,
+               absl::string_view scope, GroupMask* out) {
+  *out = 0;
+  const bool all = scope == "all" || scope.empty();
+  const bool local = scope == "local";
+  const bool foreign = scope == "foreign" || scope == "failback";
+  if (!all && !local && !foreign) return false;
+  for (size_t g = 0; g < groups.size() && g < kMaxGroups; ++g) {
+    const bool mine = groups[g].preferred == self_name;
+    if (all || (local && mine) || (foreign && !mine)) *out |= GroupMask{1} << g;
+  }
+  return true;
+}
+
+}  // namespace tachy

@@ -1,0 +1,73 @@
+// ownership.h: who holds each resource group, decided the same way on every
+// node from what every node advertises in its heartbeat frames.
+//
+// Each node advertises three bit sets over the haresources groups (bit i =
+// the i-th line): `held` (starting, running or stopping here), `wants` (asks
+// the holder to hand it over: hb_takeover, or auto_failback when a preferred
+// node joins) and `declines` (hb_standby: will not hold it while another
+// node can). Decide() is a pure function of that shared picture, so nodes
+// that see the same frames reach the same answer, and a hand-over is always
+// release-then-take: a node takes a group only when no live node holds it.
+#ifndef TACHY_ACTIONS_OWNERSHIP_H_
+#define TACHY_ACTIONS_OWNERSHIP_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/strings/string_view.h"
+
+namespace tachy {
+
+using GroupMask = uint32_t;
+inline constexpr size_t kMaxGroups = 16;  // wants/declines travel as 16-bit sets
+
+struct NodeView {
+  std::string name;
+  bool alive = false;  // up or late (the local node is always alive)
+  bool known = true;   // false while a peer is still `init` (before initdead)
+  bool ready = false;  // its action runner is connected: it can take groups
+  GroupMask held = 0;
+  GroupMask wants = 0;
+  GroupMask declines = 0;
+};
+
+struct GroupView {
+  std::string key;
+  std::string preferred;
+};
+
+enum class GroupAction { kKeep, kTake, kRelease };
+
+struct Decision {
+  GroupAction action = GroupAction::kKeep;
+  std::string why;  // for the log: "peer b dead", "b asked for it", ...
+};
+
+// Decide()
+//
+// What the local node (nodes[self]) should do for every group. Peers that
+// are dead do not count (their `held` is stale); while any peer is still
+// unknown (`init`) nothing is taken, so a node never grabs groups before
+// initdead tells it whether its peer is there. Rules, per group g:
+//  - held here: release if another live ready node wants g, or if we decline
+//    g and a live ready node does not, or if another live node also holds g
+//    (a healed partition: the preferred node, else the lowest name, keeps it).
+//  - not held here: take if no live node holds g and we are the chosen
+//    candidate: among live ready nodes not declining g (all live ready nodes
+//    if every one declines), one that wants g (lowest name), else the
+//    preferred node, else the lowest name.
+std::vector<Decision> Decide(const std::vector<GroupView>& groups,
+                             const std::vector<NodeView>& nodes, size_t self);
+
+// ScopeMask()
+//
+// The groups of hb_standby/hb_takeover scope "all", "local" (preferred node
+// is `self_name`) or "foreign" (the others); Heartbeat's "failback" means
+// "foreign". Returns false for an unknown scope.
+bool ScopeMask(const std::vector<GroupView>& groups, absl::string_view self_name,
+               absl::string_view scope, GroupMask* out);
+
+}  // namespace tachy
+
+#endif  // TACHY_ACTIONS_OWNERSHIP_H_

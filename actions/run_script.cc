@@ -1,0 +1,324 @@
+#include "actions/run_script.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <climits>
+#include <cstring>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
+#include "detector/unique_fd.h"
+
+extern char** environ;
+
+namespace tachy {
+namespace {
+
+// Grace between SIGTERM and SIGKILL for a timed-out group (resource_agent.h).
+constexpr absl::Duration kKillGrace = absl::Seconds(1);
+// Poll tick when pidfd_open is unavailable (kernels before 5.3).
+constexpr int kFallbackTickMs = 10;
+
+absl::Duration MonoNow() {
+  timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return absl::DurationFromTimespec(ts);
+}
+
+// strerror() may use a shared buffer for unknown codes; the GNU strerror_r
+// never does, which keeps RunScript() safe off the main thread.
+std::string ErrnoText(int err) {
+  char buf[128];
+  return std::string(strerror_r(err, buf, sizeof(buf)));
+}
+
+// The child's 0/1/2 are set up with dup2 in order; if one of our own fds were
+// 0, 1 or 2 (a daemon that closed its stdio), an earlier dup2 would clobber a
+// later source. Moving everything to >= 3 first rules that out.
+bool MoveAboveStdio(UniqueFd& fd) {
+  if (fd.get() > 2) return true;
+  int moved = fcntl(fd.get(), F_DUPFD_CLOEXEC, 3);
+  if (moved < 0) return false;
+  fd.reset(moved);
+  return true;
+}
+
+// Appends to a buffer that keeps only its last kMaxScriptOutput bytes. Erasing
+// happens at twice the cap so the cost stays linear in the output size.
+void AppendCapped(std::string& buf, absl::string_view data, bool& truncated) {
+  buf.append(data.data(), data.size());
+  if (buf.size() > 2 * kMaxScriptOutput) {
+    buf.erase(0, buf.size() - kMaxScriptOutput);
+    truncated = true;
+  }
+}
+
+void TrimCapped(std::string& buf, bool& truncated) {
+  if (buf.size() > kMaxScriptOutput) {
+    buf.erase(0, buf.size() - kMaxScriptOutput);
+    truncated = true;
+  }
+}
+
+class OutputReader {
+ public:
+  OutputReader(UniqueFd out, UniqueFd err, ScriptResult& result)
+      : out_(std::move(out)), err_(std::move(err)), result_(result) {}
+
+  // Reads whatever is available now from both pipes (they are non-blocking);
+  // closes a pipe at EOF.
+  void DrainAvailable() {
+    Drain(out_, /*is_stdout=*/true);
+    Drain(err_, /*is_stdout=*/false);
+  }
+
+  // Waits up to `timeout_ms` (-1: forever) for output or for `pidfd` to
+  // become readable (the child exited), then reads what arrived.
+  void Wait(int pidfd, int timeout_ms) {
+    pollfd fds[3];
+    int n = 0;
+    if (out_.valid()) fds[n++] = {out_.get(), POLLIN, 0};
+    if (err_.valid()) fds[n++] = {err_.get(), POLLIN, 0};
+    if (pidfd >= 0) fds[n++] = {pidfd, POLLIN, 0};
+    if (pidfd < 0 && (timeout_ms < 0 || timeout_ms > kFallbackTickMs)) {
+      timeout_ms = kFallbackTickMs;
+    }
+    int rc = poll(fds, n, timeout_ms);
+    if (rc > 0) DrainAvailable();
+    // rc < 0 is EINTR (no other error is possible with valid fds): the
+    // caller's loop re-checks the child and the deadline.
+  }
+
+  void Finish() {
+    TrimCapped(result_.output, result_.output_truncated);
+    TrimCapped(result_.stdout_text, result_.output_truncated);
+  }
+
+ private:
+  void Drain(UniqueFd& fd, bool is_stdout) {
+    char buf[16384];
+    while (fd.valid()) {
+      ssize_t n = read(fd.get(), buf, sizeof(buf));
+      if (n > 0) {
+        absl::string_view data(buf, static_cast<size_t>(n));
+        AppendCapped(result_.output, data, result_.output_truncated);
+        if (is_stdout) AppendCapped(result_.stdout_text, data, result_.output_truncated);
+        continue;
+      }
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return;
+      fd.reset();  // EOF, or an error that makes the pipe useless
+    }
+  }
+
+  UniqueFd out_;
+  UniqueFd err_;
+  ScriptResult& result_;
+};
+
+// True once the child has terminated. WNOWAIT leaves it a zombie: while it is
+// unreaped its pid, and so its process group id, cannot be reused, which
+// keeps kill(-pgid) aimed at the right group.
+bool ChildExited(pid_t pid) {
+  siginfo_t info;
+  info.si_pid = 0;
+  while (true) {
+    int rc = waitid(P_PID, static_cast<id_t>(pid), &info, WEXITED | WNOHANG | WNOWAIT);
+    if (rc == 0) return info.si_pid == pid;
+    if (errno == EINTR) continue;
+    return true;  // ECHILD: someone else reaped it; nothing left to wait for
+  }
+}
+
+int PollTimeoutMs(absl::Duration remaining) {
+  if (remaining == absl::InfiniteDuration()) return -1;
+  if (remaining <= absl::ZeroDuration()) return 0;
+  int64_t ms = absl::ToInt64Milliseconds(absl::Ceil(remaining, absl::Milliseconds(1)));
+  return static_cast<int>(std::min<int64_t>(ms, INT_MAX));
+}
+
+// The environment for the child: ours, minus names that `extra` sets, plus
+// `extra` (where a later entry for a name replaces an earlier one).
+std::vector<std::string> BuildEnv(const std::vector<std::string>& extra) {
+  auto name_of = [](absl::string_view entry) {
+    size_t eq = entry.find('=');
+    return eq == absl::string_view::npos ? entry : entry.substr(0, eq + 1);
+  };
+  std::vector<std::string> added;
+  std::vector<absl::string_view> names;
+  for (auto it = extra.rbegin(); it != extra.rend(); ++it) {
+    absl::string_view name = name_of(*it);
+    if (std::find(names.begin(), names.end(), name) != names.end()) continue;
+    names.push_back(name);
+    added.push_back(*it);
+  }
+  std::vector<std::string> env;
+  for (char** p = environ; p != nullptr && *p != nullptr; ++p) {
+    absl::string_view name = name_of(*p);
+    if (std::find(names.begin(), names.end(), name) == names.end()) env.emplace_back(*p);
+  }
+  env.insert(env.end(), added.rbegin(), added.rend());
+  return env;
+}
+
+std::vector<char*> CStrings(std::vector<std::string>& strings) {
+  std::vector<char*> out;
+  out.reserve(strings.size() + 1);
+  for (std::string& s : strings) out.push_back(s.data());
+  out.push_back(nullptr);
+  return out;
+}
+
+// posix_spawn's attribute and file-action objects, destroyed on every path.
+class SpawnSetup {
+ public:
+  SpawnSetup() {
+    posix_spawnattr_init(&attr_);
+    posix_spawn_file_actions_init(&actions_);
+  }
+  ~SpawnSetup() {
+    posix_spawn_file_actions_destroy(&actions_);
+    posix_spawnattr_destroy(&attr_);
+  }
+  SpawnSetup(const SpawnSetup&) = delete;
+  SpawnSetup& operator=(const SpawnSetup&) = delete;
+
+  // Returns 0 or an errno value.
+  int Init(int stdin_fd, int stdout_fd, int stderr_fd) {
+    // Own process group, so a timeout can kill the script and everything it
+    // forked. Signal mask and dispositions are reset: the daemon may block
+    // or ignore signals (signalfd, SIGPIPE) and the child must not inherit
+    // that, or SIGTERM on timeout would not reach it.
+    sigset_t empty, all;
+    sigemptyset(&empty);
+    sigfillset(&all);
+    int rc = posix_spawnattr_setflags(
+        &attr_, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+    if (rc == 0) rc = posix_spawnattr_setpgroup(&attr_, 0);
+    if (rc == 0) rc = posix_spawnattr_setsigmask(&attr_, &empty);
+    if (rc == 0) rc = posix_spawnattr_setsigdefault(&attr_, &all);
+    if (rc == 0) rc = posix_spawn_file_actions_adddup2(&actions_, stdin_fd, 0);
+    if (rc == 0) rc = posix_spawn_file_actions_adddup2(&actions_, stdout_fd, 1);
+    if (rc == 0) rc = posix_spawn_file_actions_adddup2(&actions_, stderr_fd, 2);
+    // Our fds are O_CLOEXEC, but fds opened by libraries may not be.
+    if (rc == 0) rc = posix_spawn_file_actions_addclosefrom_np(&actions_, 3);
+    return rc;
+  }
+
+  const posix_spawnattr_t* attr() const { return &attr_; }
+  const posix_spawn_file_actions_t* actions() const { return &actions_; }
+
+ private:
+  posix_spawnattr_t attr_;
+  posix_spawn_file_actions_t actions_;
+};
+
+}  // namespace
+
+ScriptResult RunScript(const ScriptCall& call) {
+  ScriptResult result;
+  if (call.argv.empty() || call.argv[0].empty()) {
+    result.error = "cannot run: empty command";
+    return result;
+  }
+  const std::string& program = call.argv[0];
+  auto fail = [&](absl::string_view what, int err) {
+    result.error = absl::StrCat("cannot run ", program, ": ", what, ErrnoText(err));
+    return result;
+  };
+
+  int out_pipe[2], err_pipe[2];
+  if (pipe2(out_pipe, O_CLOEXEC) != 0) return fail("pipe: ", errno);
+  UniqueFd out_r(out_pipe[0]), out_w(out_pipe[1]);
+  if (pipe2(err_pipe, O_CLOEXEC) != 0) return fail("pipe: ", errno);
+  UniqueFd err_r(err_pipe[0]), err_w(err_pipe[1]);
+  UniqueFd devnull(open("/dev/null", O_RDONLY | O_CLOEXEC));
+  if (!devnull.valid()) return fail("/dev/null: ", errno);
+  if (!MoveAboveStdio(out_w) || !MoveAboveStdio(err_w) || !MoveAboveStdio(devnull)) {
+    return fail("dup: ", errno);
+  }
+  if (fcntl(out_r.get(), F_SETFL, O_NONBLOCK) != 0 ||
+      fcntl(err_r.get(), F_SETFL, O_NONBLOCK) != 0) {
+    return fail("fcntl: ", errno);
+  }
+
+  SpawnSetup setup;
+  if (int rc = setup.Init(devnull.get(), out_w.get(), err_w.get()); rc != 0) {
+    return fail("posix_spawn setup: ", rc);
+  }
+  std::vector<std::string> argv_strings = call.argv;
+  std::vector<char*> argv = CStrings(argv_strings);
+  std::vector<std::string> env_strings = BuildEnv(call.env);
+  std::vector<char*> envp = CStrings(env_strings);
+
+  // glibc's posix_spawn uses clone(CLONE_VM|CLONE_VFORK): cheap for a large
+  // parent, safe with threads, and exec failures come back as the return
+  // value. A bare name is looked up in our PATH.
+  const absl::Duration start = MonoNow();
+  pid_t pid = -1;
+  if (int rc = posix_spawnp(&pid, program.c_str(), setup.actions(), setup.attr(), argv.data(),
+                            envp.data());
+      rc != 0) {
+    return fail("", rc);
+  }
+  result.started = true;
+  out_w.reset();
+  err_w.reset();
+  devnull.reset();
+
+  UniqueFd pidfd(static_cast<int>(syscall(SYS_pidfd_open, pid, 0)));  // -1 before Linux 5.3
+  OutputReader reader(std::move(out_r), std::move(err_r), result);
+  const absl::Duration deadline = start + call.timeout;
+
+  while (!ChildExited(pid)) {
+    absl::Duration remaining = deadline - MonoNow();
+    if (remaining <= absl::ZeroDuration()) {
+      result.timed_out = true;
+      break;
+    }
+    reader.Wait(pidfd.get(), PollTimeoutMs(remaining));
+  }
+
+  if (result.timed_out) {
+    kill(-pid, SIGTERM);
+    const absl::Duration kill_at = MonoNow() + kKillGrace;
+    while (!ChildExited(pid)) {
+      absl::Duration remaining = kill_at - MonoNow();
+      if (remaining <= absl::ZeroDuration()) break;
+      reader.Wait(pidfd.get(), PollTimeoutMs(remaining));
+    }
+    // The leader is still unreaped here, so -pid still names its group; this
+    // also catches helpers that outlived (or ignored) the SIGTERM.
+    kill(-pid, SIGKILL);
+  }
+  // Output written before the exit is in the pipes now; anything later comes
+  // from background children and is not waited for.
+  reader.DrainAvailable();
+  reader.Finish();
+
+  int status = 0;
+  pid_t reaped;
+  do {
+    reaped = waitpid(pid, &status, 0);
+  } while (reaped < 0 && errno == EINTR);
+  result.elapsed = MonoNow() - start;
+  if (reaped == pid) {
+    if (WIFEXITED(status)) {
+      result.exit_code = WEXITSTATUS(status);
+    } else if (WIFSIGNALED(status)) {
+      result.signal = WTERMSIG(status);
+    }
+  }
+  return result;
+}
+
+}  // namespace tachy

@@ -1,0 +1,56 @@
+// runner.h: tachy-actions, the action runner: follows tachyd's events,
+// decides group ownership (ownership.h) and carries it out: service address
+// over netlink, gratuitous ARP, resource scripts, in order, with timeouts.
+//
+// Rules it states and logs (never silent):
+//  - take: resources left to right; an address is added, announced with a
+//    gratuitous ARP at once (then count-1 more, interval apart), and watched
+//    for conflicting claims; a script is skipped if `status` says it runs.
+//  - release: right to left; a failing stop is retried (10 times, 1 s apart,
+//    as Heartbeat); if it still fails and `status` says running, the group
+//    stays "failed" and held, so no second copy starts anywhere.
+//  - a failed start stops what was started (reverse order), marks the group
+//    failed, declines it so a live peer takes it, and retries here after 30 s
+//    only if no peer could.
+//  - if this node's tachyd is gone for longer than deadtime, everything is
+//    released: a node without a working detector must not hold the VIP.
+#ifndef TACHY_ACTIONS_RUNNER_H_
+#define TACHY_ACTIONS_RUNNER_H_
+
+#include <string>
+
+#include "absl/time/time.h"
+#include "actions/resource_agent.h"
+
+namespace tachy {
+
+struct RunnerOptions {
+  std::string config_dir = "/etc/ha.d";
+  std::string node;
+  std::string state_dir = "/var/lib/tachy";
+  std::string event_socket = "/run/tachy/tachyd.sock.events";
+  AgentDirs dirs;  // resource_dir empty = <config_dir>/resource.d
+  absl::Duration start_timeout = absl::Seconds(60);
+  absl::Duration stop_timeout = absl::Seconds(60);
+  int garp_count = 5;
+  absl::Duration garp_interval = absl::Milliseconds(200);
+  int stop_retries = 10;
+  absl::Duration stop_retry_interval = absl::Seconds(1);
+  absl::Duration failed_retry_delay = absl::Seconds(30);
+  bool check = false;
+  // Started by tachyd: if tachyd dies, this runner is orphaned. It then
+  // waits deadtime: a new tachyd (with its own runner) takes over, else it
+  // releases everything; either way it exits.
+  bool supervised = false;
+};
+
+// RunActions()
+//
+// Runs until SIGTERM/SIGINT (then releases nothing: resources keep running
+// until the next runner decides, so restarting the runner never interrupts
+// the service). Exit code 0 clean, 1 start-up failure, 2 configuration error.
+int RunActions(const RunnerOptions& options);
+
+}  // namespace tachy
+
+#endif  // TACHY_ACTIONS_RUNNER_H_

@@ -1,0 +1,136 @@
+// ARP claims seen on an interface, through libpcap in immediate mode (without
+// it a claim would wait for the buffer timeout; lab-notes.md "Packet I/O").
+#include "arp/arp_watcher.h"
+
+#include <pcap/pcap.h>
+
+#include <cstring>
+#include <memory>
+#include <string>
+#include <utility>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+
+namespace tachy {
+namespace {
+
+// RFC 826 over Ethernet II: 14-byte Ethernet header, then
+// htype(2) ptype(2) hlen(1) plen(1) op(2) sha(6) spa(4) tha(6) tpa(4).
+constexpr size_t kEthHeaderLen = 14;
+constexpr size_t kArpLen = 28;
+constexpr uint16_t kEtherTypeArp = 0x0806;
+constexpr uint16_t kEtherTypeIpv4 = 0x0800;
+constexpr uint16_t kHtypeEthernet = 1;
+
+// ARP frames are 42 bytes (60 with padding); 128 leaves room for a VLAN tag.
+constexpr int kSnapLen = 128;
+// ARP is rare: a small ring is plenty.
+constexpr int kPcapBufferBytes = 256 * 1024;
+// Upper bound on pcap_dispatch calls per Drain, so a flood cannot starve the
+// engine loop; what is left stays readable and the fd fires again.
+constexpr int kMaxDispatchRounds = 16;
+
+uint16_t Be16(const uint8_t* p) { return static_cast<uint16_t>(p[0] << 8 | p[1]); }
+uint32_t Be32(const uint8_t* p) {
+  return uint32_t{p[0]} << 24 | uint32_t{p[1]} << 16 | uint32_t{p[2]} << 8 | uint32_t{p[3]};
+}
+
+struct PcapCloser {
+  void operator()(pcap_t* p) const { pcap_close(p); }
+};
+using PcapPtr = std::unique_ptr<pcap_t, PcapCloser>;
+
+class PcapArpWatcher final : public ArpWatcher {
+ public:
+  PcapArpWatcher(PcapPtr pcap, int fd) : pcap_(std::move(pcap)), fd_(fd) {}
+
+  int fd() const override { return fd_; }
+
+  size_t Drain(Sink sink) override {
+    struct Ctx {
+      Sink* sink;
+      size_t count;
+    } ctx{&sink, 0};
+    auto on_packet = [](u_char* user, const pcap_pkthdr* h, const u_char* bytes) {
+      Ctx* c = reinterpret_cast<Ctx*>(user);
+      ArpClaim claim;
+      if (!ParseArpClaim(bytes, h->caplen, &claim)) return;
+      ++c->count;
+      (*c->sink)(claim);
+    };
+    // pcap_dispatch hands over at most one ring block per call; loop, bounded.
+    for (int i = 0; i < kMaxDispatchRounds; ++i) {
+      const int n = pcap_dispatch(pcap_.get(), -1, on_packet, reinterpret_cast<u_char*>(&ctx));
+      if (n <= 0) break;
+    }
+    return ctx.count;
+  }
+
+ private:
+  PcapPtr pcap_;
+  int fd_;  // owned by pcap_
+};
+
+}  // namespace
+
+bool ParseArpClaim(const uint8_t* frame, size_t len, ArpClaim* out) {
+  if (frame == nullptr || len < kEthHeaderLen + kArpLen) return false;
+  if (Be16(frame + 12) != kEtherTypeArp) return false;
+  const uint8_t* arp = frame + kEthHeaderLen;
+  if (Be16(arp + 0) != kHtypeEthernet || Be16(arp + 2) != kEtherTypeIpv4 || arp[4] != 6 ||
+      arp[5] != 4) {
+    return false;
+  }
+  const uint16_t op = Be16(arp + 6);
+  if (op != 1 && op != 2) return false;
+  ArpClaim claim;
+  std::memcpy(claim.sender_mac.data(), arp + 8, 6);
+  claim.sender_ip = Be32(arp + 14);
+  claim.target_ip = Be32(arp + 24);
+  claim.reply = op == 2;
+  claim.gratuitous = claim.sender_ip == claim.target_ip;
+  *out = claim;
+  return true;
+}
+
+absl::StatusOr<std::unique_ptr<ArpWatcher>> ArpWatcher::Open(const std::string& iface) {
+  const char* dev = iface.c_str();
+  char errbuf[PCAP_ERRBUF_SIZE] = "";
+  PcapPtr pcap(pcap_create(dev, errbuf));
+  if (!pcap) return absl::UnavailableError(absl::StrCat(iface, ": pcap_create: ", errbuf));
+  pcap_set_snaplen(pcap.get(), kSnapLen);
+  pcap_set_promisc(pcap.get(), 0);  // GARPs and ARP requests are broadcast
+  pcap_set_immediate_mode(pcap.get(), 1);
+  pcap_set_buffer_size(pcap.get(), kPcapBufferBytes);
+  if (int rc = pcap_activate(pcap.get()); rc < 0) {
+    return absl::UnavailableError(absl::StrFormat("%s: pcap_activate: %s (%s)", iface,
+                                                  pcap_statustostr(rc), pcap_geterr(pcap.get())));
+  }
+  if (pcap_datalink(pcap.get()) != DLT_EN10MB) {
+    return absl::InvalidArgumentError(absl::StrCat(iface, ": not an Ethernet interface"));
+  }
+  // Our own GARPs leave through this interface: they are not claims by others.
+  if (pcap_setdirection(pcap.get(), PCAP_D_IN) != 0) {
+    return absl::InternalError(
+        absl::StrCat(iface, ": pcap_setdirection: ", pcap_geterr(pcap.get())));
+  }
+  bpf_program prog;
+  if (pcap_compile(pcap.get(), &prog, "arp", 1, PCAP_NETMASK_UNKNOWN) != 0) {
+    return absl::InternalError(absl::StrCat(iface, ": pcap_compile: ", pcap_geterr(pcap.get())));
+  }
+  const int set = pcap_setfilter(pcap.get(), &prog);
+  pcap_freecode(&prog);
+  if (set != 0) {
+    return absl::InternalError(absl::StrCat(iface, ": pcap_setfilter: ", pcap_geterr(pcap.get())));
+  }
+  if (pcap_setnonblock(pcap.get(), 1, errbuf) != 0) {
+    return absl::InternalError(absl::StrCat(iface, ": pcap_setnonblock: ", errbuf));
+  }
+  const int fd = pcap_get_selectable_fd(pcap.get());
+  if (fd < 0) return absl::InternalError(absl::StrCat(iface, ": no selectable fd"));
+  return std::make_unique<PcapArpWatcher>(std::move(pcap), fd);
+}
+
+}  // namespace tachy

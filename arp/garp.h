@@ -1,0 +1,59 @@
+// garp.h: gratuitous ARP announcements for a service address (libnet).
+//
+// Matches resource-agents' send_arp (libnet build), which IPaddr/IPaddr2 use:
+// each announcement is an ARP request then an ARP reply, both to Ethernet
+// broadcast from the interface MAC; sender IP = target IP = the VIP; target
+// MAC 00:00:00:00:00:00 in the request and our own MAC in the reply.
+#ifndef TACHY_ARP_GARP_H_
+#define TACHY_ARP_GARP_H_
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+
+namespace tachy {
+
+using MacAddress = std::array<uint8_t, 6>;
+
+// FormatMac()
+//
+// "aa:bb:cc:dd:ee:ff".
+std::string FormatMac(const MacAddress& mac);
+
+// BuildGarpFrame()
+//
+// The 42-byte Ethernet frame of one gratuitous ARP (request if !reply) for
+// `ip` (dotted quad) from `mac`. Needs no privileges (libnet in LIBNET_NONE
+// mode, explicit libnet_build_arp + libnet_build_ethernet). kInvalidArgument
+// for a bad IP.
+absl::StatusOr<std::vector<uint8_t>> BuildGarpFrame(const MacAddress& mac, absl::string_view ip,
+                                                    bool reply);
+
+// GarpSender
+//
+// Sends gratuitous ARPs on one interface (raw link-layer injection).
+class GarpSender {
+ public:
+  // Open()
+  //
+  // Opens `iface` for injection and reads its MAC. Errors name the interface.
+  static absl::StatusOr<std::unique_ptr<GarpSender>> Open(const std::string& iface);
+  virtual ~GarpSender() = default;
+
+  virtual const MacAddress& mac() const = 0;
+
+  // Announce()
+  //
+  // Sends one request and one reply for `ip`. kUnavailable if the interface
+  // refuses (e.g. link down).
+  virtual absl::Status Announce(absl::string_view ip) = 0;
+};
+
+}  // namespace tachy
+
+#endif  // TACHY_ARP_GARP_H_

@@ -1,0 +1,136 @@
+// config.h: Heartbeat-compatible ha.cf and authkeys, read into ClusterConfig.
+//
+// Syntax and semantics follow Heartbeat 3.0.x (shared/docs/heartbeat-reference.md
+// §1 and §3): order-sensitive ha.cf, `#` comments, option lists separated by
+// any of ", \t", Heartbeat's time syntax (bare number = seconds, `ms`/`msec`,
+// `us`/`usec`), lower-cased node names. tachy adds `raw IFACE [IFACE...]` for
+// the raw-Ethernet medium and the `sha256` authkeys method. Every error names
+// the file and line: "ha.cf:12: deadtime must be more than 2 x keepalive".
+#ifndef TACHY_DETECTOR_CONFIG_H_
+#define TACHY_DETECTOR_CONFIG_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+
+namespace tachy {
+
+// One heartbeat medium line of ha.cf.
+struct MediumConfig {
+  enum class Kind { kRaw, kBcast, kMcast, kUcast };
+  Kind kind = Kind::kRaw;
+  std::string iface;    // interface the medium sends and listens on
+  std::string address;  // mcast: group; ucast: peer address or host name
+  uint16_t port = 0;    // bcast/ucast: udpport in force when the line was read
+  int ttl = 1;          // mcast only, 0..4
+  bool loop = false;    // mcast only
+  int line = 0;         // line in ha.cf, for messages
+
+  // Name()
+  //
+  // Stable human name used in logs and status: "raw:eth1", "bcast:eth0",
+  // "ucast:eth1:10.0.0.2", "mcast:eth0:239.192.0.1".
+  std::string Name() const;
+};
+
+enum class AutoFailback { kOn, kOff, kLegacy };
+
+// Parsed ha.cf. Durations are exact (Heartbeat rounds to whole ms; tachy keeps
+// microseconds so sub-millisecond settings mean what they say).
+struct HaConfig {
+  absl::Duration keepalive = absl::Milliseconds(1000);
+  absl::Duration deadtime = absl::Milliseconds(30000);
+  absl::Duration warntime;  // default deadtime / 2
+  absl::Duration initdead;  // default per Heartbeat's rule, see config.cc
+  uint16_t udpport = 694;
+  std::vector<std::string> nodes;  // lower-cased, in file order, no duplicates
+  std::vector<MediumConfig> media;
+  AutoFailback auto_failback = AutoFailback::kLegacy;
+  std::string cluster = "linux-ha";
+  std::string logfile;      // empty = unset
+  std::string debugfile;    // empty = unset
+  std::string logfacility;  // empty = unset; "none" disables syslog
+  bool realtime = true;
+  int rtprio = 0;  // 0 = midpoint of the SCHED_FIFO range
+  int debug = 0;
+  // "file:line: ..." notes about accepted-but-ignored or legacy directives;
+  // the daemon logs them at start.
+  std::vector<std::string> warnings;
+};
+
+enum class AuthMethod { kCrc, kMd5, kSha1, kSha256 };
+
+// AuthMethodName()
+//
+// "crc", "md5", "sha1" or "sha256".
+absl::string_view AuthMethodName(AuthMethod method);
+
+struct AuthKey {
+  int index = 0;  // 0..15
+  AuthMethod method = AuthMethod::kSha256;
+  std::string key;  // empty for crc
+};
+
+// Parsed authkeys: every defined index, and the one used to sign (`auth N`).
+struct AuthKeys {
+  int active_index = -1;
+  std::vector<AuthKey> keys;  // sorted by index, unique
+
+  // Find()
+  //
+  // The key with `index`, or nullptr.
+  const AuthKey* Find(int index) const;
+};
+
+// Everything tachyd needs from a config directory, resolved for one node.
+struct ClusterConfig {
+  HaConfig ha;
+  AuthKeys auth;
+  std::string local_node;  // lower-cased; is one of ha.nodes
+  std::string config_dir;
+};
+
+// ParseHeartbeatTime()
+//
+// Heartbeat's time syntax (cluster-glue cl_get_msec): a decimal number, optional
+// spaces, optional unit; no unit = seconds, `ms`/`msec`, `us`/`usec`. Any other
+// suffix (including `s`) is kInvalidArgument.
+absl::StatusOr<absl::Duration> ParseHeartbeatTime(absl::string_view text);
+
+// ParseHeartbeatBool()
+//
+// true|on|yes|y|1 and false|off|no|n|0, case-insensitive; else kInvalidArgument.
+absl::StatusOr<bool> ParseHeartbeatBool(absl::string_view text);
+
+// ParseHaCf()
+//
+// Parses ha.cf text; `filename` prefixes error messages. Checks every value
+// and the cross-field rules (deadtime > 2 x keepalive, initdead >= deadtime,
+// at least one medium and one node). Returns kInvalidArgument
+// "FILE:LINE: what is wrong" on the first error.
+absl::StatusOr<HaConfig> ParseHaCf(absl::string_view text, absl::string_view filename);
+
+// ParseAuthKeys()
+//
+// Parses authkeys text: `auth N`, `N method [key]`, `#` comments. crc takes
+// no key; md5, sha1 and sha256 require one. kInvalidArgument "FILE:LINE: ..."
+// on error, also when `auth N` names an undefined index or is missing.
+absl::StatusOr<AuthKeys> ParseAuthKeys(absl::string_view text, absl::string_view filename);
+
+// LoadClusterConfig()
+//
+// Reads DIR/ha.cf and DIR/authkeys. authkeys must not be readable or writable
+// by group or others (mode 600, as Heartbeat insists); otherwise
+// kPermissionDenied. `node_override` (tachyd --node) replaces `uname -n`; the
+// local node, lower-cased, must be listed in ha.cf (kInvalidArgument).
+// Missing or unreadable files give kNotFound / kPermissionDenied naming the path.
+absl::StatusOr<ClusterConfig> LoadClusterConfig(const std::string& dir,
+                                                absl::string_view node_override);
+
+}  // namespace tachy
+
+#endif  // TACHY_DETECTOR_CONFIG_H_

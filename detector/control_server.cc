@@ -1,0 +1,293 @@
+#include "detector/control_server.h"
+
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+#include <nlohmann/json.hpp>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
+#include "detector/log.h"
+#include "detector/status_json.h"
+
+namespace tachy {
+namespace {
+
+absl::Status MakeParentDirs(const std::string& path) {
+  for (size_t pos = path.find('/', 1); pos != std::string::npos; pos = path.find('/', pos + 1)) {
+    const std::string dir = path.substr(0, pos);
+    if (mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST) {
+      return absl::ErrnoToStatus(errno, absl::StrCat("create directory ", dir));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<UniqueFd> ListenUnix(const std::string& path, int type) {
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  if (path.size() >= sizeof(addr.sun_path)) {
+    return absl::InvalidArgumentError(absl::StrCat("socket path too long: ", path));
+  }
+  std::strncpy(addr.sun_path, path.c_str(), sizeof(addr.sun_path) - 1);
+  if (absl::Status s = MakeParentDirs(path); !s.ok()) return s;
+  // A socket file may be left by a crashed daemon; only a live one refuses.
+  UniqueFd probe(socket(AF_UNIX, type | SOCK_CLOEXEC, 0));
+  if (connect(probe.get(), reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0) {
+    return absl::AlreadyExistsError(
+        absl::StrCat(path, ": another tachyd is listening here (use --socket)"));
+  }
+  unlink(path.c_str());
+  UniqueFd fd(socket(AF_UNIX, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+  if (!fd.valid()) return absl::ErrnoToStatus(errno, "socket AF_UNIX");
+  if (bind(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
+    return absl::ErrnoToStatus(errno, absl::StrCat("bind ", path));
+  }
+  chmod(path.c_str(), 0660);
+  if (listen(fd.get(), 16) != 0) return absl::ErrnoToStatus(errno, absl::StrCat("listen ", path));
+  return fd;
+}
+
+// Non-blocking, all-or-nothing: a partial or refused write means the reader
+// fell behind, and the caller drops it.
+bool SendAll(int fd, const std::string& data) {
+  const ssize_t n = send(fd, data.data(), data.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
+  return n == static_cast<ssize_t>(data.size());
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<ControlServer>> ControlServer::Listen(
+    const std::string& control_path, const std::string& event_path) {
+  std::unique_ptr<ControlServer> server(new ControlServer());  // private constructor
+  server->epoll_ = UniqueFd(epoll_create1(EPOLL_CLOEXEC));
+  if (!server->epoll_.valid()) return absl::ErrnoToStatus(errno, "epoll_create1");
+  auto control = ListenUnix(control_path, SOCK_STREAM);
+  if (!control.ok()) return control.status();
+  server->paths_.push_back(control_path);
+  auto events = ListenUnix(event_path, SOCK_SEQPACKET);
+  if (!events.ok()) return events.status();
+  server->paths_.push_back(event_path);
+  server->Add(std::move(*control), Kind::kControlListener);
+  server->Add(std::move(*events), Kind::kEventListener);
+  return server;
+}
+
+ControlServer::~ControlServer() {
+  for (const std::string& p : paths_) unlink(p.c_str());
+}
+
+void ControlServer::Add(UniqueFd fd, Kind kind) {
+  epoll_event ev{};
+  ev.events = EPOLLIN;
+  ev.data.fd = fd.get();
+  epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, fd.get(), &ev);
+  auto c = std::make_unique<Client>();
+  c->fd = std::move(fd);
+  c->kind = kind;
+  clients_.push_back(std::move(c));
+}
+
+ControlServer::Client* ControlServer::Find(int fd) {
+  for (auto& c : clients_) {
+    if (c->fd.get() == fd) return c.get();
+  }
+  return nullptr;
+}
+
+void ControlServer::Drop(int fd) {
+  epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, fd, nullptr);
+  std::erase_if(clients_, [fd](const auto& c) { return c->fd.get() == fd; });
+}
+
+void ControlServer::HandleRequest(Client& c, absl::FunctionRef<std::string()> status) {
+  const size_t nl = c.input.find('\n');
+  if (nl == std::string::npos) return;
+  const std::string request(absl::StripAsciiWhitespace(c.input.substr(0, nl)));
+  const std::string verb = request.substr(0, request.find(' '));
+  if (verb == "standby" || verb == "takeover") {
+    std::string scope = request.size() > verb.size() ? request.substr(verb.size() + 1) : "all";
+    Client* actions = nullptr;
+    for (auto& other : clients_) {
+      if (other->kind == Kind::kActionsClient) actions = other.get();
+    }
+    if (actions == nullptr) {
+      SendAll(c.fd.get(), "{\"ok\":false,\"message\":\"no action runner is connected to "
+                          "this tachyd (started with --no-actions, or it is restarting)\"}\n");
+      Drop(c.fd.get());
+      return;
+    }
+    c.kind = Kind::kAwaitingReply;
+    c.request_id = next_request_id_++;
+    c.deadline = MonotonicNow() + absl::Seconds(10);
+    const nlohmann::json forward{
+        {"type", "request"}, {"id", c.request_id}, {"what", verb}, {"scope", scope}};
+    if (!SendAll(actions->fd.get(), forward.dump())) {
+      SendAll(c.fd.get(), "{\"ok\":false,\"message\":\"the action runner did not accept "
+                          "the request\"}\n");
+      Drop(c.fd.get());
+    }
+    return;
+  }
+  if (request == "status") {
+    SendAll(c.fd.get(), status() + "\n");
+    Drop(c.fd.get());
+  } else if (request == "watch") {
+    c.kind = Kind::kWatcher;
+    c.input.clear();
+  } else {
+    SendAll(c.fd.get(), absl::StrCat("{\"error\":\"unknown request '", request.substr(0, 40),
+                                     "'; expected status, watch, standby or takeover\"}\n"));
+    Drop(c.fd.get());
+  }
+}
+
+bool ControlServer::actions_connected() const {
+  for (const auto& c : clients_) {
+    if (c->kind == Kind::kActionsClient) return true;
+  }
+  return false;
+}
+
+void ControlServer::HandleEventMessage(Client& c,
+                                       absl::FunctionRef<void(const std::string&)> on_message) {
+  char buf[65536];
+  for (int i = 0; i < 64; ++i) {
+    const ssize_t r = recv(c.fd.get(), buf, sizeof(buf), MSG_DONTWAIT);
+    if (r == 0 || (r < 0 && errno != EAGAIN && errno != EINTR)) {
+      if (c.kind == Kind::kActionsClient) LogWarning("action runner disconnected");
+      Drop(c.fd.get());
+      return;
+    }
+    if (r < 0) return;
+    if (c.kind == Kind::kEventClient) {
+      c.kind = Kind::kActionsClient;
+      LogInfo("action runner connected");
+    }
+    const std::string message(buf, static_cast<size_t>(r));
+    const nlohmann::json j = nlohmann::json::parse(message, nullptr, false);
+    if (j.is_object() && j.value("type", "") == "reply") {
+      const uint64_t id = j.value("id", uint64_t{0});
+      for (auto& waiting : clients_) {
+        if (waiting->kind == Kind::kAwaitingReply && waiting->request_id == id) {
+          const nlohmann::json answer{{"ok", j.value("ok", false)},
+                                      {"message", j.value("message", "")}};
+          SendAll(waiting->fd.get(), answer.dump() + "\n");
+          Drop(waiting->fd.get());
+          break;
+        }
+      }
+      continue;
+    }
+    on_message(message);
+  }
+}
+
+void ControlServer::ExpireRequests() {
+  const MonoTime now = MonotonicNow();
+  std::vector<int> expired;
+  for (auto& c : clients_) {
+    if (c->kind == Kind::kAwaitingReply && now > c->deadline) expired.push_back(c->fd.get());
+  }
+  for (int fd : expired) {
+    SendAll(fd, "{\"ok\":false,\"message\":\"the action runner did not answer within "
+                "10 s\"}\n");
+    Drop(fd);
+  }
+}
+
+void ControlServer::Process(absl::FunctionRef<std::string()> status,
+                            absl::FunctionRef<std::string()> hello,
+                            absl::FunctionRef<void(const std::string&)> on_message) {
+  ExpireRequests();
+  epoll_event events[16];
+  const int n = epoll_wait(epoll_.get(), events, 16, 0);
+  for (int i = 0; i < n; ++i) {
+    Client* c = Find(events[i].data.fd);
+    if (c == nullptr) continue;
+    switch (c->kind) {
+      case Kind::kControlListener:
+      case Kind::kEventListener: {
+        const bool is_event = c->kind == Kind::kEventListener;
+        UniqueFd client(accept4(c->fd.get(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC));
+        if (!client.valid()) break;
+        if (is_event) {
+          if (!SendAll(client.get(), hello())) break;
+          Add(std::move(client), Kind::kEventClient);
+        } else {
+          Add(std::move(client), Kind::kControlClient);
+        }
+        break;
+      }
+      case Kind::kControlClient: {
+        char buf[512];
+        const ssize_t r = recv(c->fd.get(), buf, sizeof(buf), MSG_DONTWAIT);
+        if (r <= 0 || c->input.size() > 4096) {
+          Drop(c->fd.get());
+          break;
+        }
+        c->input.append(buf, static_cast<size_t>(r));
+        HandleRequest(*c, status);
+        break;
+      }
+      case Kind::kEventClient:
+      case Kind::kActionsClient:
+        HandleEventMessage(*c, on_message);
+        break;
+      case Kind::kAwaitingReply:
+      case Kind::kWatcher: {
+        // Readers only listen; readable means they closed (or sent noise).
+        char buf[256];
+        const ssize_t r = recv(c->fd.get(), buf, sizeof(buf), MSG_DONTWAIT);
+        if (r == 0 || (r < 0 && errno != EAGAIN)) Drop(c->fd.get());
+        break;
+      }
+    }
+  }
+}
+
+void ControlServer::SendToEventClients(const std::string& message) {
+  std::vector<int> lagging;
+  for (auto& c : clients_) {
+    if ((c->kind == Kind::kEventClient || c->kind == Kind::kActionsClient) &&
+        !SendAll(c->fd.get(), message)) {
+      lagging.push_back(c->fd.get());
+    }
+  }
+  for (int fd : lagging) {
+    LogWarning("event-stream reader on fd %d fell behind; disconnected (it resyncs on reconnect)",
+               fd);
+    Drop(fd);
+  }
+}
+
+void ControlServer::Publish(const PeerEvent& event) {
+  const std::string line = WatchLineJson(event) + "\n";
+  std::vector<int> lagging;
+  for (auto& c : clients_) {
+    if (c->kind == Kind::kWatcher && !SendAll(c->fd.get(), line)) lagging.push_back(c->fd.get());
+  }
+  for (int fd : lagging) Drop(fd);
+  SendToEventClients(EventMessageJson(event, ++seq_));
+}
+
+void ControlServer::Publish(const LinkEvent& event) {
+  SendToEventClients(LinkMessageJson(event, ++seq_));
+}
+
+void ControlServer::Broadcast(const std::string& json_without_seq) {
+  nlohmann::json j = nlohmann::json::parse(json_without_seq, nullptr, false);
+  if (!j.is_object()) return;
+  j["v"] = 1;
+  j["seq"] = ++seq_;
+  SendToEventClients(j.dump());
+}
+
+}  // namespace tachy

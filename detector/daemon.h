@@ -1,0 +1,28 @@
+// daemon.h: tachyd's event loop: config, media, engine, control sockets.
+#ifndef TACHY_DETECTOR_DAEMON_H_
+#define TACHY_DETECTOR_DAEMON_H_
+
+#include <string>
+
+namespace tachy {
+
+struct DaemonOptions {
+  std::string config_dir = "/etc/ha.d";
+  std::string node;  // empty = uname -n
+  std::string state_dir = "/var/lib/tachy";
+  std::string socket = "/run/tachy/tachyd.sock";
+  std::string event_socket;  // empty = socket + ".events"
+  bool check = false;
+  bool no_actions = false;   // don't start and supervise tachy-actions
+  std::string actions_path;  // empty = next to tachyd, else $PATH
+};
+
+// RunDaemon()
+//
+// Runs tachyd until SIGTERM/SIGINT. Returns the process exit code: 0 after a
+// clean stop (or a good --check), 2 for a configuration error, 1 otherwise.
+int RunDaemon(const DaemonOptions& options);
+
+}  // namespace tachy
+
+#endif  // TACHY_DETECTOR_DAEMON_H_

@@ -1,0 +1,385 @@
+#include "detector/engine.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+
+namespace tachy {
+namespace {
+
+// Enough slots that a 100 µs tick covers 409.6 ms per revolution: every
+// deadline of a sub-second setting lands in its slot on the first pass.
+constexpr size_t kWheelSlots = 4096;
+
+uint32_t ToMicros32(absl::Duration d) {
+  const int64_t us = absl::ToInt64Microseconds(d);
+  return static_cast<uint32_t>(std::clamp<int64_t>(us, 0, UINT32_MAX));
+}
+
+}  // namespace
+
+std::string FormatMillis(absl::Duration d) {
+  const double ms = absl::ToDoubleMilliseconds(d);
+  if (ms >= 100 || ms == static_cast<int64_t>(ms)) return absl::StrFormat("%.0f ms", ms);
+  return absl::StrFormat("%.1f ms", ms);
+}
+
+EngineOptions EngineOptions::FromConfig(const ClusterConfig& config, uint64_t generation,
+                                        std::vector<std::string> media) {
+  EngineOptions o;
+  o.cluster = config.ha.cluster;
+  o.local_node = config.local_node;
+  o.nodes = config.ha.nodes;
+  o.media = std::move(media);
+  o.keepalive = config.ha.keepalive;
+  o.deadtime = config.ha.deadtime;
+  o.warntime = config.ha.warntime;
+  o.initdead = config.ha.initdead;
+  o.generation = generation;
+  return o;
+}
+
+Engine::Engine(EngineOptions options, const KeyRing& keys, MonoTime now)
+    : options_(std::move(options)),
+      keys_(keys),
+      cluster_id_(NameId(options_.cluster)),
+      self_id_(NameId(options_.local_node)),
+      started_(now),
+      wheel_(options_.tick, kWheelSlots, options_.nodes.size() + 1, now),
+      send_timer_(0),
+      next_send_(now) {
+  TimingWheel::TimerId next_timer = 1;
+  for (const std::string& name : options_.nodes) {
+    if (name == options_.local_node) continue;
+    Peer& p = peers_.emplace_back();
+    p.name = name;
+    p.node_id = NameId(name);
+    p.state_since = now;
+    p.media.resize(options_.media.size());
+    p.timer = next_timer++;
+    // Until first heard, only initdead applies (Heartbeat semantics).
+    wheel_.Schedule(p.timer, now + options_.initdead);
+  }
+  events_.reserve(16);
+  link_events_.reserve(16);
+  // First heartbeat at once: peers waiting in init learn of us immediately.
+  wheel_.Schedule(send_timer_, now);
+}
+
+Peer* Engine::FindPeer(uint32_t node_id) {
+  for (Peer& p : peers_) {
+    if (p.node_id == node_id) return &p;
+  }
+  return nullptr;
+}
+
+void Engine::MarkLinkHeard(Peer& peer, size_t medium, MonoTime rx_time) {
+  MediumLink& link = peer.media[medium];
+  link.heard = true;
+  link.last_heard = std::max(link.last_heard, rx_time);
+  ++link.frames;
+  if (!link.up) {
+    // Up as soon as it carries a frame; dead only after deadtime of silence
+    // (UpdateLinks), so status never shows a live link as dead.
+    link.up = true;
+    link_events_.push_back({rx_time, peer.name, options_.media[medium], true});
+  }
+}
+
+void Engine::Reject(RejectReason reason, Peer* claimed) {
+  ++stats_.rejected[static_cast<size_t>(reason)];
+  if (claimed != nullptr) ++claimed->rejected[static_cast<size_t>(reason)];
+}
+
+void Engine::OnFrame(size_t medium, std::span<const uint8_t> bytes, MonoTime rx_time,
+                     MonoTime now) {
+  Frame f;
+  std::span<const uint8_t> signed_part, tag;
+  if (RejectReason r = ParseFrameHeader(bytes, &f, &signed_part, &tag); r != RejectReason::kNone) {
+    Reject(r, nullptr);
+    return;
+  }
+  // The node id is only a claim until the tag checks out; attributing the
+  // rejection to it still tells an operator "b's frames fail auth".
+  Peer* claimed = f.cluster_id == cluster_id_ ? FindPeer(f.node_id) : nullptr;
+  const Authenticator* auth = keys_.Find(f.key_id);
+  if (auth == nullptr) return Reject(RejectReason::kUnknownKey, claimed);
+  if (!auth->Verify(signed_part, tag)) return Reject(RejectReason::kBadTag, claimed);
+  if (f.cluster_id != cluster_id_) return Reject(RejectReason::kWrongCluster, nullptr);
+  if (f.node_id == self_id_) return Reject(RejectReason::kOwnFrame, nullptr);
+  if (claimed == nullptr) return Reject(RejectReason::kUnknownNode, nullptr);
+  Peer& p = *claimed;
+  if (medium >= p.media.size()) return;  // caller bug; never from the network
+  MediumLink& link = p.media[medium];
+
+  const bool new_generation = !p.heard || f.generation > p.generation;
+  if (!new_generation) {
+    if (f.generation < p.generation) return Reject(RejectReason::kOldGeneration, &p);
+    if (f.sequence <= p.last_seq) {
+      // Not news for the peer. A first copy on this medium is the same frame
+      // sent over a second medium: it proves the link, not the peer.
+      if (link.generation == f.generation && f.sequence <= link.last_seq) {
+        return Reject(RejectReason::kReplay, &p);
+      }
+      ++p.duplicates;
+      link.generation = f.generation;
+      link.last_seq = f.sequence;
+      MarkLinkHeard(p, medium, rx_time);
+      return;
+    }
+    if (f.sequence > p.last_seq + 1) p.lost += f.sequence - p.last_seq - 1;
+  }
+
+  // Accepted: an authentic frame newer than anything seen from this peer.
+  ++stats_.frames_received;
+  ++p.frames;
+  link.generation = f.generation;
+  link.last_seq = f.sequence;
+  MarkLinkHeard(p, medium, rx_time);
+  if (p.heard && !new_generation &&
+      (p.state == PeerState::kUp || p.state == PeerState::kLate)) {
+    const absl::Duration limit = options_.deadtime + p.grace;
+    const absl::Duration gap = rx_time - p.last_heard;
+    if (now - p.last_heard >= limit && gap < limit) {
+      // We read it late, but the kernel received it in time.
+      ++stats_.saved_by_rx_timestamp;
+    } else if (gap >= limit) {
+      // The peer was silent past its deadline, but no deadline check ran in
+      // that time (this detector was stalled): it is back, so it stays up,
+      // but say so rather than fudge silently.
+      ++stats_.unjudged_gaps;
+      AddGapNotice(p, gap, now);
+    }
+  }
+  // The longest silence of this generation, deaths included.
+  if (p.heard && !new_generation) p.max_gap = std::max(p.max_gap, rx_time - p.last_heard);
+  const uint64_t old_generation = p.generation;
+  const bool was_heard = p.heard;
+  p.heard = true;
+  p.generation = f.generation;
+  p.last_seq = f.sequence;
+  p.last_heard = std::max(p.last_heard, rx_time);
+  p.grace = absl::ZeroDuration();
+  p.grace_saved = false;
+  p.remote_state = f.state;
+  const Advertisement ad{f.held, f.wants, f.declines, f.digest,
+                         (f.flags & kFlagActionsReady) != 0};
+  if (!(ad == p.ad) || !was_heard) {
+    p.ad = ad;
+    ad_events_.push_back({rx_time, p.name, ad});
+  }
+  p.interval_us = f.interval_us;
+
+  if (f.type == FrameType::kLeave) {
+    Apply(p, PeerInput::kLeave, rx_time, "announced a clean shutdown");
+    return;
+  }
+  const PeerState before = p.state;
+  if (new_generation && was_heard) {
+    const std::string detail = absl::StrFormat("generation %d -> %d via %s", old_generation,
+                                               f.generation, options_.media[medium]);
+    // A live peer with a new generation restarted behind our back: report
+    // the death first, then the return.
+    if (p.state == PeerState::kUp || p.state == PeerState::kLate) {
+      p.generation = old_generation;  // the death belongs to the old life
+      Apply(p, PeerInput::kRestart, rx_time, detail);
+      p.generation = f.generation;
+    }
+    Apply(p, PeerInput::kRestart, rx_time, detail);
+  } else if (!was_heard && p.state == PeerState::kDead) {
+    // Declared dead by initdead, heard now for the first time: not a
+    // partition, a late start.
+    Apply(p, PeerInput::kRestart, rx_time,
+          absl::StrFormat("first heartbeat after initdead, generation %d via %s", f.generation,
+                          options_.media[medium]));
+  } else if (NextState(p.state, PeerInput::kHeartbeat).changed) {
+    // Only format a reason when the state changes: a steady heartbeat must
+    // not allocate.
+    Apply(p, PeerInput::kHeartbeat, rx_time,
+          absl::StrFormat("generation %d via %s", f.generation, options_.media[medium]));
+  }
+  if (p.state == PeerState::kUp && (before != PeerState::kUp || !wheel_.IsScheduled(p.timer))) {
+    // Dead peers have no deadline and init ones wait for initdead: arm the
+    // warntime deadline now. This is the only per-frame wheel operation and
+    // it happens once per change of state, never per steady heartbeat.
+    wheel_.Schedule(p.timer, p.last_heard + options_.warntime);
+  }
+}
+
+void Engine::Apply(Peer& peer, PeerInput input, MonoTime t, std::string detail) {
+  const Transition tr = NextState(peer.state, input);
+  if (!tr.changed) return;
+  PeerEvent& e = events_.emplace_back();
+  e.t = t;
+  e.node = peer.name;
+  e.from = peer.state;
+  e.to = tr.to;
+  e.reason = detail.empty() ? std::string(tr.why) : absl::StrFormat("%s: %s", tr.why, detail);
+  e.generation = peer.generation;
+  peer.state = tr.to;
+  peer.state_since = t;
+  if (tr.to == PeerState::kDead) {
+    ++peer.deaths;
+    wheel_.Cancel(peer.timer);
+  }
+}
+
+void Engine::OnPeerTimer(Peer& peer, MonoTime now) {
+  const absl::Duration silence = now - peer.last_heard;
+  const absl::Duration limit = options_.deadtime + peer.grace;
+  switch (peer.state) {
+    case PeerState::kInit:
+      Apply(peer, PeerInput::kInitdeadTimeout, now,
+            absl::StrFormat("initdead %s", FormatMillis(options_.initdead)));
+      return;
+    case PeerState::kUp:
+    case PeerState::kLate:
+      if (silence >= limit) {
+        std::string detail = absl::StrFormat("silent for %s (deadtime %s", FormatMillis(silence),
+                                             FormatMillis(options_.deadtime));
+        if (peer.grace > absl::ZeroDuration()) {
+          absl::StrAppend(&detail, " + ", FormatMillis(peer.grace), " local stall grace");
+        }
+        detail += ")";
+        Apply(peer, PeerInput::kDeadTimeout, now, std::move(detail));
+        return;
+      }
+      if (silence >= options_.deadtime && !peer.grace_saved) {
+        peer.grace_saved = true;
+        ++stats_.saved_by_grace;
+      }
+      if (silence >= options_.warntime) {
+        if (peer.state == PeerState::kUp) {
+          Apply(peer, PeerInput::kWarnTimeout, now,
+                absl::StrFormat("silent for %s (warntime %s)", FormatMillis(silence),
+                                FormatMillis(options_.warntime)));
+        }
+        wheel_.Schedule(peer.timer, peer.last_heard + limit);
+      } else {
+        // Heard since the timer was armed: lazy re-arm for the remainder.
+        wheel_.Schedule(peer.timer, peer.last_heard + options_.warntime);
+      }
+      return;
+    case PeerState::kDead:
+      return;
+  }
+}
+
+void Engine::UpdateLinks(MonoTime now) {
+  for (Peer& p : peers_) {
+    for (size_t m = 0; m < p.media.size(); ++m) {
+      MediumLink& link = p.media[m];
+      const bool up = link.heard && now - link.last_heard < options_.deadtime + p.grace;
+      if (up != link.up) {
+        link.up = up;
+        link_events_.push_back({now, p.name, options_.media[m], up});
+      }
+    }
+  }
+}
+
+bool Engine::Advance(MonoTime now, absl::Duration lateness) {
+  ++stats_.wakeups;
+  stats_.max_lateness = std::max(stats_.max_lateness, lateness);
+  if (lateness > options_.stall_threshold) {
+    ++stats_.late_wakeups;
+    for (Peer& p : peers_) {
+      if (p.state != PeerState::kUp && p.state != PeerState::kLate) continue;
+      // Grant only the part of the stall inside this silence, and at most
+      // 4 x deadtime in all: VM stalls of tens of ms must not kill a peer,
+      // but a run of late wake-ups must not make detection unbounded either
+      // (worst case: 5 x deadtime).
+      const absl::Duration overlap = std::min(lateness, now - p.last_heard);
+      p.grace = std::min(p.grace + overlap, 4 * options_.deadtime);
+    }
+  }
+  bool send_due = false;
+  wheel_.Expire(now, [&](TimingWheel::TimerId id) {
+    if (id == send_timer_) {
+      send_due = true;
+      // Keep a fixed cadence; after a stall, resume from now rather than
+      // bursting the missed frames.
+      next_send_ = next_send_ + options_.keepalive;
+      if (next_send_ <= now) {
+        stats_.sends_skipped +=
+            static_cast<uint64_t>((now - next_send_) / options_.keepalive) + 1;
+        next_send_ = now + options_.keepalive;
+      }
+      wheel_.Schedule(send_timer_, next_send_);
+      return;
+    }
+    OnPeerTimer(peers_[id - 1], now);
+  });
+  UpdateLinks(now);
+  return send_due;
+}
+
+MonoTime Engine::NextWakeup() const {
+  // The send timer is always armed, so the wheel is never empty.
+  return wheel_.NextExpiry().value_or(started_ + options_.keepalive);
+}
+
+std::span<const uint8_t> Engine::Encode(FrameType type, MonoTime now) {
+  Frame f;
+  f.type = type;
+  f.key_id = keys_.signer_index();
+  f.state = type == FrameType::kLeave ? SenderState::kLeaving : SenderState::kActive;
+  f.cluster_id = cluster_id_;
+  f.node_id = self_id_;
+  f.generation = options_.generation;
+  f.sequence = ++sequence_;
+  f.send_time_ns = now.nanos();
+  f.interval_us = ToMicros32(options_.keepalive);
+  f.deadtime_us = ToMicros32(options_.deadtime);
+  f.held = ad_.held;
+  f.wants = ad_.wants;
+  f.declines = ad_.declines;
+  f.digest = ad_.digest;
+  f.flags = ad_.ready ? kFlagActionsReady : 0;
+  ++stats_.frames_sent;
+  return std::span<const uint8_t>(tx_buffer_.data(), EncodeFrame(f, keys_.signer(), tx_buffer_));
+}
+
+std::span<const uint8_t> Engine::NextHeartbeat(MonoTime now) {
+  return Encode(FrameType::kHeartbeat, now);
+}
+
+std::span<const uint8_t> Engine::LeaveFrame(MonoTime now) { return Encode(FrameType::kLeave, now); }
+
+std::vector<PeerEvent> Engine::TakeEvents() {
+  std::vector<PeerEvent> out;
+  out.swap(events_);
+  events_.reserve(16);
+  return out;
+}
+
+void Engine::AddGapNotice(const Peer& peer, absl::Duration gap, MonoTime now) {
+  notices_.push_back(
+      {now,
+       absl::StrFormat("node %s: heartbeat gap of %s exceeded deadtime %s while this detector "
+                       "was stalled (no deadline check ran); it is back, so it stays up",
+                       peer.name, FormatMillis(gap), FormatMillis(options_.deadtime))});
+}
+
+std::vector<Notice> Engine::TakeNotices() {
+  std::vector<Notice> out;
+  out.swap(notices_);
+  return out;
+}
+
+std::vector<AdEvent> Engine::TakeAdEvents() {
+  std::vector<AdEvent> out;
+  out.swap(ad_events_);
+  return out;
+}
+
+std::vector<LinkEvent> Engine::TakeLinkEvents() {
+  std::vector<LinkEvent> out;
+  out.swap(link_events_);
+  link_events_.reserve(16);
+  return out;
+}
+
+}  // namespace tachy

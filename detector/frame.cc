@@ -1,0 +1,123 @@
+#include "detector/frame.h"
+
+#include "detector/auth.h"
+
+namespace tachy {
+namespace {
+
+// Explicit big-endian field access: the layout is never reinterpret_cast.
+void Put16(uint8_t* p, uint16_t v) {
+  p[0] = static_cast<uint8_t>(v >> 8);
+  p[1] = static_cast<uint8_t>(v);
+}
+void Put32(uint8_t* p, uint32_t v) {
+  for (int i = 3; i >= 0; --i, v >>= 8) p[i] = static_cast<uint8_t>(v);
+}
+void Put64(uint8_t* p, uint64_t v) {
+  for (int i = 7; i >= 0; --i, v >>= 8) p[i] = static_cast<uint8_t>(v);
+}
+uint16_t Get16(const uint8_t* p) { return static_cast<uint16_t>((p[0] << 8) | p[1]); }
+uint32_t Get32(const uint8_t* p) {
+  uint32_t v = 0;
+  for (int i = 0; i < 4; ++i) v = (v << 8) | p[i];
+  return v;
+}
+uint64_t Get64(const uint8_t* p) {
+  uint64_t v = 0;
+  for (int i = 0; i < 8; ++i) v = (v << 8) | p[i];
+  return v;
+}
+
+}  // namespace
+
+absl::string_view RejectReasonName(RejectReason reason) {
+  switch (reason) {
+    case RejectReason::kNone: return "none";
+    case RejectReason::kShort: return "short";
+    case RejectReason::kBadMagic: return "bad_magic";
+    case RejectReason::kBadVersion: return "bad_version";
+    case RejectReason::kUnknownKey: return "unknown_key";
+    case RejectReason::kBadTag: return "bad_tag";
+    case RejectReason::kWrongCluster: return "wrong_cluster";
+    case RejectReason::kUnknownNode: return "unknown_node";
+    case RejectReason::kOwnFrame: return "own_frame";
+    case RejectReason::kOldGeneration: return "old_generation";
+    case RejectReason::kReplay: return "replay";
+  }
+  return "invalid";
+}
+
+uint32_t NameId(absl::string_view name) {
+  uint32_t h = 2166136261u;
+  for (char c : name) {
+    h ^= static_cast<uint8_t>(c);
+    h *= 16777619u;
+  }
+  return h;
+}
+
+size_t EncodeFrame(const Frame& frame, const Authenticator& auth, std::span<uint8_t> out) {
+  uint8_t* p = out.data();
+  Put16(p + 0, kFrameMagic);
+  p[2] = kFrameVersion;
+  p[3] = static_cast<uint8_t>(frame.type);
+  p[4] = frame.flags;
+  p[5] = frame.key_id;
+  p[6] = static_cast<uint8_t>(auth.tag_size());
+  p[7] = static_cast<uint8_t>(frame.state);
+  Put32(p + 8, frame.cluster_id);
+  Put32(p + 12, frame.node_id);
+  Put64(p + 16, frame.generation);
+  Put64(p + 24, frame.sequence);
+  Put64(p + 32, static_cast<uint64_t>(frame.send_time_ns));
+  Put32(p + 40, frame.interval_us);
+  Put32(p + 44, frame.deadtime_us);
+  Put32(p + 48, frame.held);
+  Put16(p + 52, frame.wants);
+  Put16(p + 54, frame.declines);
+  Put32(p + 56, frame.digest);
+  Put32(p + 60, 0);
+  auth.Sign(out.first(kFrameHeaderSize), out.subspan(kFrameHeaderSize, auth.tag_size()));
+  return kFrameHeaderSize + auth.tag_size();
+}
+
+RejectReason ParseFrameHeader(std::span<const uint8_t> bytes, Frame* out,
+                              std::span<const uint8_t>* signed_part,
+                              std::span<const uint8_t>* tag) {
+  // Magic first so that foreign traffic on a UDP port is told apart from a
+  // truncated tachy frame.
+  if (bytes.size() < 3) return RejectReason::kShort;
+  const uint8_t* p = bytes.data();
+  if (Get16(p) != kFrameMagic) return RejectReason::kBadMagic;
+  if (p[2] != kFrameVersion) return RejectReason::kBadVersion;
+  if (bytes.size() < 4) return RejectReason::kShort;  // the type byte is next
+  // An unknown type is a newer protocol revision, not corruption.
+  if (p[3] < static_cast<uint8_t>(FrameType::kHeartbeat) ||
+      p[3] > static_cast<uint8_t>(FrameType::kRequestTakeover)) {
+    return RejectReason::kBadVersion;
+  }
+  if (bytes.size() < kFrameHeaderSize) return RejectReason::kShort;
+  const size_t tag_len = p[6];
+  if (tag_len == 0 || tag_len > kMaxTagSize) return RejectReason::kBadTag;
+  if (bytes.size() < kFrameHeaderSize + tag_len) return RejectReason::kShort;
+  out->type = static_cast<FrameType>(p[3]);
+  out->flags = p[4];
+  out->key_id = p[5];
+  out->state = static_cast<SenderState>(p[7]);
+  out->cluster_id = Get32(p + 8);
+  out->node_id = Get32(p + 12);
+  out->generation = Get64(p + 16);
+  out->sequence = Get64(p + 24);
+  out->send_time_ns = static_cast<int64_t>(Get64(p + 32));
+  out->interval_us = Get32(p + 40);
+  out->deadtime_us = Get32(p + 44);
+  out->held = Get32(p + 48);
+  out->wants = Get16(p + 52);
+  out->declines = Get16(p + 54);
+  out->digest = Get32(p + 56);
+  *signed_part = bytes.first(kFrameHeaderSize);
+  *tag = bytes.subspan(kFrameHeaderSize, tag_len);
+  return RejectReason::kNone;
+}
+
+}  // namespace tachy

@@ -1,0 +1,78 @@
+#include "detector/generation.h"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <fstream>
+#include <sstream>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/strip.h"
+
+namespace tachy {
+
+absl::StatusOr<UniqueFd> LockStateDir(const std::string& dir) {
+  if (mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST) {
+    return absl::ErrnoToStatus(errno, absl::StrCat("create state dir ", dir));
+  }
+  const std::string path = dir + "/lock";
+  UniqueFd fd(open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644));
+  if (!fd.valid()) return absl::ErrnoToStatus(errno, absl::StrCat("open ", path));
+  if (flock(fd.get(), LOCK_EX | LOCK_NB) != 0) {
+    if (errno == EWOULDBLOCK) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          path, " is locked: another tachyd runs with this --state-dir (give each node its own)"));
+    }
+    return absl::ErrnoToStatus(errno, absl::StrCat("lock ", path));
+  }
+  return fd;
+}
+
+absl::StatusOr<uint64_t> BumpGeneration(const std::string& dir) {
+  const std::string path = dir + "/generation";
+  uint64_t generation = 0;
+  {
+    std::ifstream in(path);
+    if (in) {
+      std::stringstream text;
+      text << in.rdbuf();
+      const std::string content = text.str();
+      absl::string_view digits = absl::StripAsciiWhitespace(content);
+      // An empty file is no number either: restarting from 1 would make every
+      // peer that remembers us drop our frames as an old generation.
+      if (!absl::SimpleAtoi(digits, &generation)) {
+        return absl::DataLossError(absl::StrFormat(
+            "%s: expected a decimal generation number, found '%s'; remove the file to restart "
+            "from 1 only if no peer remembers this node",
+            path, digits.substr(0, 40)));
+      }
+    } else if (errno != ENOENT) {
+      return absl::ErrnoToStatus(errno, absl::StrCat("read ", path));
+    }
+  }
+  ++generation;
+  // Write-then-rename so a crash mid-write never leaves a truncated number:
+  // a generation going backwards would make peers reject us as a replay.
+  const std::string tmp = path + ".tmp";
+  UniqueFd fd(open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+  if (!fd.valid()) return absl::ErrnoToStatus(errno, absl::StrCat("create ", tmp));
+  const std::string text = absl::StrCat(generation, "\n");
+  if (write(fd.get(), text.data(), text.size()) != static_cast<ssize_t>(text.size()) ||
+      fsync(fd.get()) != 0) {
+    return absl::ErrnoToStatus(errno, absl::StrCat("write ", tmp));
+  }
+  fd.reset();
+  if (rename(tmp.c_str(), path.c_str()) != 0) {
+    return absl::ErrnoToStatus(errno, absl::StrCat("rename ", tmp, " to ", path));
+  }
+  UniqueFd dirfd(open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (dirfd.valid()) fsync(dirfd.get());
+  return generation;
+}
+
+}  // namespace tachy

@@ -1,0 +1,33 @@
+// generation.h: the persisted generation (boot epoch) and the state-dir lock.
+//
+// Like Heartbeat's hb_generation, the number is read from STATE_DIR/generation,
+// incremented and written back (fsync'd, atomically renamed) at every start, so
+// peers can tell a restart from a partition and reject replayed frames of an
+// older life. STATE_DIR/lock (flock) keeps two daemons off one state dir.
+#ifndef TACHY_DETECTOR_GENERATION_H_
+#define TACHY_DETECTOR_GENERATION_H_
+
+#include <cstdint>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "detector/unique_fd.h"
+
+namespace tachy {
+
+// LockStateDir()
+//
+// Creates `dir` (mode 0755) if needed and takes an exclusive lock on
+// dir/lock, held while the returned fd lives. kFailedPrecondition if another
+// process holds it; other errors name the path.
+absl::StatusOr<UniqueFd> LockStateDir(const std::string& dir);
+
+// BumpGeneration()
+//
+// Reads dir/generation (absent = 0), adds one, persists it durably and returns
+// it. kDataLoss if the file holds anything but a decimal number.
+absl::StatusOr<uint64_t> BumpGeneration(const std::string& dir);
+
+}  // namespace tachy
+
+#endif  // TACHY_DETECTOR_GENERATION_H_

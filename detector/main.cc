@@ -1,0 +1,81 @@
+// tachyd: the tachy heartbeat daemon. Thin main: options, then RunDaemon().
+#include <getopt.h>
+
+#include <cstdio>
+#include <cstring>
+
+#include "detector/daemon.h"
+
+namespace {
+
+constexpr char kUsage[] = R"(Usage: tachyd [OPTIONS]
+
+tachyd sends signed heartbeats to the other cluster nodes every keepalive and
+declares a node dead when nothing authentic was heard from it for deadtime.
+It reads Heartbeat's /etc/ha.d/ha.cf and authkeys unchanged (plus the `raw
+IFACE` medium and the `sha256` key method) and logs every change of a node's
+state with its reason. It starts and supervises tachy-actions, which moves the
+resource groups of haresources (service address, resources). It runs in the
+foreground; SIGTERM releases the groups, tells the peers it is leaving (they
+take over at once) and stops.
+
+Options:
+  -c, --config-dir DIR   directory with ha.cf and authkeys (default /etc/ha.d)
+  -n, --node NAME        this node's name (default: uname -n, lower-cased)
+      --state-dir DIR    persisted generation and lock (default /var/lib/tachy)
+  -s, --socket PATH      control socket for tachyctl
+                         (default /run/tachy/tachyd.sock)
+      --event-socket PATH
+                         event stream for the action runner
+                         (default: the control socket path + ".events")
+      --no-actions       do not start tachy-actions (run it yourself, or detect only)
+      --actions PATH     the action runner to start and supervise
+                         (default: tachy-actions next to tachyd, else $PATH)
+      --check            validate the configuration, print a summary, exit
+                         (exit 0 if valid, 2 with the error on stderr if not)
+  -h, --help             show this help
+
+Exit codes: 0 clean stop, 1 start-up failure (media, sockets, state dir),
+2 configuration error.
+Docs: README.md, docs/control-protocol.md.
+)";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  tachy::DaemonOptions options;
+  enum { kStateDir = 1000, kEventSocket, kCheck, kNoActions, kActions };
+  const option long_options[] = {
+      {"config-dir", required_argument, nullptr, 'c'},
+      {"node", required_argument, nullptr, 'n'},
+      {"state-dir", required_argument, nullptr, kStateDir},
+      {"socket", required_argument, nullptr, 's'},
+      {"event-socket", required_argument, nullptr, kEventSocket},
+      {"check", no_argument, nullptr, kCheck},
+      {"no-actions", no_argument, nullptr, kNoActions},
+      {"actions", required_argument, nullptr, kActions},
+      {"help", no_argument, nullptr, 'h'},
+      {nullptr, 0, nullptr, 0},
+  };
+  for (;;) {
+    const int opt = getopt_long(argc, argv, "c:n:s:h", long_options, nullptr);
+    if (opt == -1) break;
+    switch (opt) {
+      case 'c': options.config_dir = optarg; break;
+      case 'n': options.node = optarg; break;
+      case 's': options.socket = optarg; break;
+      case kStateDir: options.state_dir = optarg; break;
+      case kEventSocket: options.event_socket = optarg; break;
+      case kCheck: options.check = true; break;
+      case kNoActions: options.no_actions = true; break;
+      case kActions: options.actions_path = optarg; break;
+      case 'h': std::fputs(kUsage, stdout); return 0;
+      default: std::fputs("Try 'tachyd --help'.\n", stderr); return 2;
+    }
+  }
+  if (optind < argc) {
+    std::fprintf(stderr, "tachyd: unexpected argument '%s'\nTry 'tachyd --help'.\n", argv[optind]);
+    return 2;
+  }
+  return tachy::RunDaemon(options);
+}

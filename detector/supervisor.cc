@@ -1,0 +1,113 @@
+#include "detector/supervisor.h"
+
+#include <signal.h>
+#include <spawn.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <climits>
+#include <cstring>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "detector/log.h"
+
+extern char** environ;
+
+namespace tachy {
+
+absl::Status Supervisor::Start() {
+  std::vector<char*> args;
+  for (std::string& a : argv_) args.push_back(a.data());
+  args.push_back(nullptr);
+  // The child must not inherit the detector's blocked signal mask (signalfd).
+  posix_spawnattr_t attr;
+  posix_spawnattr_init(&attr);
+  sigset_t empty;
+  sigemptyset(&empty);
+  posix_spawnattr_setsigmask(&attr, &empty);
+  sigset_t defaults;
+  sigemptyset(&defaults);
+  sigaddset(&defaults, SIGPIPE);
+  posix_spawnattr_setsigdefault(&attr, &defaults);
+  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+  pid_t pid;
+  const int rc = posix_spawnp(&pid, args[0], nullptr, &attr, args.data(), environ);
+  posix_spawnattr_destroy(&attr);
+  if (rc != 0) {
+    return absl::ErrnoToStatus(rc, absl::StrCat("start ", name_, " (", argv_[0], ")"));
+  }
+  pid_ = pid;
+  stopped_ = false;
+  LogInfo("started %s (pid %d)", name_, pid_);
+  return absl::OkStatus();
+}
+
+void Supervisor::Reap(MonoTime now) {
+  if (pid_ <= 0) return;
+  int status = 0;
+  const pid_t r = waitpid(pid_, &status, WNOHANG);
+  if (r != pid_) return;
+  pid_ = -1;
+  const std::string how = WIFEXITED(status)
+                              ? absl::StrCat("exited with status ", WEXITSTATUS(status))
+                              : absl::StrCat("was killed by signal ", WTERMSIG(status), " (",
+                                             strsignal(WTERMSIG(status)), ")");
+  if (stopped_) return;
+  ++restarts_;
+  LogWarning("%s %s; restarting it in 1 s (restart %d); detection goes on meanwhile", name_, how,
+             restarts_);
+  restart_pending_ = true;
+  restart_at_ = now + absl::Seconds(1);
+}
+
+void Supervisor::Tick(MonoTime now) {
+  if (!restart_pending_ || stopped_ || now < restart_at_) return;
+  restart_pending_ = false;
+  if (absl::Status s = Start(); !s.ok()) {
+    LogError("%s; retrying in 1 s", s.message());
+    restart_pending_ = true;
+    restart_at_ = now + absl::Seconds(1);
+  }
+}
+
+void Supervisor::Stop(absl::Duration grace) {
+  stopped_ = true;
+  restart_pending_ = false;
+  if (pid_ <= 0) return;
+  kill(pid_, SIGTERM);
+  const MonoTime deadline = MonotonicNow() + grace;
+  int status;
+  while (waitpid(pid_, &status, WNOHANG) == 0) {
+    if (MonotonicNow() > deadline) {
+      kill(pid_, SIGKILL);
+      waitpid(pid_, &status, 0);
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  pid_ = -1;
+}
+
+std::string FindSiblingProgram(const std::string& program) {
+  char self[PATH_MAX];
+  const ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+  if (n > 0) {
+    self[n] = '\0';
+    std::string dir(self);
+    dir = dir.substr(0, dir.rfind('/'));
+    for (const std::string& candidate :
+         {absl::StrCat(dir, "/", program), absl::StrCat(dir, "/../actions/", program)}) {
+      struct stat st;
+      if (stat(candidate.c_str(), &st) == 0 && S_ISREG(st.st_mode) &&
+          access(candidate.c_str(), X_OK) == 0) {
+        return candidate;
+      }
+    }
+  }
+  return program;
+}
+
+}  // namespace tachy

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Installs every Debian 12 package the build, the tests and the demo need.
+# Idempotent: skips apt entirely when everything is already present.
+set -euo pipefail
+
+PACKAGES=(
+  meson ninja-build pkg-config g++
+  libabsl-dev libpcap-dev libnet1-dev libssl-dev libmnl-dev
+  libgtest-dev libgmock-dev libbenchmark-dev nlohmann-json3-dev
+  iproute2 procps psmisc util-linux python3
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+
+if ((${#missing[@]})); then
+  if [[ $(id -u) -ne 0 ]]; then
+    echo "install-deps: need root to install: ${missing[*]}" >&2
+    exit 1
+  fi
+  echo "install-deps: installing ${missing[*]}" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -q
+  apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi

@@ -1,0 +1,114 @@
+#include "actions/ownership.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+namespace tachy {
+namespace {
+
+// Two groups: g0 prefers a, g1 prefers b.
+const std::vector<GroupView> kGroups = {{"10.0.0.1", "a"}, {"10.0.0.2", "b"}};
+
+NodeView Node(std::string name, GroupMask held = 0, bool alive = true) {
+  NodeView n;
+  n.name = std::move(name);
+  n.alive = alive;
+  n.ready = true;
+  n.held = held;
+  return n;
+}
+
+std::vector<GroupAction> Actions(const std::vector<NodeView>& nodes, size_t self = 0) {
+  std::vector<GroupAction> out;
+  for (const Decision& d : Decide(kGroups, nodes, self)) out.push_back(d.action);
+  return out;
+}
+
+constexpr GroupAction K = GroupAction::kKeep;
+constexpr GroupAction T = GroupAction::kTake;
+constexpr GroupAction R = GroupAction::kRelease;
+
+TEST(OwnershipTest, StartupEachTakesItsPreferredGroups) {
+  EXPECT_EQ(Actions({Node("a"), Node("b")}, 0), (std::vector{T, K}));
+  EXPECT_EQ(Actions({Node("a"), Node("b")}, 1), (std::vector{K, T}));
+}
+
+TEST(OwnershipTest, NothingIsTakenWhilePeerUnknown) {
+  NodeView b = Node("b");
+  b.known = false;
+  b.alive = false;
+  EXPECT_EQ(Actions({Node("a"), b}), (std::vector{K, K}));
+}
+
+TEST(OwnershipTest, DeadPeersGroupsAreTakenWithReason) {
+  const auto d = Decide(kGroups, {Node("a", 0b01), Node("b", 0b10, /*alive=*/false)}, 0);
+  EXPECT_EQ(d[0].action, K);
+  EXPECT_EQ(d[1].action, T);
+  EXPECT_EQ(d[1].why, "peer b dead");
+}
+
+TEST(OwnershipTest, NeverTakeWhatALiveNodeHolds) {
+  // auto_failback off: b kept a's group after a's return; a does not grab it.
+  EXPECT_EQ(Actions({Node("a"), Node("b", 0b11)}), (std::vector{K, K}));
+}
+
+TEST(OwnershipTest, PeerWithoutActionRunnerIsNotACandidate) {
+  NodeView a = Node("a");
+  a.ready = false;
+  EXPECT_EQ(Actions({a, Node("b")}, 1), (std::vector{T, T}));
+  EXPECT_EQ(Actions({a, Node("b")}, 0), (std::vector{K, K}));
+}
+
+TEST(OwnershipTest, WantsMakesTheHolderRelease) {
+  NodeView a = Node("a");
+  a.wants = 0b01;  // auto_failback on: a joined and asks for its group back
+  EXPECT_EQ(Actions({a, Node("b", 0b11)}, 1), (std::vector{R, K}));
+  // Once b released, a is the candidate.
+  EXPECT_EQ(Actions({a, Node("b", 0b10)}, 0), (std::vector{T, K}));
+}
+
+TEST(OwnershipTest, StandbyHandsOverAndPeerTakes) {
+  NodeView a = Node("a", 0b01);
+  a.declines = 0b01;
+  EXPECT_EQ(Actions({a, Node("b", 0b10)}, 0), (std::vector{R, K}));
+  a.held = 0;
+  EXPECT_EQ(Actions({a, Node("b", 0b10)}, 1), (std::vector{T, K}));
+  EXPECT_EQ(Actions({a, Node("b", 0b10)}, 0), (std::vector{K, K}));
+}
+
+TEST(OwnershipTest, StandbyWithoutALivePeerKeepsAndRetakes) {
+  NodeView a = Node("a", 0b01);
+  a.declines = 0b11;
+  EXPECT_EQ(Actions({a, Node("b", 0b10, /*alive=*/false)}, 0), (std::vector{K, T}));
+}
+
+TEST(OwnershipTest, HealedPartitionKeepsExactlyOneHolder) {
+  // Both hold both groups: the preferred node keeps each.
+  EXPECT_EQ(Actions({Node("a", 0b11), Node("b", 0b11)}, 0), (std::vector{K, R}));
+  EXPECT_EQ(Actions({Node("a", 0b11), Node("b", 0b11)}, 1), (std::vector{R, K}));
+}
+
+TEST(OwnershipTest, HealedPartitionWithoutPreferredNodeLowestNameWins) {
+  const std::vector<GroupView> groups = {{"g", "z"}};
+  std::vector<NodeView> nodes = {Node("a", 1), Node("b", 1)};
+  EXPECT_EQ(Decide(groups, nodes, 0)[0].action, K);
+  EXPECT_EQ(Decide(groups, nodes, 1)[0].action, R);
+}
+
+TEST(OwnershipTest, ScopeMasks) {
+  GroupMask m;
+  ASSERT_TRUE(ScopeMask(kGroups, "a", "all", &m));
+  EXPECT_EQ(m, 0b11u);
+  ASSERT_TRUE(ScopeMask(kGroups, "a", "local", &m));
+  EXPECT_EQ(m, 0b01u);
+  ASSERT_TRUE(ScopeMask(kGroups, "a", "foreign", &m));
+  EXPECT_EQ(m, 0b10u);
+  ASSERT_TRUE(ScopeMask(kGroups, "a", "failback", &m));
+  EXPECT_EQ(m, 0b10u);
+  EXPECT_FALSE(ScopeMask(kGroups, "a", "everything", &m));
+}
+
+}  // namespace
+}  // namespace tachy

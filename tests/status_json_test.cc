@@ -1,0 +1,319 @@
+// status_json_test.cc: the control-socket and event-stream JSON documents,
+// parsed back with nlohmann::json and checked key by key.
+#include "detector/status_json.h"
+
+#include <cstdint>
+#include <memory>
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "detector/auth.h"
+#include "detector/config.h"
+#include "detector/engine.h"
+#include "detector/frame.h"
+#include "detector/mono_time.h"
+#include "detector/peer_state.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/frame_builder.h"
+
+namespace tachy {
+namespace {
+
+using nlohmann::json;
+
+std::set<std::string> Keys(const json& object) {
+  std::set<std::string> keys;
+  for (auto it = object.begin(); it != object.end(); ++it) keys.insert(it.key());
+  return keys;
+}
+
+class StatusJsonTest : public ::testing::Test {
+ protected:
+  StatusJsonTest() {
+    AuthKeys keys;
+    keys.active_index = 1;
+    keys.keys = {{.index = 1, .method = AuthMethod::kSha256, .key = "secret"}};
+    absl::StatusOr<KeyRing> ring = KeyRing::Create(keys);
+    EXPECT_TRUE(ring.ok()) << ring.status();
+    if (ring.ok()) keys_ = *std::move(ring);
+    absl::StatusOr<std::unique_ptr<Authenticator>> signer =
+        Authenticator::Create(AuthMethod::kSha256, "secret");
+    EXPECT_TRUE(signer.ok());
+    if (signer.ok()) signer_ = *std::move(signer);
+    absl::StatusOr<std::unique_ptr<Authenticator>> wrong =
+        Authenticator::Create(AuthMethod::kSha256, "wrong");
+    EXPECT_TRUE(wrong.ok());
+    if (wrong.ok()) wrong_ = *std::move(wrong);
+
+    EngineOptions o;
+    o.local_node = "a";
+    o.nodes = {"a", "b", "c"};
+    o.media = {"raw:eth1", "bcast:eth0"};
+    o.keepalive = absl::Milliseconds(2);
+    o.warntime = absl::Milliseconds(10);
+    o.deadtime = absl::Milliseconds(20);
+    o.initdead = absl::Seconds(1);
+    o.generation = 9;
+    engine_ = std::make_unique<Engine>(std::move(o), keys_, Start());
+  }
+
+  static MonoTime Start() { return MonoTime::FromNanos(1'000'000'000); }
+  static MonoTime At(absl::Duration d) { return Start() + d; }
+
+  void Deliver(const FrameBuilder& b, size_t medium, MonoTime t,
+               const Authenticator* auth = nullptr) {
+    const std::vector<uint8_t> bytes = b.SignedBy(auth != nullptr ? *auth : *signer_);
+    engine_->OnFrame(medium, bytes, t, t);
+  }
+
+  // b: sequences 1 and 3 on raw:eth1 (one lost), 3 again on bcast:eth0 (a
+  // duplicate), then a replay and a bad tag; c never heard; a sends twice
+  // and wakes up once 2.5 ms late.
+  void Scenario() {
+    engine_->Advance(At(absl::Microseconds(100)), absl::ZeroDuration());
+    engine_->NextHeartbeat(At(absl::Microseconds(100)));
+    Deliver(FrameBuilder().Node("b").Generation(4).Sequence(1).IntervalUs(2000), 0,
+            At(absl::Milliseconds(1)));
+    Deliver(FrameBuilder().Node("b").Generation(4).Sequence(3).IntervalUs(2000), 0,
+            At(absl::Microseconds(3'500)));
+    Deliver(FrameBuilder().Node("b").Generation(4).Sequence(3).IntervalUs(2000), 1,
+            At(absl::Microseconds(3'700)));
+    Deliver(FrameBuilder().Node("b").Generation(4).Sequence(3), 0, At(absl::Milliseconds(4)));
+    Deliver(FrameBuilder().Node("b").Generation(4).Sequence(9), 0, At(absl::Milliseconds(4)),
+            wrong_.get());
+    // A stalled wake-up.
+    engine_->Advance(At(absl::Milliseconds(5)), absl::Microseconds(2'500));
+    engine_->NextHeartbeat(At(absl::Milliseconds(5)));
+  }
+
+  KeyRing keys_;
+  std::unique_ptr<Authenticator> signer_;
+  std::unique_ptr<Authenticator> wrong_;
+  std::unique_ptr<Engine> engine_;
+};
+
+TEST_F(StatusJsonTest, StatusDocument) {
+  Scenario();
+  const std::string text =
+      StatusJson(*engine_, At(absl::Milliseconds(6)),
+                 {.version = "0.1.0", .pid = 4242, .realtime = false,
+                  .realtime_note = "sched_setscheduler: Operation not permitted"});
+  const json doc = json::parse(text);
+
+  EXPECT_EQ(doc["v"], 1);
+  EXPECT_EQ(doc["version"], "0.1.0");
+  EXPECT_EQ(doc["pid"], 4242);
+  EXPECT_EQ(doc["cluster"], "linux-ha");
+  EXPECT_EQ(doc["node"], "a");
+  EXPECT_EQ(doc["generation"], 9);
+  EXPECT_DOUBLE_EQ(doc["uptime_ms"].get<double>(), 6.0);
+  EXPECT_EQ(doc["realtime"], false);
+  EXPECT_EQ(doc["realtime_note"], "sched_setscheduler: Operation not permitted");
+  EXPECT_EQ(doc["frames_received"], 2);
+  EXPECT_EQ(doc["frames_sent"], 2);
+
+  const json& settings = doc["settings"];
+  EXPECT_EQ(Keys(settings), (std::set<std::string>{"keepalive_ms", "deadtime_ms", "warntime_ms",
+                                                   "initdead_ms"}));
+  EXPECT_DOUBLE_EQ(settings["keepalive_ms"].get<double>(), 2.0);
+  EXPECT_DOUBLE_EQ(settings["warntime_ms"].get<double>(), 10.0);
+  EXPECT_DOUBLE_EQ(settings["deadtime_ms"].get<double>(), 20.0);
+  EXPECT_DOUBLE_EQ(settings["initdead_ms"].get<double>(), 1000.0);
+
+  const json& timing = doc["timing"];
+  EXPECT_EQ(timing["wakeups"], 2);
+  EXPECT_EQ(timing["late_wakeups"], 1);
+  EXPECT_DOUBLE_EQ(timing["max_lateness_ms"].get<double>(), 2.5);
+  EXPECT_EQ(timing["saved_by_grace"], 0);
+  EXPECT_EQ(timing["saved_by_rx_timestamp"], 0);
+  EXPECT_EQ(timing["sends_skipped"], 1);  // the 2 ms send went at 5 ms; 4 ms was skipped
+
+  // Rejections by stable name, "none" excluded, every reason present.
+  const json& rejected = doc["rejected"];
+  EXPECT_EQ(rejected.size(), kRejectReasonCount - 1);
+  EXPECT_FALSE(rejected.contains("none"));
+  for (size_t i = 1; i < kRejectReasonCount; ++i) {
+    const std::string name(RejectReasonName(static_cast<RejectReason>(i)));
+    ASSERT_TRUE(rejected.contains(name)) << name;
+    const int want = name == "bad_tag" || name == "replay" ? 1 : 0;
+    EXPECT_EQ(rejected[name], want) << name;
+  }
+
+  const json& nodes = doc["nodes"];
+  ASSERT_TRUE(nodes.is_array());
+  ASSERT_EQ(nodes.size(), 3u);
+
+  // The local node first.
+  const json& a = nodes[0];
+  EXPECT_EQ(a["name"], "a");
+  EXPECT_EQ(a["local"], true);
+  EXPECT_EQ(a["state"], "up");
+  EXPECT_EQ(a["generation"], 9);
+  EXPECT_EQ(a["frames_sent"], 2);
+
+  const json& b = nodes[1];
+  EXPECT_EQ(b["name"], "b");
+  EXPECT_EQ(b["local"], false);
+  EXPECT_EQ(b["state"], "up");
+  EXPECT_DOUBLE_EQ(b["state_for_ms"].get<double>(), 5.0);  // up since 1 ms
+  EXPECT_EQ(b["generation"], 4);
+  // The newest frame's first arrival (3.5 ms); its later copy only counts
+  // for the medium it came on.
+  EXPECT_DOUBLE_EQ(b["last_heard_ms"].get<double>(), 2.5);
+  EXPECT_EQ(b["frames"], 2);
+  EXPECT_EQ(b["duplicates"], 1);
+  EXPECT_EQ(b["lost"], 1);
+  EXPECT_EQ(b["deaths"], 0);
+  EXPECT_DOUBLE_EQ(b["max_gap_ms"].get<double>(), 2.5);
+  EXPECT_DOUBLE_EQ(b["peer_interval_ms"].get<double>(), 2.0);
+  EXPECT_EQ(b["rejected_total"], 2);
+  EXPECT_EQ(b["rejected"]["bad_tag"], 1);
+  EXPECT_EQ(b["rejected"]["replay"], 1);
+  EXPECT_EQ(b["rejected"]["short"], 0);
+  EXPECT_EQ(b["rejected"].size(), kRejectReasonCount - 1);
+
+  const json& media = b["media"];
+  ASSERT_EQ(media.size(), 2u);
+  EXPECT_EQ(media[0]["name"], "raw:eth1");
+  EXPECT_EQ(media[0]["link"], "up");
+  EXPECT_EQ(media[0]["frames"], 2);
+  EXPECT_DOUBLE_EQ(media[0]["last_heard_ms"].get<double>(), 2.5);
+  EXPECT_EQ(media[1]["name"], "bcast:eth0");
+  EXPECT_EQ(media[1]["link"], "up");
+  EXPECT_EQ(media[1]["frames"], 1);
+  EXPECT_DOUBLE_EQ(media[1]["last_heard_ms"].get<double>(), 2.3);
+
+  // Never heard: null times, links dead, state init.
+  const json& c = nodes[2];
+  EXPECT_EQ(c["name"], "c");
+  EXPECT_EQ(c["state"], "init");
+  EXPECT_EQ(c["generation"], 0);
+  EXPECT_TRUE(c["last_heard_ms"].is_null());
+  EXPECT_EQ(c["frames"], 0);
+  EXPECT_EQ(c["rejected_total"], 0);
+  ASSERT_EQ(c["media"].size(), 2u);
+  for (const json& m : c["media"]) {
+    EXPECT_EQ(m["link"], "dead");
+    EXPECT_TRUE(m["last_heard_ms"].is_null());
+    EXPECT_EQ(m["frames"], 0);
+  }
+}
+
+TEST_F(StatusJsonTest, NoRealtimeNoteWhenEmpty) {
+  const DaemonInfo info{.version = "x", .pid = 1, .realtime = true, .realtime_note = ""};
+  const json doc = json::parse(StatusJson(*engine_, Start(), info));
+  EXPECT_EQ(doc["realtime"], true);
+  EXPECT_FALSE(doc.contains("realtime_note"));
+  EXPECT_DOUBLE_EQ(doc["uptime_ms"].get<double>(), 0.0);
+  EXPECT_EQ(doc["nodes"][1]["state"], "init");
+}
+
+TEST_F(StatusJsonTest, DeadPeerAfterSilence) {
+  Deliver(FrameBuilder().Node("b").Sequence(1), 0, At(absl::Milliseconds(1)));
+  for (MonoTime t = engine_->NextWakeup(); t <= At(absl::Milliseconds(40));
+       t = engine_->NextWakeup()) {
+    engine_->Advance(t, absl::ZeroDuration());
+  }
+  const json doc = json::parse(StatusJson(*engine_, At(absl::Milliseconds(40)), {}));
+  const json& b = doc["nodes"][1];
+  EXPECT_EQ(b["state"], "dead");
+  EXPECT_EQ(b["deaths"], 1);
+  EXPECT_DOUBLE_EQ(b["state_for_ms"].get<double>(), 19.0);  // dead at 21 ms
+  EXPECT_DOUBLE_EQ(b["last_heard_ms"].get<double>(), 39.0);
+  EXPECT_EQ(b["media"][0]["link"], "dead");
+}
+
+PeerEvent SampleEvent() {
+  PeerEvent e;
+  e.t = MonoTime::FromNanos(1'234'567'890'123);
+  e.node = "b";
+  e.from = PeerState::kLate;
+  e.to = PeerState::kDead;
+  e.reason = "no heartbeat: silent for 20 ms (deadtime 20 ms) \"quoted\"";
+  e.generation = 42;
+  return e;
+}
+
+TEST(WatchLineJsonTest, ExactlyTheDocumentedKeys) {
+  const std::string line = WatchLineJson(SampleEvent());
+  EXPECT_EQ(line.find('\n'), std::string::npos);
+  const json j = json::parse(line);
+  EXPECT_EQ(Keys(j),
+            (std::set<std::string>{"t_ns", "node", "from", "to", "reason", "generation"}));
+  EXPECT_EQ(j["t_ns"], 1'234'567'890'123);
+  EXPECT_EQ(j["node"], "b");
+  EXPECT_EQ(j["from"], "late");
+  EXPECT_EQ(j["to"], "dead");
+  EXPECT_EQ(j["reason"], "no heartbeat: silent for 20 ms (deadtime 20 ms) \"quoted\"");
+  EXPECT_EQ(j["generation"], 42);
+}
+
+TEST(EventMessageJsonTest, PeerEvent) {
+  const json j = json::parse(EventMessageJson(SampleEvent(), 17));
+  EXPECT_EQ(Keys(j), (std::set<std::string>{"v", "type", "seq", "t_ns", "node", "from", "to",
+                                            "reason", "generation"}));
+  EXPECT_EQ(j["v"], 1);
+  EXPECT_EQ(j["type"], "peer");
+  EXPECT_EQ(j["seq"], 17);
+  EXPECT_EQ(j["t_ns"], 1'234'567'890'123);
+  EXPECT_EQ(j["node"], "b");
+  EXPECT_EQ(j["from"], "late");
+  EXPECT_EQ(j["to"], "dead");
+  EXPECT_EQ(j["generation"], 42);
+}
+
+TEST(EventMessageJsonTest, SeqUsesAll64Bits) {
+  const json j = json::parse(EventMessageJson(SampleEvent(), UINT64_MAX));
+  EXPECT_EQ(j["seq"].get<uint64_t>(), UINT64_MAX);
+}
+
+TEST(LinkMessageJsonTest, LinkEvent) {
+  LinkEvent e;
+  e.t = MonoTime::FromNanos(5'000);
+  e.node = "c";
+  e.medium = "bcast:eth0";
+  e.up = false;
+  json j = json::parse(LinkMessageJson(e, 3));
+  EXPECT_EQ(Keys(j),
+            (std::set<std::string>{"v", "type", "seq", "t_ns", "node", "medium", "link"}));
+  EXPECT_EQ(j["v"], 1);
+  EXPECT_EQ(j["type"], "link");
+  EXPECT_EQ(j["seq"], 3);
+  EXPECT_EQ(j["t_ns"], 5'000);
+  EXPECT_EQ(j["node"], "c");
+  EXPECT_EQ(j["medium"], "bcast:eth0");
+  EXPECT_EQ(j["link"], "dead");
+  e.up = true;
+  j = json::parse(LinkMessageJson(e, 4));
+  EXPECT_EQ(j["link"], "up");
+}
+
+TEST_F(StatusJsonTest, HelloListsPeers) {
+  Deliver(FrameBuilder().Node("c").Generation(6).Sequence(1), 0, At(absl::Milliseconds(2)));
+  const json j = json::parse(HelloMessageJson(*engine_, 11));
+  EXPECT_EQ(j["v"], 1);
+  EXPECT_EQ(j["type"], "hello");
+  EXPECT_EQ(j["seq"], 11);
+  EXPECT_EQ(j["node"], "a");
+  EXPECT_EQ(j["generation"], 9);
+  const json& peers = j["peers"];
+  ASSERT_EQ(peers.size(), 2u);  // the local node is not its own peer
+  EXPECT_EQ(peers[0]["node"], "b");
+  EXPECT_EQ(peers[0]["state"], "init");
+  EXPECT_EQ(peers[0]["generation"], 0);
+  EXPECT_EQ(peers[0]["since_ns"], Start().nanos());
+  EXPECT_EQ(peers[1]["node"], "c");
+  EXPECT_EQ(peers[1]["state"], "up");
+  EXPECT_EQ(peers[1]["generation"], 6);
+  EXPECT_EQ(peers[1]["since_ns"], At(absl::Milliseconds(2)).nanos());
+}
+
+}  // namespace
+}  // namespace tachy

@@ -1,0 +1,273 @@
+"""netns_lab: a throw-away lab of network namespaces running real tachyd nodes.
+
+Shared by the integration tests, the demo and (later) tachybench, so the lab
+is written once. Everything it creates is named with a prefix that includes
+the PID ("ty<pid>..."), so parallel runs cannot clash, and everything is torn
+down on exit, on failure and on SIGINT/SIGTERM: namespaces are deleted and
+only processes this lab started are killed, by PID.
+
+Times are CLOCK_MONOTONIC nanoseconds, which all namespaces share, so a fault
+time taken here compares directly with tachyd's event times.
+"""
+
+import atexit
+import json
+import os
+import queue
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import threading
+import time
+
+
+def mono_ns():
+    return time.clock_gettime_ns(time.CLOCK_MONOTONIC)
+
+
+def sh(*argv, check=True):
+    """Runs a short command, raising with its stderr on failure."""
+    r = subprocess.run(list(argv), capture_output=True, text=True, timeout=30)
+    if check and r.returncode != 0:
+        raise RuntimeError(f"{' '.join(argv)}: exit {r.returncode}: {r.stderr.strip()}")
+    return r.stdout
+
+
+class Watcher:
+    """Follows `tachyctl watch --json` and queues its events."""
+
+    def __init__(self, lab, node):
+        self.events = queue.Queue()
+        self.proc = lab.spawn(None, [lab.tachyctl, "--socket", node.socket, "watch", "--json"],
+                              stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        self.thread = threading.Thread(target=self._read, daemon=True)
+        self.thread.start()
+
+    def _read(self):
+        for line in self.proc.stdout:
+            try:
+                self.events.put(json.loads(line))
+            except ValueError:
+                pass
+
+    def wait_for(self, node, to, timeout=5.0, reason=None):
+        """The first event for `node` reaching state `to` (optionally with
+        `reason` in its text), or None after `timeout` seconds."""
+        deadline = time.monotonic() + timeout
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return None
+            try:
+                e = self.events.get(timeout=left)
+            except queue.Empty:
+                return None
+            if e["node"] == node and e["to"] == to and (reason is None or reason in e["reason"]):
+                return e
+
+    def drain(self):
+        out = []
+        while True:
+            try:
+                out.append(self.events.get_nowait())
+            except queue.Empty:
+                return out
+
+
+class Node:
+    """One tachyd in its own namespace with its own config and state dirs."""
+
+    def __init__(self, lab, name, ns, conf_dir):
+        self.lab, self.name, self.ns, self.dir = lab, name, ns, conf_dir
+        self.socket = os.path.join(conf_dir, "tachyd.sock")
+        self.state_dir = os.path.join(conf_dir, "state")
+        self.log_path = os.path.join(conf_dir, "tachyd.log")
+        self.proc = None
+
+    def start(self, extra_args=()):
+        log = open(self.log_path, "a")
+        actions = [] if os.path.exists(os.path.join(self.dir, "haresources")) else ["--no-actions"]
+        self.proc = self.lab.spawn(self.ns, [self.lab.tachyd, "-c", self.dir, "--node", self.name,
+                                             "--state-dir", self.state_dir, "--socket", self.socket,
+                                             *actions, *extra_args], stdout=log, stderr=log)
+        log.close()
+        return self
+
+    def wait_ready(self, timeout=5.0):
+        """Waits until the control socket answers."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"tachyd {self.name} exited {self.proc.returncode}:\n{self.log()}")
+            try:
+                return self.status()
+            except (OSError, ValueError):
+                time.sleep(0.02)
+        raise RuntimeError(f"tachyd {self.name} not ready after {timeout}s:\n{self.log()}")
+
+    def status(self):
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        s.settimeout(2)
+        try:
+            s.connect(self.socket)
+            s.sendall(b"status\n")
+            data = b""
+            while chunk := s.recv(65536):
+                data += chunk
+        finally:
+            s.close()
+        return json.loads(data)
+
+    def peer(self, name):
+        for n in self.status()["nodes"]:
+            if n["name"] == name:
+                return n
+        raise KeyError(name)
+
+    def signal(self, sig):
+        """Sends `sig` and returns the CLOCK_MONOTONIC time just before it."""
+        t = mono_ns()
+        os.kill(self.proc.pid, sig)
+        return t
+
+    def kill(self):
+        t = self.signal(signal.SIGKILL)
+        self.proc.wait(timeout=5)
+        return t
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(timeout=5)
+
+    def log(self):
+        try:
+            with open(self.log_path) as f:
+                return f.read()
+        except OSError:
+            return ""
+
+
+class Lab:
+    """Namespaces, links and processes of one test run; a context manager."""
+
+    def __init__(self, tachyd, tachyctl, tag="l"):
+        self.tachyd, self.tachyctl = os.path.abspath(tachyd), os.path.abspath(tachyctl)
+        self.prefix = f"ty{os.getpid()}{tag}"
+        self.namespaces, self.procs = [], []
+        self.tmp = tempfile.mkdtemp(prefix=f"{self.prefix}-")
+        self._closed = False
+        atexit.register(self.close)
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            if signal.getsignal(sig) in (signal.SIG_DFL, signal.default_int_handler):
+                signal.signal(sig, self._on_signal)
+
+    def _on_signal(self, signum, _frame):
+        self.close()
+        raise SystemExit(128 + signum)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def ns(self, name):
+        full = f"{self.prefix}{name}"
+        sh("ip", "netns", "add", full)
+        self.namespaces.append(full)
+        sh("ip", "-n", full, "link", "set", "lo", "up")
+        return full
+
+    def veth(self, ns1, if1, ns2, if2, ip1=None, ip2=None, prefixlen=24):
+        """A veth pair between two namespaces, up, with optional IPv4 addresses."""
+        sh("ip", "link", "add", if1, "netns", ns1, "type", "veth", "peer", "name", if2,
+           "netns", ns2)
+        for ns, ifname, ip in ((ns1, if1, ip1), (ns2, if2, ip2)):
+            if ip:
+                sh("ip", "-n", ns, "addr", "add", f"{ip}/{prefixlen}", "brd", "+", "dev", ifname)
+            sh("ip", "-n", ns, "link", "set", ifname, "up")
+
+    def bridge(self, ns, name, ports):
+        sh("ip", "-n", ns, "link", "add", name, "type", "bridge")
+        for p in ports:
+            sh("ip", "-n", ns, "link", "set", p, "master", name)
+        sh("ip", "-n", ns, "link", "set", name, "up")
+
+    def link(self, ns, ifname, up):
+        sh("ip", "-n", ns, "link", "set", ifname, "up" if up else "down")
+
+    def spawn(self, ns, argv, **kw):
+        cmd = (["ip", "netns", "exec", ns] if ns else []) + list(argv)
+        p = subprocess.Popen(cmd, **kw)  # `ip netns exec` execs: p.pid is the program's
+        self.procs.append(p)
+        return p
+
+    def write_config(self, name, ha_cf, authkeys="auth 1\n1 sha256 tachy-lab-secret\n"):
+        d = os.path.join(self.tmp, name)
+        os.makedirs(d, exist_ok=True)
+        with open(os.path.join(d, "ha.cf"), "w") as f:
+            f.write(ha_cf)
+        path = os.path.join(d, "authkeys")
+        with open(path, "w") as f:
+            f.write(authkeys)
+        os.chmod(path, 0o600)
+        return d
+
+    def node(self, name, ns, ha_cf, authkeys=None):
+        d = self.write_config(name, ha_cf, *( [authkeys] if authkeys else []))
+        return Node(self, name, ns, d)
+
+    def watch(self, node):
+        return Watcher(self, node)
+
+    def close(self):
+        if self._closed:
+            return
+        self._closed = True
+        for p in self.procs:
+            if p.poll() is None:
+                try:
+                    os.kill(p.pid, signal.SIGCONT)
+                    p.kill()
+                    p.wait(timeout=5)
+                except (OSError, subprocess.TimeoutExpired):
+                    pass
+        for ns in reversed(self.namespaces):
+            sh("ip", "netns", "del", ns, check=False)
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+def ha_cf(nodes, media, keepalive="2ms", deadtime="20ms", warntime=None, initdead="2",
+          extra=""):
+    """An ha.cf in Heartbeat syntax for the lab."""
+    lines = [f"keepalive {keepalive}", f"deadtime {deadtime}"]
+    if warntime:
+        lines.append(f"warntime {warntime}")
+    lines += [f"initdead {initdead}", *media, f"node {' '.join(nodes)}"]
+    return "\n".join(lines) + "\n" + extra
+
+
+def two_nodes(lab, keepalive="2ms", deadtime="20ms", warntime=None, media_b=None, media_a=None):
+    """Nodes a and b over one veth pair (raw medium), started and up."""
+    na, nb = lab.ns("a"), lab.ns("b")
+    lab.veth(na, "hb0", nb, "hb0")
+    media = ["raw hb0"]
+    a = lab.node("a", na, ha_cf(["a", "b"], media_a or media, keepalive, deadtime, warntime))
+    b = lab.node("b", nb, ha_cf(["a", "b"], media_b or media, keepalive, deadtime, warntime))
+    a.start()
+    b.start()
+    a.wait_ready()
+    b.wait_ready()
+    return a, b
+
+
+def wait_state(node, peer, state, timeout=5.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if node.peer(peer)["state"] == state:
+            return True
+        time.sleep(0.01)
+    return False

@@ -1,0 +1,250 @@
+// tachyctl: query and watch a running tachyd through its control socket.
+#include <getopt.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "absl/strings/str_format.h"
+#include "detector/unique_fd.h"
+
+namespace {
+
+using nlohmann::json;
+
+constexpr char kUsage[] = R"(Usage: tachyctl [--socket PATH] COMMAND [--json]
+
+Commands:
+  status            one line per node: state, generation, last heard, frames,
+                    rejected frames and per-medium link state; then the
+                    detector's timing health. Exit 0 if tachyd answered.
+  watch             print every node state change as it happens (Ctrl-C ends)
+  standby [SCOPE]   hand this node's resource groups to the peer (hb_standby)
+  takeover [SCOPE]  take the groups over from the peer (hb_takeover)
+                    SCOPE: all (default), local (groups whose preferred node
+                    is this one), foreign (the others; "failback" = foreign)
+
+Options:
+  -s, --socket PATH  tachyd's control socket (default /run/tachy/tachyd.sock)
+  -j, --json         machine-readable output: status prints tachyd's JSON
+                     document; watch prints one JSON object per line:
+                     {"t_ns": <CLOCK_MONOTONIC ns>, "node": ..., "from": ...,
+                      "to": ..., "reason": ..., "generation": ...}
+  -h, --help         show this help
+
+Exit codes: 0 ok, 1 tachyd not reachable or refused/failed the request,
+2 usage error.
+)";
+
+tachy::UniqueFd Connect(const std::string& path) {
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  std::strncpy(addr.sun_path, path.c_str(), sizeof(addr.sun_path) - 1);
+  tachy::UniqueFd fd(socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  if (connect(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
+    std::fprintf(stderr, "tachyctl: cannot reach tachyd at %s: %s\n", path.c_str(),
+                 std::strerror(errno));
+    return tachy::UniqueFd();
+  }
+  return fd;
+}
+
+bool Request(int fd, const char* request) {
+  const size_t len = std::strlen(request);
+  return write(fd, request, len) == static_cast<ssize_t>(len);
+}
+
+std::string Ms(const json& v) {
+  if (v.is_null()) return "never";
+  return absl::StrFormat("%.1f ms ago", v.get<double>());
+}
+
+void PrintHuman(const json& doc) {
+  std::printf("tachyd %s (pid %d), cluster %s, node %s, generation %llu, realtime %s\n",
+              doc["version"].get<std::string>().c_str(), doc["pid"].get<int>(),
+              doc["cluster"].get<std::string>().c_str(), doc["node"].get<std::string>().c_str(),
+              static_cast<unsigned long long>(doc["generation"].get<uint64_t>()),
+              doc["realtime"].get<bool>() ? "on" : "off");
+  const json& s = doc["settings"];
+  std::printf("keepalive %.1f ms, warntime %.1f ms, deadtime %.1f ms, initdead %.0f ms\n\n",
+              s["keepalive_ms"].get<double>(), s["warntime_ms"].get<double>(),
+              s["deadtime_ms"].get<double>(), s["initdead_ms"].get<double>());
+  std::printf("%-16s %-5s %10s %-16s %10s %8s  %s\n", "NODE", "STATE", "GENERATION", "LAST HEARD",
+              "FRAMES", "REJECTED", "LINKS");
+  for (const json& n : doc["nodes"]) {
+    if (n["local"].get<bool>()) {
+      std::printf("%-16s %-5s %10llu %-16s %10llu %8s  (this node; frames sent)\n",
+                  n["name"].get<std::string>().c_str(), "up",
+                  static_cast<unsigned long long>(n["generation"].get<uint64_t>()), "-",
+                  static_cast<unsigned long long>(n["frames_sent"].get<uint64_t>()), "-");
+      continue;
+    }
+    std::string links;
+    for (const json& m : n["media"]) {
+      links += absl::StrFormat("%s%s:%s", links.empty() ? "" : " ", m["name"].get<std::string>(),
+                               m["link"].get<std::string>());
+    }
+    std::printf("%-16s %-5s %10llu %-16s %10llu %8llu  %s\n", n["name"].get<std::string>().c_str(),
+                n["state"].get<std::string>().c_str(),
+                static_cast<unsigned long long>(n["generation"].get<uint64_t>()),
+                Ms(n["last_heard_ms"]).c_str(),
+                static_cast<unsigned long long>(n["frames"].get<uint64_t>()),
+                static_cast<unsigned long long>(n["rejected_total"].get<uint64_t>()),
+                links.c_str());
+  }
+  if (doc.contains("groups") && doc["groups"].is_array() && !doc["groups"].empty()) {
+    std::printf("\n%-24s %-10s %-10s %-9s %9s  %s\n", "GROUP", "PREFERRED", "OWNER", "STATE",
+                "LAST (ms)", "LAST ACTION");
+    for (const json& g : doc["groups"]) {
+      const std::string owner = g["owner"].is_null() ? "-" : g["owner"].get<std::string>();
+      std::printf("%-24s %-10s %-10s %-9s %9.1f  %s%s\n", g.value("key", "").c_str(),
+                  g.value("preferred", "").c_str(), owner.c_str(), g.value("state", "").c_str(),
+                  g.value("last_duration_ms", 0.0), g.value("last_action", "").c_str(),
+                  g.value("arp_conflicts", 0) > 0
+                      ? absl::StrFormat(" [%d ARP conflicts]", g.value("arp_conflicts", 0)).c_str()
+                      : "");
+    }
+  } else if (doc.contains("actions")) {
+    std::printf("\nresource groups: %s\n", doc["actions"].get<std::string>().c_str());
+  }
+  std::string rejected;
+  for (const auto& [reason, count] : doc["rejected"].items()) {
+    if (count.get<uint64_t>() > 0) {
+      rejected += absl::StrFormat(" %s=%d", reason, count.get<uint64_t>());
+    }
+  }
+  std::printf("\nrejected frames:%s\n", rejected.empty() ? " none" : rejected.c_str());
+  const json& t = doc["timing"];
+  std::printf(
+      "detector timing: %llu wake-ups, %llu late (> 1 ms), max lateness %.2f ms; peers saved by "
+      "stall grace %llu, by kernel rx timestamps %llu\n",
+      static_cast<unsigned long long>(t["wakeups"].get<uint64_t>()),
+      static_cast<unsigned long long>(t["late_wakeups"].get<uint64_t>()),
+      t["max_lateness_ms"].get<double>(),
+      static_cast<unsigned long long>(t["saved_by_grace"].get<uint64_t>()),
+      static_cast<unsigned long long>(t["saved_by_rx_timestamp"].get<uint64_t>()));
+}
+
+int Status(const std::string& socket, bool as_json) {
+  tachy::UniqueFd fd = Connect(socket);
+  if (!fd.valid() || !Request(fd.get(), "status\n")) return 1;
+  std::string reply;
+  char buf[4096];
+  for (ssize_t n; (n = read(fd.get(), buf, sizeof(buf))) > 0;) reply.append(buf, n);
+  json doc = json::parse(reply, nullptr, false);
+  if (doc.is_discarded() || doc.contains("error")) {
+    std::fprintf(stderr, "tachyctl: bad answer from tachyd: %s\n", reply.c_str());
+    return 1;
+  }
+  if (as_json) {
+    std::printf("%s\n", doc.dump().c_str());
+  } else {
+    PrintHuman(doc);
+  }
+  return 0;
+}
+
+int Ask(const std::string& socket, const std::string& verb, const std::string& scope,
+        bool as_json) {
+  tachy::UniqueFd fd = Connect(socket);
+  if (!fd.valid() || !Request(fd.get(), (verb + " " + scope + "\n").c_str())) return 1;
+  std::string reply;
+  char buf[4096];
+  for (ssize_t n; (n = read(fd.get(), buf, sizeof(buf))) > 0;) reply.append(buf, n);
+  json doc = json::parse(reply, nullptr, false);
+  if (doc.is_discarded()) {
+    std::fprintf(stderr, "tachyctl: bad answer from tachyd: %s\n", reply.c_str());
+    return 1;
+  }
+  const bool ok = doc.value("ok", false);
+  if (as_json) {
+    std::printf("%s\n", doc.dump().c_str());
+  } else {
+    std::fprintf(ok ? stdout : stderr, "%s%s\n", ok ? "" : "tachyctl: refused: ",
+                 doc.value("message", "").c_str());
+  }
+  return ok ? 0 : 1;
+}
+
+int Watch(const std::string& socket, bool as_json) {
+  tachy::UniqueFd fd = Connect(socket);
+  if (!fd.valid() || !Request(fd.get(), "watch\n")) return 1;
+  std::setvbuf(stdout, nullptr, _IOLBF, 0);
+  std::string pending;
+  char buf[4096];
+  for (ssize_t n; (n = read(fd.get(), buf, sizeof(buf))) > 0;) {
+    pending.append(buf, n);
+    for (size_t nl; (nl = pending.find('\n')) != std::string::npos; pending.erase(0, nl + 1)) {
+      const std::string line = pending.substr(0, nl);
+      if (as_json) {
+        std::printf("%s\n", line.c_str());
+        continue;
+      }
+      json e = json::parse(line, nullptr, false);
+      if (e.is_discarded()) continue;
+      std::printf("[%.6f] node %s %s -> %s: %s\n", e["t_ns"].get<int64_t>() / 1e9,
+                  e["node"].get<std::string>().c_str(), e["from"].get<std::string>().c_str(),
+                  e["to"].get<std::string>().c_str(), e["reason"].get<std::string>().c_str());
+    }
+  }
+  std::fprintf(stderr, "tachyctl: tachyd closed the watch connection\n");
+  return 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string socket = "/run/tachy/tachyd.sock";
+  bool as_json = false;
+  const option long_options[] = {
+      {"socket", required_argument, nullptr, 's'},
+      {"json", no_argument, nullptr, 'j'},
+      {"help", no_argument, nullptr, 'h'},
+      {nullptr, 0, nullptr, 0},
+  };
+  for (;;) {
+    const int opt = getopt_long(argc, argv, "s:jh", long_options, nullptr);
+    if (opt == -1) break;
+    switch (opt) {
+      case 's': socket = optarg; break;
+      case 'j': as_json = true; break;
+      case 'h': std::fputs(kUsage, stdout); return 0;
+      default: std::fputs("Try 'tachyctl --help'.\n", stderr); return 2;
+    }
+  }
+  if (optind >= argc) {
+    std::fputs(kUsage, stderr);
+    return 2;
+  }
+  const std::string command = argv[optind];
+  if (command == "standby" || command == "takeover") {
+    std::string scope = optind + 1 < argc ? argv[optind + 1] : "all";
+    if (scope != "all" && scope != "local" && scope != "foreign" && scope != "failback") {
+      std::fprintf(stderr, "tachyctl: %s: unknown scope '%s' (all, local or foreign)\n",
+                   command.c_str(), scope.c_str());
+      return 2;
+    }
+    if (optind + 2 < argc) {
+      std::fprintf(stderr, "tachyctl: unexpected argument '%s'\n", argv[optind + 2]);
+      return 2;
+    }
+    return Ask(socket, command, scope, as_json);
+  }
+  if (optind + 1 < argc) {
+    std::fprintf(stderr, "tachyctl: unexpected argument '%s'\n", argv[optind + 1]);
+    return 2;
+  }
+  if (command == "status") return Status(socket, as_json);
+  if (command == "watch") return Watch(socket, as_json);
+  std::fprintf(stderr,
+               "tachyctl: unknown command '%s' (expected status, watch, standby or takeover)\n",
+               command.c_str());
+  return 2;
+}
