@@ -76,6 +76,7 @@ struct Group {
 
 struct PeerView {
   std::string state = "init";
+  MonoTime alive_since;  // when it last became up
   GroupMask held = 0, wants = 0, declines = 0;
   uint32_t digest = 0;
   bool ready = false;
@@ -328,6 +329,7 @@ void Runner::OnMessage(const std::string& text) {
     for (const json& p : j["peers"]) {
       PeerView& v = peers_[p.value("node", "")];
       v.state = p.value("state", "init");
+      v.alive_since = MonotonicNow();
       read_ads(p, v);
     }
     LogInfo("connected to tachyd (generation %d)", j.value("generation", uint64_t{0}));
@@ -337,6 +339,7 @@ void Runner::OnMessage(const std::string& text) {
   } else if (type == "peer") {
     PeerView& v = peers_[j.value("node", "")];
     v.state = j.value("to", "init");
+    if (v.state == "up" && j.value("from", "") != "late") v.alive_since = MonotonicNow();
   } else if (type == "peer_ads") {
     read_ads(j, peers_[j.value("node", "")]);
   } else if (type == "request") {
@@ -441,7 +444,10 @@ void Runner::Reevaluate() {
     NodeView n;
     n.name = name;
     n.alive = p.state == "up" || p.state == "late";
-    n.known = p.state != "init";
+    // A peer that just came up has not advertised its runner yet: wait for
+    // it (up to initdead) rather than grab what it would have taken.
+    n.known = p.state != "init" &&
+              !(n.alive && !p.ready && MonotonicNow() - p.alive_since < config_.ha.initdead);
     n.ready = p.ready;
     n.held = p.held;
     n.wants = p.wants;
@@ -814,6 +820,12 @@ int RunActions(const RunnerOptions& input) {
   if (options.dirs.resource_dir.empty()) options.dirs.resource_dir = options.config_dir + "/resource.d";
   options.dirs.config_dir = options.config_dir;
   auto resources = LoadHaResources(options.config_dir + "/haresources", config->ha.nodes);
+  if (absl::IsNotFound(resources.status())) {
+    // Like Heartbeat without haresources: membership only, nothing to move.
+    std::fprintf(stderr, "tachy-actions: %s/haresources not found: no resource groups to manage\n",
+                 options.config_dir.c_str());
+    resources = HaResources{};
+  }
   if (!resources.ok()) {
     std::fprintf(stderr, "tachy-actions: %s\n",
                  std::string(resources.status().message()).c_str());

@@ -18,6 +18,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -235,6 +236,15 @@ class Lab:
                     p.wait(timeout=5)
                 except (OSError, subprocess.TimeoutExpired):
                     pass
+        # Whatever still runs inside our namespaces was started by us (e.g.
+        # apache2 started by tachy-actions): kill it before the namespace goes.
+        for ns in self.namespaces:
+            r = subprocess.run(["ip", "netns", "pids", ns], capture_output=True, text=True)
+            for pid in r.stdout.split():
+                try:
+                    os.kill(int(pid), signal.SIGKILL)
+                except (OSError, ValueError):
+                    pass
         for ns in reversed(self.namespaces):
             sh("ip", "netns", "del", ns, check=False)
         shutil.rmtree(self.tmp, ignore_errors=True)
@@ -262,6 +272,196 @@ def two_nodes(lab, keepalive="2ms", deadtime="20ms", warntime=None, media_b=None
     a.wait_ready()
     b.wait_ready()
     return a, b
+
+
+APACHE_CONF = """ServerRoot /etc/apache2
+LoadModule mpm_event_module /usr/lib/apache2/modules/mod_mpm_event.so
+LoadModule authz_core_module /usr/lib/apache2/modules/mod_authz_core.so
+LoadModule dir_module /usr/lib/apache2/modules/mod_dir.so
+ServerName {name}
+PidFile {d}/apache.pid
+DefaultRuntimeDir {d}/run
+Mutex file:{d}/run default
+ErrorLog {d}/error.log
+LogLevel warn
+Listen 80
+User www-data
+Group www-data
+DocumentRoot {d}/www
+DirectoryIndex index.html
+<Directory {d}/www>
+  Require all granted
+</Directory>
+"""
+
+HTTPD_SCRIPT = """#!/bin/sh
+# LSB-style script for this node's private apache2 (haresources: httpd).
+CONF={d}/apache.conf
+PID={d}/apache.pid
+running() {{ [ -f "$PID" ] && kill -0 "$(cat "$PID")" 2>/dev/null; }}
+case "$1" in
+  start) exec /usr/sbin/apache2 -f "$CONF" -k start ;;
+  stop)
+    running || exit 0
+    /usr/sbin/apache2 -f "$CONF" -k stop
+    i=0; while running && [ $i -lt 500 ]; do sleep 0.01; i=$((i+1)); done
+    running && exit 1; exit 0 ;;
+  status) if running; then echo "httpd is running"; else echo "httpd is not running"; fi ;;
+  *) echo "usage: $0 start|stop|status" >&2; exit 2 ;;
+esac
+"""
+
+
+class WebLab:
+    """The reference scenario: nodes a and b each run tachyd, tachy-actions
+    and a private apache2 whose page names the node; client c fetches
+    http://VIP/. All on one bridge (namespace `sw`); the interface `hb0`
+    carries heartbeats (raw medium) and service traffic alike."""
+
+    SUBNET = "10.213.7"
+
+    def __init__(self, lab, keepalive="2ms", deadtime="20ms", auto_failback="on",
+                 nodes=("a", "b"), extra_resources="", httpd_script=None, script_for=None):
+        self.lab = lab
+        self.vip = f"{self.SUBNET}.100"
+        sw = lab.ns("sw")
+        self.client_ns = lab.ns("c")
+        lab.veth(self.client_ns, "hb0", sw, "pc", f"{self.SUBNET}.50")
+        ports = ["pc"]
+        self.nodes = {}
+        for i, name in enumerate(nodes, start=1):
+            ns = lab.ns(name)
+            lab.veth(ns, "hb0", sw, f"p{name}", f"{self.SUBNET}.{i}")
+            ports.append(f"p{name}")
+            conf = ha_cf(list(nodes), ["raw hb0"], keepalive, deadtime,
+                         extra=f"auto_failback {auto_failback}\n")
+            node = lab.node(name, ns, conf)
+            with open(os.path.join(node.dir, "haresources"), "w") as f:
+                f.write(f"# the reference scenario: {nodes[0]} prefers the VIP and httpd\n"
+                        f"{nodes[0]} {self.vip} httpd{extra_resources}\n")
+            os.makedirs(os.path.join(node.dir, "resource.d"), exist_ok=True)
+            www = os.path.join(node.dir, "www")
+            os.makedirs(www, exist_ok=True)
+            os.makedirs(os.path.join(node.dir, "run"), exist_ok=True)
+            with open(os.path.join(www, "index.html"), "w") as f:
+                f.write(f"node {name}\n")
+            with open(os.path.join(node.dir, "apache.conf"), "w") as f:
+                f.write(APACHE_CONF.format(name=name, d=node.dir))
+            script = os.path.join(node.dir, "resource.d", "httpd")
+            with open(script, "w") as f:
+                text = (script_for or {}).get(name) or httpd_script or HTTPD_SCRIPT
+                f.write(text.format(d=node.dir))
+            os.chmod(script, 0o755)
+            node.apache_pid = os.path.join(node.dir, "apache.pid")
+            self.nodes[name] = node
+        lab.bridge(sw, "br0", ports)
+        # www-data must reach the document root through mkdtemp's 0700 dir.
+        os.chmod(lab.tmp, 0o755)
+        for node in self.nodes.values():
+            os.chmod(node.dir, 0o755)
+
+    def start(self):
+        for node in self.nodes.values():
+            node.start()
+        for node in self.nodes.values():
+            node.wait_ready()
+
+    def holders(self, live_only=True):
+        """Names of the nodes that have the VIP configured right now (by
+        default only nodes whose link is up: a crashed node's stale address
+        answers nobody)."""
+        out = []
+        for name, node in self.nodes.items():
+            if live_only and "state UP" not in sh("ip", "-n", node.ns, "link", "show", "hb0"):
+                continue
+            if self.vip in sh("ip", "-n", node.ns, "-o", "-4", "addr", "show", "dev", "hb0"):
+                out.append(name)
+        return out
+
+    def wait_holder(self, name, timeout=10.0):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.holders() == [name] and self.fetch() == f"node {name}":
+                return True
+            time.sleep(0.05)
+        return False
+
+    def fetch(self, timeout=2):
+        """The page the client gets from http://VIP/ now, or None."""
+        r = subprocess.run(["ip", "netns", "exec", self.client_ns, sys.executable, "-c",
+                            "import socket,sys\n"
+                            f"s=socket.create_connection(('{self.vip}',80),timeout={timeout})\n"
+                            f"s.sendall(b'GET / HTTP/1.0\\r\\nHost: x\\r\\n\\r\\n')\n"
+                            "d=b''\n"
+                            "while True:\n"
+                            "  c=s.recv(65536)\n"
+                            "  if not c: break\n"
+                            "  d+=c\n"
+                            "print(d.split(b'\\r\\n\\r\\n',1)[1].decode().strip())\n"],
+                           capture_output=True, text=True, timeout=timeout + 5)
+        return r.stdout.strip() if r.returncode == 0 else None
+
+    def probe(self, duration=30):
+        """Starts http_probe in the client namespace; returns the process."""
+        here = os.path.dirname(os.path.abspath(__file__))
+        return self.lab.spawn(self.client_ns, [sys.executable, os.path.join(here, "http_probe.py"),
+                                               self.vip, "--duration", str(duration)],
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+
+    def actions_pid(self, name):
+        """PID of the node's tachy-actions, or None."""
+        node = self.nodes[name]
+        for pid in sh("ip", "netns", "pids", node.ns).split():
+            try:
+                with open(f"/proc/{pid}/comm") as f:
+                    if f.read().strip() == "tachy-actions":
+                        return int(pid)
+            except OSError:
+                pass
+        return None
+
+    def apache_pid(self, name):
+        try:
+            with open(self.nodes[name].apache_pid) as f:
+                return int(f.read().strip())
+        except (OSError, ValueError):
+            return None
+
+    def ctl(self, name, *args):
+        """Runs tachyctl against a node; returns the CompletedProcess."""
+        return subprocess.run([self.lab.tachyctl, "--socket", self.nodes[name].socket, *args],
+                              capture_output=True, text=True, timeout=20)
+
+    def crash(self, name):
+        """Whole-node crash: SIGKILL every process of the node's namespace,
+        then its link down. Returns the CLOCK_MONOTONIC time of the kill."""
+        node = self.nodes[name]
+        pids = [int(p) for p in sh("ip", "netns", "pids", node.ns).split()]
+        t = mono_ns()
+        for pid in pids:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        self.lab.link(node.ns, "hb0", up=False)
+        if node.proc:
+            node.proc.wait(timeout=5)
+        return t
+
+    def revive(self, name):
+        """Brings a crashed node back: link up, stale VIP gone (a rebooted
+        host would not have it), tachyd started again."""
+        node = self.nodes[name]
+        sh("ip", "-n", node.ns, "addr", "flush", "dev", "hb0", "to", f"{self.vip}/32",
+           check=False)
+        for f in ("apache.pid",):
+            try:
+                os.unlink(os.path.join(node.dir, f))
+            except FileNotFoundError:
+                pass
+        self.lab.link(node.ns, "hb0", up=True)
+        node.start()
+        node.wait_ready()
 
 
 def wait_state(node, peer, state, timeout=5.0):
