@@ -72,6 +72,7 @@ struct Group {
   std::string last_action = "none";
   absl::Duration last_duration;
   uint64_t arp_conflicts = 0;
+  bool shared = false;  // a live peer holds it too (split brain in progress)
 };
 
 struct PeerView {
@@ -487,6 +488,19 @@ void Runner::Reevaluate() {
       case GroupAction::kKeep:
         break;
     }
+    // After a split brain the keeper announces the address again: clients'
+    // ARP caches may still point at the node that just let go.
+    bool shared = false;
+    for (const NodeView& n : nodes) {
+      shared = shared || (n.name != self.name && n.alive && (n.held & bit));
+    }
+    if ((HeldMask() & bit) && gr.shared && !shared) {
+      LogInfo("group %s: the other holder let go; announcing the address again", gr.spec.key);
+      for (const auto& v : gr.vips) {
+        if (v) garps_.push_back({v->ip, v->iface, options_.garp_count, now});
+      }
+    }
+    gr.shared = (HeldMask() & bit) && shared;
     // A request is done once it took effect.
     if (HeldMask() & bit) wants_ &= ~bit;
     for (const NodeView& n : nodes) {

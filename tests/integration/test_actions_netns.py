@@ -179,6 +179,26 @@ class FailoverTest(unittest.TestCase):
             self.assertNotIn("taking group", f.read())
 
 
+    def test_healed_partition_leaves_exactly_one_holder(self):
+        web = WebLab(self.lab, keepalive="5ms", deadtime="50ms", dedicated_link=True)
+        web.start()
+        self.assert_single_holder(web, "a")
+        # Only the heartbeat link fails: both nodes stay on the service LAN.
+        self.lab.link(web.nodes["b"].ns, "hb1", up=False)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and sorted(web.holders()) != ["a", "b"]:
+            time.sleep(0.05)
+        self.assertEqual(sorted(web.holders()), ["a", "b"], "no split brain to heal")
+        # Each sees the other's GARPs for the VIP: the conflict is reported.
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline and self.group(web, "a")["arp_conflicts"] == 0:
+            time.sleep(0.05)
+        self.assertGreater(self.group(web, "a")["arp_conflicts"], 0)
+        self.lab.link(web.nodes["b"].ns, "hb1", up=True)
+        self.assert_single_holder(web, "a")
+        with open(web.nodes["b"].log_path) as f:
+            self.assertIn("holds it too (partition healed); a keeps it", f.read())
+
     def test_another_mac_claiming_the_vip_is_noticed(self):
         web = self.web()
         # The client announces the VIP as its own: an address conflict.

@@ -321,7 +321,8 @@ class WebLab:
     SUBNET = "10.213.7"
 
     def __init__(self, lab, keepalive="2ms", deadtime="20ms", auto_failback="on",
-                 nodes=("a", "b"), extra_resources="", httpd_script=None, script_for=None):
+                 nodes=("a", "b"), extra_resources="", httpd_script=None, script_for=None,
+                 dedicated_link=False):
         self.lab = lab
         self.vip = f"{self.SUBNET}.100"
         sw = lab.ns("sw")
@@ -329,11 +330,18 @@ class WebLab:
         lab.veth(self.client_ns, "hb0", sw, "pc", f"{self.SUBNET}.50")
         ports = ["pc"]
         self.nodes = {}
+        namespaces = {name: lab.ns(name) for name in nodes}
+        # dedicated_link: heartbeats on their own a-b link (hb1), service on
+        # the bridge, so the heartbeat path can fail while clients still
+        # reach both nodes (a split brain).
+        if dedicated_link:
+            lab.veth(namespaces[nodes[0]], "hb1", namespaces[nodes[1]], "hb1")
+        medium = "raw hb1" if dedicated_link else "raw hb0"
         for i, name in enumerate(nodes, start=1):
-            ns = lab.ns(name)
+            ns = namespaces[name]
             lab.veth(ns, "hb0", sw, f"p{name}", f"{self.SUBNET}.{i}")
             ports.append(f"p{name}")
-            conf = ha_cf(list(nodes), ["raw hb0"], keepalive, deadtime,
+            conf = ha_cf(list(nodes), [medium], keepalive, deadtime,
                          extra=f"auto_failback {auto_failback}\n")
             node = lab.node(name, ns, conf)
             with open(os.path.join(node.dir, "haresources"), "w") as f:
