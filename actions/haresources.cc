@@ -2,6 +2,8 @@
 
 #include "actions/haresources.h"
 
+#include "detector/config.h"
+
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -32,7 +34,6 @@ namespace {
 
 // A real haresources file is a few lines; anything this large is a mistake
 // (wrong path), and refusing it keeps a typo from eating memory.
-constexpr off_t kMaxFileSize = 1 << 20;
 
 // Linux IFNAMSIZ (16) including the NUL; an address label (IFA_LABEL) has the
 // same limit.
@@ -348,31 +349,9 @@ absl::StatusOr<HaResources> ParseHaResources(absl::string_view text, absl::strin
 
 absl::StatusOr<HaResources> LoadHaResources(const std::string& path,
                                             const std::vector<std::string>& nodes) {
-  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return absl::ErrnoToStatus(errno, absl::StrCat("open ", path));
-  absl::Cleanup close_fd = [fd] { close(fd); };
-  struct stat st {};
-  if (fstat(fd, &st) != 0) return absl::ErrnoToStatus(errno, absl::StrCat("stat ", path));
-  if (!S_ISREG(st.st_mode)) return absl::InvalidArgumentError(absl::StrCat(path, ": not a file"));
-  if (st.st_size > kMaxFileSize) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(path, ": larger than ", kMaxFileSize, " bytes; not a haresources file"));
-  }
-  std::string text;
-  char buffer[4096];
-  for (;;) {
-    ssize_t n = read(fd, buffer, sizeof(buffer));
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return absl::ErrnoToStatus(errno, absl::StrCat("read ", path));
-    }
-    if (n == 0) break;
-    text.append(buffer, static_cast<size_t>(n));
-    if (text.size() > static_cast<size_t>(kMaxFileSize)) {
-      return absl::InvalidArgumentError(absl::StrCat(path, ": grew while being read"));
-    }
-  }
-  return ParseHaResources(text, path, nodes);
+  absl::StatusOr<std::string> text = ReadConfigFile(path, /*private_file=*/false);
+  if (!text.ok()) return text.status();
+  return ParseHaResources(*text, path, nodes);
 }
 
 const ResourceGroup* FindGroup(const HaResources& resources, absl::string_view key) {

@@ -845,12 +845,8 @@ int RunActions(const RunnerOptions& input) {
                  std::string(resources.status().message()).c_str());
     return 2;
   }
-  LogOptions log;
-  log.ident = absl::StrFormat("tachy-actions[%s]", config->local_node);
-  log.facility = config->ha.logfacility;
-  log.logfile = config->ha.logfile;
-  log.debugfile = config->ha.debugfile;
-  log.debug = config->ha.debug;
+  const LogOptions log =
+      MakeLogOptions(config->ha, absl::StrFormat("tachy-actions[%s]", config->local_node));
   (void)InitLogging(log);
   const size_t group_count = resources->groups.size();
   Runner runner(options, *std::move(config), *std::move(resources));

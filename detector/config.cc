@@ -34,6 +34,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "detector/frame.h"
+#include "detector/log.h"
 
 namespace tachy {
 namespace {
@@ -643,6 +644,23 @@ std::string JoinPath(absl::string_view dir, absl::string_view name) {
   return absl::StrCat(dir, "/", name);
 }
 
+
+}  // namespace
+
+std::string MediumConfig::Name() const {
+  switch (kind) {
+    case Kind::kRaw:
+      return absl::StrCat("raw:", iface);
+    case Kind::kBcast:
+      return absl::StrCat("bcast:", iface);
+    case Kind::kMcast:
+      return absl::StrCat("mcast:", iface, ":", address);
+    case Kind::kUcast:
+      return absl::StrCat("ucast:", iface, ":", address);
+  }
+  return absl::StrCat("?:", iface);
+}
+
 // Reads a small regular file. With `private_file`, refuses one that group or
 // others may access: authkeys holds the shared secret, and Heartbeat refuses
 // such a file too (auth.c parse_authfile), so a copied /etc/ha.d behaves alike.
@@ -679,20 +697,14 @@ absl::StatusOr<std::string> ReadConfigFile(const std::string& path, bool private
   return text;
 }
 
-}  // namespace
-
-std::string MediumConfig::Name() const {
-  switch (kind) {
-    case Kind::kRaw:
-      return absl::StrCat("raw:", iface);
-    case Kind::kBcast:
-      return absl::StrCat("bcast:", iface);
-    case Kind::kMcast:
-      return absl::StrCat("mcast:", iface, ":", address);
-    case Kind::kUcast:
-      return absl::StrCat("ucast:", iface, ":", address);
-  }
-  return absl::StrCat("?:", iface);
+LogOptions MakeLogOptions(const HaConfig& ha, std::string ident) {
+  LogOptions log;
+  log.ident = std::move(ident);
+  log.facility = ha.logfacility;
+  log.logfile = ha.logfile;
+  log.debugfile = ha.debugfile;
+  log.debug = ha.debug;
+  return log;
 }
 
 absl::string_view AuthMethodName(AuthMethod method) {

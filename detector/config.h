@@ -121,6 +121,14 @@ absl::StatusOr<HaConfig> ParseHaCf(absl::string_view text, absl::string_view fil
 // on error, also when `auth N` names an undefined index or is missing.
 absl::StatusOr<AuthKeys> ParseAuthKeys(absl::string_view text, absl::string_view filename);
 
+// ReadConfigFile()
+//
+// Reads a small (<= 1 MiB) regular config file. With `private_file`, refuses
+// one that group or others may access (kPermissionDenied, as Heartbeat does
+// for authkeys). Errors name the path: kNotFound, kPermissionDenied,
+// kInvalidArgument (not a regular file, too large).
+absl::StatusOr<std::string> ReadConfigFile(const std::string& path, bool private_file);
+
 // LoadClusterConfig()
 //
 // Reads DIR/ha.cf and DIR/authkeys. authkeys must not be readable or writable
@@ -130,6 +138,14 @@ absl::StatusOr<AuthKeys> ParseAuthKeys(absl::string_view text, absl::string_view
 // Missing or unreadable files give kNotFound / kPermissionDenied naming the path.
 absl::StatusOr<ClusterConfig> LoadClusterConfig(const std::string& dir,
                                                 absl::string_view node_override);
+
+struct LogOptions;
+
+// MakeLogOptions()
+//
+// Logging destinations from ha.cf (logfile, debugfile, logfacility, debug),
+// with `ident` prefixing every line.
+LogOptions MakeLogOptions(const HaConfig& ha, std::string ident);
 
 }  // namespace tachy
 

@@ -338,12 +338,8 @@ int RunDaemon(const DaemonOptions& options) {
     std::printf("configuration OK: %s\n", DescribeConfig(*config).c_str());
     return 0;
   }
-  LogOptions log;
-  log.ident = absl::StrFormat("tachyd[%s]", config->local_node);
-  log.facility = config->ha.logfacility;
-  log.logfile = config->ha.logfile;
-  log.debugfile = config->ha.debugfile;
-  log.debug = config->ha.debug;
+  const LogOptions log =
+      MakeLogOptions(config->ha, absl::StrFormat("tachyd[%s]", config->local_node));
   if (absl::Status s = InitLogging(log); !s.ok()) {
     std::fprintf(stderr, "tachyd: %s/ha.cf: %s\n", options.config_dir.c_str(),
                  std::string(s.message()).c_str());

@@ -11,14 +11,12 @@ import json
 import os
 import shutil
 import signal
-import subprocess
 import sys
 import time
-import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..",
                                 "tools", "lab"))
-from netns_lab import Lab, WebLab, mono_ns  # noqa: E402
+from netns_lab import Lab, LabTestCase, run_tests, WebLab, mono_ns  # noqa: E402
 
 ARGS = None
 
@@ -32,26 +30,7 @@ esac
 """
 
 
-class FailoverTest(unittest.TestCase):
-
-    def setUp(self):
-        self.lab = Lab(ARGS.tachyd, ARGS.tachyctl, tag=self._testMethodName[5:9])
-
-    def tearDown(self):
-        result = getattr(self._outcome, "result", None)
-        failed = result is not None and any(
-            t is self for t, _ in (*result.failures, *result.errors))
-        if failed:
-            for d in sorted(os.listdir(self.lab.tmp)):
-                log = os.path.join(self.lab.tmp, d, "tachyd.log")
-                if os.path.exists(log):
-                    with open(log) as f:
-                        print(f"--- {d} tachyd.log ---\n" + f.read()[-6000:], file=sys.stderr)
-        self.lab.close()
-        left = [n for n in subprocess.run(["ip", "netns", "list"], capture_output=True,
-                                          text=True).stdout.split()
-                if n.startswith(self.lab.prefix)]
-        self.assertEqual(left, [], "namespaces left behind")
+class FailoverTest(LabTestCase):
 
     def web(self, **kw):
         web = WebLab(self.lab, keepalive="5ms", deadtime="50ms", **kw)
@@ -237,14 +216,9 @@ def main():
     ARGS, rest = p.parse_known_args()
     if ARGS.claim:
         return claim(ARGS.claim)
-    if os.geteuid() != 0 or not shutil.which("apache2", path="/usr/sbin:/usr/bin"):
-        if os.environ.get("CI"):
-            print("FAIL: CI must run the failover tests as root with apache2", file=sys.stderr)
-            return 1
-        print("SKIP: failover tests need root and apache2", file=sys.stderr)
-        return 77
-    prog = unittest.main(argv=[sys.argv[0], "-v", *rest], exit=False)
-    return 0 if prog.result.wasSuccessful() else 1
+    LabTestCase.tachyd, LabTestCase.tachyctl = ARGS.tachyd, ARGS.tachyctl
+    have = os.geteuid() == 0 and shutil.which("apache2", path="/usr/sbin:/usr/bin")
+    return run_tests(rest, have, "failover tests need root and apache2")
 
 
 if __name__ == "__main__":

@@ -20,7 +20,7 @@ import unittest
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..",
                                 "tools", "lab"))
 import netns_lab  # noqa: E402
-from netns_lab import Lab, ha_cf, mono_ns, two_nodes, wait_state  # noqa: E402
+from netns_lab import Lab, LabTestCase, run_tests, ha_cf, mono_ns, two_nodes, wait_state  # noqa: E402
 
 ARGS = None
 ETH_P_TACHY = 0x88B5
@@ -31,26 +31,7 @@ DEADTIME = f"{DEADTIME_MS}ms"
 MARGIN_MS = 250
 
 
-class TachydNetnsTest(unittest.TestCase):
-
-    def setUp(self):
-        self.lab = Lab(ARGS.tachyd, ARGS.tachyctl, tag=self._testMethodName[5:9])
-
-    def tearDown(self):
-        result = getattr(self._outcome, "result", None)
-        failed = result is not None and any(
-            t is self for t, _ in (*result.failures, *result.errors))
-        if failed:
-            for d in sorted(os.listdir(self.lab.tmp)):
-                log = os.path.join(self.lab.tmp, d, "tachyd.log")
-                if os.path.exists(log):
-                    with open(log) as f:
-                        print(f"--- {d} tachyd.log ---\n" + f.read()[-4000:], file=sys.stderr)
-        self.lab.close()
-        leftover = [n for n in subprocess.run(["ip", "netns", "list"], capture_output=True,
-                                               text=True).stdout.split()
-                    if n.startswith(self.lab.prefix)]
-        self.assertEqual(leftover, [], "namespaces left behind")
+class TachydNetnsTest(LabTestCase):
 
     def start_pair(self, **kw):
         a, b = two_nodes(self.lab, keepalive=KEEPALIVE, deadtime=DEADTIME, **kw)
@@ -297,14 +278,8 @@ def main():
         return record(ARGS.record[0], int(ARGS.record[1]))
     if ARGS.replay:
         return replay(ARGS.replay)
-    if os.geteuid() != 0:
-        if os.environ.get("CI"):
-            print("FAIL: CI must run the netns tests as root", file=sys.stderr)
-            return 1
-        print("SKIP: network-namespace tests need root", file=sys.stderr)
-        return 77
-    prog = unittest.main(argv=[sys.argv[0], "-v", *rest], exit=False)
-    return 0 if prog.result.wasSuccessful() else 1
+    LabTestCase.tachyd, LabTestCase.tachyctl = ARGS.tachyd, ARGS.tachyctl
+    return run_tests(rest, os.geteuid() == 0, "network-namespace tests need root")
 
 
 if __name__ == "__main__":

@@ -22,6 +22,7 @@ import sys
 import tempfile
 import threading
 import time
+import unittest
 
 
 def mono_ns():
@@ -479,3 +480,43 @@ def wait_state(node, peer, state, timeout=5.0):
             return True
         time.sleep(0.01)
     return False
+
+
+class LabTestCase(unittest.TestCase):
+    """A test with its own Lab: on failure the nodes' logs are printed, and
+    every test checks that no namespace of its lab is left behind.
+    Subclasses set `tachyd` and `tachyctl` (class attributes)."""
+
+    tachyd = tachyctl = None
+
+    def setUp(self):
+        self.lab = Lab(self.tachyd, self.tachyctl, tag=self._testMethodName[5:9])
+
+    def tearDown(self):
+        result = getattr(self._outcome, "result", None)
+        failed = result is not None and any(
+            t is self for t, _ in (*result.failures, *result.errors))
+        if failed:
+            for d in sorted(os.listdir(self.lab.tmp)):
+                log = os.path.join(self.lab.tmp, d, "tachyd.log")
+                if os.path.exists(log):
+                    with open(log) as f:
+                        print(f"--- {d} tachyd.log ---\n" + f.read()[-6000:], file=sys.stderr)
+        self.lab.close()
+        left = [n for n in subprocess.run(["ip", "netns", "list"], capture_output=True,
+                                          text=True).stdout.split()
+                if n.startswith(self.lab.prefix)]
+        self.assertEqual(left, [], "namespaces left behind")
+
+
+def run_tests(argv, need, why):
+    """Runs the unittest main of an integration test file: exit 77 (meson:
+    SKIP) when `need` is false outside CI, failure under CI=true."""
+    if not need:
+        if os.environ.get("CI"):
+            print(f"FAIL: CI must run these tests ({why})", file=sys.stderr)
+            return 1
+        print(f"SKIP: {why}", file=sys.stderr)
+        return 77
+    prog = unittest.main(argv=[sys.argv[0], "-v", *argv], exit=False)
+    return 0 if prog.result.wasSuccessful() else 1

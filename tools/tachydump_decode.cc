@@ -1,0 +1,664 @@
+#include "tools/tachydump_decode.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+#include <utility>
+
+#include "absl/status/status.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+
+namespace tachy::dump {
+namespace {
+
+// libpcap's DLT_* numbers (pcap/dlt.h), kept here so no pcap header is needed.
+constexpr int kDltEn10Mb = 1;
+constexpr int kDltLinuxSll = 113;
+constexpr int kDltLinuxSll2 = 276;
+
+constexpr uint16_t kEtherTypeIpv4 = 0x0800;
+constexpr uint16_t kEtherTypeArp = 0x0806;
+constexpr uint16_t kEtherTypeIpv6 = 0x86DD;
+constexpr uint16_t kEtherTypeVlan = 0x8100;
+constexpr uint16_t kEtherTypeQinQ = 0x88A8;
+constexpr size_t kEthHeaderLen = 14;
+constexpr size_t kArpLen = 28;
+constexpr uint8_t kIpProtoUdp = 17;
+
+uint16_t Be16(const uint8_t* p) { return static_cast<uint16_t>((p[0] << 8) | p[1]); }
+uint32_t Be32(const uint8_t* p) {
+  return (uint32_t{p[0]} << 24) | (uint32_t{p[1]} << 16) | (uint32_t{p[2]} << 8) | p[3];
+}
+
+absl::string_view AsText(std::span<const uint8_t> bytes) {
+  return absl::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+}
+
+MacAddress MacAt(const uint8_t* p) {
+  MacAddress mac;
+  std::memcpy(mac.data(), p, mac.size());
+  return mac;
+}
+
+DecodedPacket Malformed(std::string where, std::string reason) {
+  DecodedPacket out;
+  out.kind = PacketKind::kMalformed;
+  out.where = std::move(where);
+  out.summary = std::move(reason);
+  return out;
+}
+
+// A short "why" for a tachy frame ParseFrameHeader refused, named by
+// RejectReasonName() so it matches tachyd's counters.
+std::string TachyRejectText(RejectReason reason, std::span<const uint8_t> bytes) {
+  std::string text = absl::StrCat("tachy: ", RejectReasonName(reason));
+  switch (reason) {
+    case RejectReason::kShort:
+      absl::StrAppend(&text, " (", bytes.size(), " bytes)");
+      break;
+    case RejectReason::kBadMagic:
+      if (bytes.size() >= 2) absl::StrAppend(&text, absl::StrFormat(" (0x%04x)", Be16(bytes.data())));
+      break;
+    case RejectReason::kBadVersion:
+      if (bytes.size() >= 4) {
+        absl::StrAppend(&text, absl::StrFormat(" (version %d type %d)", bytes[2], bytes[3]));
+      }
+      break;
+    case RejectReason::kBadTag:
+      if (bytes.size() > 6) absl::StrAppend(&text, " (tag length ", bytes[6], ")");
+      break;
+    default:
+      break;
+  }
+  return text;
+}
+
+// Decodes a tachy frame, filling `out` (whose `where` is already set).
+void DecodeTachy(std::span<const uint8_t> payload, bool truncated, DecodedPacket* out) {
+  std::span<const uint8_t> signed_part;
+  std::span<const uint8_t> tag;
+  const RejectReason r = ParseFrameHeader(payload, &out->frame, &signed_part, &tag);
+  out->payload_size = static_cast<uint32_t>(payload.size());
+  if (r != RejectReason::kNone) {
+    out->kind = PacketKind::kMalformed;
+    out->summary = TachyRejectText(r, payload);
+    if (truncated && r == RejectReason::kShort) absl::StrAppend(&out->summary, " [truncated by snaplen]");
+    return;
+  }
+  out->kind = PacketKind::kTachy;
+  out->signed_part = signed_part;
+  out->tag = tag;
+}
+
+// Decodes a Heartbeat message in a UDP payload.
+void DecodeHeartbeat(std::span<const uint8_t> payload, bool truncated, DecodedPacket* out) {
+  out->payload_size = static_cast<uint32_t>(payload.size());
+  absl::StatusOr<HeartbeatMessage> message = ParseHeartbeatMessage(payload);
+  if (!message.ok()) {
+    out->kind = PacketKind::kMalformed;
+    out->summary = absl::StrCat("heartbeat: ", message.status().message());
+    if (truncated) absl::StrAppend(&out->summary, " [truncated by snaplen]");
+    return;
+  }
+  out->kind = PacketKind::kHeartbeat;
+  out->heartbeat = *std::move(message);
+}
+
+bool StartsWithBytes(std::span<const uint8_t> bytes, absl::string_view prefix) {
+  return absl::StartsWith(AsText(bytes), prefix);
+}
+
+// Hands a UDP payload to the tachy or Heartbeat decoder by its first bytes.
+void DecodeUdpPayload(std::span<const uint8_t> payload, bool truncated, DecodedPacket* out) {
+  if (payload.size() >= 2 && Be16(payload.data()) == kFrameMagic) {
+    DecodeTachy(payload, truncated, out);
+  } else if (StartsWithBytes(payload, "###\n") || StartsWithBytes(payload, ">>>\n")) {
+    DecodeHeartbeat(payload, truncated, out);
+  } else {
+    out->kind = PacketKind::kOther;
+    out->summary = absl::StrCat("UDP, length ", payload.size());
+  }
+}
+
+std::string Ipv6Text(const uint8_t* p) {
+  char buf[INET6_ADDRSTRLEN] = "";
+  if (inet_ntop(AF_INET6, p, buf, sizeof(buf)) == nullptr) return "?";
+  return buf;
+}
+
+// `bytes` starts at the IPv4 header.
+DecodedPacket DecodeIpv4(std::span<const uint8_t> bytes, bool truncated) {
+  if (bytes.size() < 20) return Malformed("IP", absl::StrCat("IPv4: truncated header (", bytes.size(), " bytes)"));
+  const uint8_t* p = bytes.data();
+  if ((p[0] >> 4) != 4) return Malformed("IP", absl::StrCat("IPv4: version ", p[0] >> 4));
+  const size_t ihl = size_t{p[0] & 0x0fu} * 4;
+  if (ihl < 20 || ihl > bytes.size()) {
+    return Malformed("IP", absl::StrCat("IPv4: bad header length ", ihl));
+  }
+  const size_t total = Be16(p + 2);
+  if (total < ihl) return Malformed("IP", absl::StrCat("IPv4: total length ", total, " < header"));
+  // Ethernet padding follows short datagrams: trust the IP length, not the frame.
+  std::span<const uint8_t> datagram = bytes.first(std::min(bytes.size(), total));
+  const bool cut = truncated || bytes.size() < total;
+  const std::string src = FormatIpv4(Be32(p + 12));
+  const std::string dst = FormatIpv4(Be32(p + 16));
+  const uint16_t frag = Be16(p + 6);
+  if ((frag & 0x1fff) != 0 || (frag & 0x2000) != 0) {
+    DecodedPacket out;
+    out.where = absl::StrCat("IP ", src, " > ", dst);
+    out.summary = absl::StrFormat("fragment id %d offset %d%s, proto %d, length %d", Be16(p + 4),
+                                  (frag & 0x1fff) * 8, (frag & 0x2000) ? "+" : "", p[9], total);
+    return out;
+  }
+  if (p[9] != kIpProtoUdp) {
+    DecodedPacket out;
+    out.where = absl::StrCat("IP ", src, " > ", dst);
+    out.summary = absl::StrCat("proto ", p[9], ", length ", total);
+    return out;
+  }
+  std::span<const uint8_t> udp = datagram.subspan(ihl);
+  if (udp.size() < 8) return Malformed(absl::StrCat("IP ", src, " > ", dst), "UDP: truncated header");
+  const uint16_t sport = Be16(udp.data());
+  const uint16_t dport = Be16(udp.data() + 2);
+  const size_t udp_len = Be16(udp.data() + 4);
+  DecodedPacket out;
+  out.where = absl::StrCat("IP ", src, ".", sport, " > ", dst, ".", dport);
+  out.medium = absl::StrCat("udp:", dst, ":", dport);
+  if (udp_len < 8) return Malformed(out.where, absl::StrCat("UDP: bad length ", udp_len));
+  if (udp_len > udp.size() && !cut) {
+    return Malformed(out.where, absl::StrCat("UDP: length ", udp_len, " > ", udp.size(), " bytes in datagram"));
+  }
+  std::span<const uint8_t> payload = udp.subspan(8, std::min(udp.size(), udp_len) - 8);
+  DecodeUdpPayload(payload, cut, &out);
+  return out;
+}
+
+// `bytes` starts at the IPv6 header. Only UDP directly after the fixed
+// header is decoded; extension headers get a summary.
+DecodedPacket DecodeIpv6(std::span<const uint8_t> bytes, bool truncated) {
+  if (bytes.size() < 40) return Malformed("IP6", absl::StrCat("IPv6: truncated header (", bytes.size(), " bytes)"));
+  const uint8_t* p = bytes.data();
+  if ((p[0] >> 4) != 6) return Malformed("IP6", absl::StrCat("IPv6: version ", p[0] >> 4));
+  const size_t plen = Be16(p + 4);
+  const std::string src = Ipv6Text(p + 8);
+  const std::string dst = Ipv6Text(p + 24);
+  std::span<const uint8_t> body = bytes.subspan(40);
+  const bool cut = truncated || body.size() < plen;
+  body = body.first(std::min(body.size(), plen));
+  if (p[6] != kIpProtoUdp) {
+    DecodedPacket out;
+    out.where = absl::StrCat("IP6 ", src, " > ", dst);
+    out.summary = absl::StrCat("next header ", p[6], ", payload length ", plen);
+    return out;
+  }
+  if (body.size() < 8) return Malformed(absl::StrCat("IP6 ", src, " > ", dst), "UDP: truncated header");
+  const uint16_t sport = Be16(body.data());
+  const uint16_t dport = Be16(body.data() + 2);
+  const size_t udp_len = Be16(body.data() + 4);
+  DecodedPacket out;
+  out.where = absl::StrCat("IP6 ", src, ".", sport, " > ", dst, ".", dport);
+  out.medium = absl::StrCat("udp:", dst, ":", dport);
+  if (udp_len < 8) return Malformed(out.where, absl::StrCat("UDP: bad length ", udp_len));
+  if (udp_len > body.size() && !cut) {
+    return Malformed(out.where, absl::StrCat("UDP: length ", udp_len, " > ", body.size(), " bytes in datagram"));
+  }
+  std::span<const uint8_t> payload = body.subspan(8, std::min(body.size(), udp_len) - 8);
+  DecodeUdpPayload(payload, cut, &out);
+  return out;
+}
+
+// `payload` starts at the ARP header; the MACs are the link-layer ones.
+DecodedPacket DecodeArp(std::span<const uint8_t> payload, const MacAddress& dst,
+                        const MacAddress& src, bool truncated) {
+  if (payload.size() < kArpLen) {
+    return Malformed("", absl::StrCat("ARP: truncated (", payload.size(), " of ", kArpLen, " bytes)",
+                                      truncated ? " [truncated by snaplen]" : ""));
+  }
+  // ParseArpClaim wants the Ethernet frame: rebuild its header, so VLAN and
+  // cooked captures decode the same way.
+  uint8_t frame[kEthHeaderLen + kArpLen];
+  std::memcpy(frame, dst.data(), 6);
+  std::memcpy(frame + 6, src.data(), 6);
+  frame[12] = kEtherTypeArp >> 8;
+  frame[13] = kEtherTypeArp & 0xff;
+  std::memcpy(frame + kEthHeaderLen, payload.data(), kArpLen);
+  DecodedPacket out;
+  if (!ParseArpClaim(frame, sizeof(frame), &out.arp)) {
+    out.kind = PacketKind::kOther;
+    out.summary = absl::StrFormat("ARP, hardware type %d, protocol 0x%04x, op %d, length %d",
+                                  Be16(payload.data()), Be16(payload.data() + 2),
+                                  Be16(payload.data() + 6), payload.size());
+    return out;
+  }
+  out.kind = PacketKind::kArp;
+  out.arp_target_mac = MacAt(payload.data() + 18);
+  return out;
+}
+
+// Decodes from the ethertype on; `where_l2` describes the link layer for
+// frames that have no IP addresses.
+DecodedPacket DecodeL3(uint16_t ethertype, std::span<const uint8_t> payload, const MacAddress& dst,
+                       const MacAddress& src, bool truncated) {
+  const std::string where_l2 = absl::StrCat(FormatMac(src), " > ", FormatMac(dst));
+  switch (ethertype) {
+    case kEtherType: {
+      DecodedPacket out;
+      out.where = where_l2;
+      out.medium = "raw";
+      DecodeTachy(payload, truncated, &out);
+      return out;
+    }
+    case kEtherTypeArp:
+      return DecodeArp(payload, dst, src, truncated);
+    case kEtherTypeIpv4:
+      return DecodeIpv4(payload, truncated);
+    case kEtherTypeIpv6:
+      return DecodeIpv6(payload, truncated);
+    default: {
+      DecodedPacket out;
+      out.where = where_l2;
+      out.summary = absl::StrFormat("ethertype 0x%04x, length %d", ethertype, payload.size());
+      return out;
+    }
+  }
+}
+
+DecodedPacket DecodeEthernet(std::span<const uint8_t> bytes, bool truncated) {
+  if (bytes.size() < kEthHeaderLen) {
+    return Malformed("", absl::StrCat("Ethernet: truncated header (", bytes.size(), " bytes)"));
+  }
+  const MacAddress dst = MacAt(bytes.data());
+  const MacAddress src = MacAt(bytes.data() + 6);
+  size_t off = 12;
+  uint16_t ethertype = Be16(bytes.data() + off);
+  // Up to two VLAN tags (802.1Q, QinQ).
+  for (int tags = 0; tags < 2 && (ethertype == kEtherTypeVlan || ethertype == kEtherTypeQinQ); ++tags) {
+    if (bytes.size() < off + 6) return Malformed("", "Ethernet: truncated VLAN tag");
+    off += 4;
+    ethertype = Be16(bytes.data() + off);
+  }
+  return DecodeL3(ethertype, bytes.subspan(off + 2), dst, src, truncated);
+}
+
+// Linux cooked capture v1 (16 bytes) and v2 (20 bytes): only a source
+// address; the destination shows as 00:00:00:00:00:00.
+DecodedPacket DecodeSll(std::span<const uint8_t> bytes, bool v2, bool truncated) {
+  const size_t header = v2 ? 20 : 16;
+  if (bytes.size() < header) {
+    return Malformed("", absl::StrCat("Linux cooked header truncated (", bytes.size(), " bytes)"));
+  }
+  const uint8_t* p = bytes.data();
+  const uint16_t protocol = v2 ? Be16(p) : Be16(p + 14);
+  const size_t addr_len = v2 ? p[11] : Be16(p + 4);
+  const uint8_t* addr = v2 ? p + 12 : p + 6;
+  MacAddress src{};
+  if (addr_len == 6) src = MacAt(addr);
+  return DecodeL3(protocol, bytes.subspan(header), MacAddress{}, src, truncated);
+}
+
+// Netstring length: decimal digits then ':'. Returns false if malformed.
+bool ReadNetstringLength(absl::string_view text, size_t* pos, size_t* len) {
+  size_t i = *pos;
+  size_t value = 0;
+  size_t digits = 0;
+  while (i < text.size() && absl::ascii_isdigit(static_cast<unsigned char>(text[i]))) {
+    if (++digits > 9) return false;  // no message is a gigabyte long
+    value = value * 10 + static_cast<size_t>(text[i] - '0');
+    ++i;
+  }
+  if (digits == 0 || i >= text.size() || text[i] != ':') return false;
+  *pos = i + 1;
+  *len = value;
+  return true;
+}
+
+// "(T)name=value" or "name=value" (classic string fields).
+bool SplitField(absl::string_view item, HeartbeatField* field) {
+  int type = 0;
+  if (!item.empty() && item[0] == '(') {
+    const size_t close = item.find(')');
+    if (close == absl::string_view::npos || close < 2 ||
+        !absl::SimpleAtoi(item.substr(1, close - 1), &type) || type < 0 || type > 9) {
+      return false;
+    }
+    item.remove_prefix(close + 1);
+  }
+  const size_t eq = item.find('=');
+  if (eq == absl::string_view::npos || eq == 0) return false;
+  field->type = type;
+  field->name = std::string(item.substr(0, eq));
+  field->value = std::string(item.substr(eq + 1));
+  return true;
+}
+
+// "N hexdigest" of an auth field or trailer.
+bool ParseAuthText(absl::string_view text, HeartbeatMessage* out) {
+  const size_t space = text.find(' ');
+  if (space == absl::string_view::npos) return false;
+  int index = -1;
+  if (!absl::SimpleAtoi(text.substr(0, space), &index) || index < 0 || index > 15) return false;
+  out->has_auth = true;
+  out->auth_index = index;
+  out->auth_digest = std::string(text.substr(space + 1));
+  return true;
+}
+
+absl::StatusOr<HeartbeatMessage> ParseNetstring(absl::string_view text) {
+  HeartbeatMessage out;
+  out.format = HeartbeatMessage::Format::kNetstring;
+  size_t pos = 4;  // after "###\n"
+  for (;;) {
+    if (text.substr(pos, 4) == "%%%\n") break;
+    if (pos >= text.size()) return absl::DataLossError("netstring: no %%% end line");
+    size_t len = 0;
+    if (!ReadNetstringLength(text, &pos, &len)) {
+      return absl::DataLossError(absl::StrCat("netstring: bad length at offset ", pos));
+    }
+    if (len > text.size() - pos || text.size() - pos - len < 1) {
+      return absl::DataLossError(absl::StrCat("netstring: field of ", len, " bytes overruns the message at offset ", pos));
+    }
+    if (text[pos + len] != ',') {
+      return absl::DataLossError(absl::StrCat("netstring: no ',' after field at offset ", pos));
+    }
+    HeartbeatField field;
+    if (!SplitField(text.substr(pos, len), &field)) {
+      return absl::DataLossError(absl::StrCat("netstring: bad field at offset ", pos));
+    }
+    out.fields.push_back(std::move(field));
+    pos += len + 1;
+    if (out.fields.size() > 4096) return absl::DataLossError("netstring: too many fields");
+  }
+  pos += 4;
+  out.signed_text = std::string(text.substr(0, pos));
+  if (pos == text.size()) return out;  // unauthenticated
+  size_t len = 0;
+  if (!ReadNetstringLength(text, &pos, &len) || len > text.size() - pos ||
+      text.size() - pos - len < 1 || text[pos + len] != ',') {
+    return absl::DataLossError("netstring: bad auth trailer");
+  }
+  if (!ParseAuthText(text.substr(pos, len), &out)) {
+    return absl::DataLossError("netstring: bad auth trailer text");
+  }
+  return out;
+}
+
+absl::StatusOr<HeartbeatMessage> ParseClassic(absl::string_view text) {
+  HeartbeatMessage out;
+  out.format = HeartbeatMessage::Format::kClassic;
+  size_t pos = 4;  // after ">>>\n"
+  for (;;) {
+    const size_t nl = text.find('\n', pos);
+    if (nl == absl::string_view::npos) return absl::DataLossError("classic: no <<< end line");
+    const absl::string_view line = text.substr(pos, nl - pos);
+    pos = nl + 1;
+    if (line == "<<<") break;
+    HeartbeatField field;
+    if (!SplitField(line, &field)) {
+      return absl::DataLossError(absl::StrCat("classic: bad field line at offset ", pos - line.size() - 1));
+    }
+    // The auth= digest covers every other line as sent (§3.3 scheme 1).
+    if (field.name == "auth" && !out.has_auth) {
+      if (!ParseAuthText(field.value, &out)) return absl::DataLossError("classic: bad auth field");
+    } else {
+      absl::StrAppend(&out.signed_text, line, "\n");
+    }
+    out.fields.push_back(std::move(field));
+    if (out.fields.size() > 4096) return absl::DataLossError("classic: too many fields");
+  }
+  // The wire copy ends with the C string's NUL; nothing else may follow.
+  const absl::string_view rest = text.substr(pos);
+  if (!rest.empty() && rest != absl::string_view("\0", 1)) {
+    return absl::DataLossError(absl::StrCat("classic: ", rest.size(), " bytes after <<<"));
+  }
+  return out;
+}
+
+bool IsPrintable(absl::string_view s) {
+  for (char c : s) {
+    if (!absl::ascii_isprint(static_cast<unsigned char>(c))) return false;
+  }
+  return true;
+}
+
+// A value as it should appear on one line: quoted if it has spaces, escaped
+// if it has control bytes.
+std::string ShowValue(absl::string_view value) {
+  if (value.empty()) return "\"\"";
+  if (!IsPrintable(value)) return absl::StrCat("\"", absl::CHexEscape(value), "\"");
+  if (absl::StrContains(value, ' ') || absl::StrContains(value, '"')) {
+    return absl::StrCat("\"", absl::CEscape(value), "\"");
+  }
+  return std::string(value);
+}
+
+std::string ShowField(const HeartbeatField& f, HeartbeatMessage::Format format) {
+  if (f.type == 0) return absl::StrCat(f.name, "=", ShowValue(f.value));
+  if (f.type == 1) {
+    std::string raw = f.value;
+    // Classic carries binary as base64; decode so both formats read the same.
+    if (format == HeartbeatMessage::Format::kClassic) {
+      std::string decoded;
+      if (absl::Base64Unescape(f.value, &decoded)) raw = std::move(decoded);
+    }
+    const std::string hex = absl::BytesToHexString(raw);
+    if (raw.size() == 16 && absl::EndsWith(f.name, "uuid")) {
+      return absl::StrCat(f.name, "=", hex.substr(0, 8), "-", hex.substr(8, 4), "-",
+                          hex.substr(12, 4), "-", hex.substr(16, 4), "-", hex.substr(20));
+    }
+    if (raw.size() <= 32) return absl::StrCat(f.name, "=0x", hex);
+    return absl::StrCat(f.name, "=<", raw.size(), " bytes>");
+  }
+  static constexpr const char* kTypeNames[] = {"string", "binary", "struct", "list",
+                                               "compressed", "uncompressed"};
+  const char* type_name = f.type < 6 ? kTypeNames[f.type] : "type";
+  return absl::StrCat(f.name, "=<", type_name, " ", f.value.size(), " bytes>");
+}
+
+absl::string_view FrameTypeName(FrameType type) {
+  switch (type) {
+    case FrameType::kHeartbeat: return "heartbeat";
+    case FrameType::kLeave: return "leave";
+    case FrameType::kRequestStandby: return "request-standby";
+    case FrameType::kRequestTakeover: return "request-takeover";
+  }
+  return "?";
+}
+
+std::string StateName(SenderState state) {
+  switch (state) {
+    case SenderState::kInit: return "init";
+    case SenderState::kActive: return "active";
+    case SenderState::kStandby: return "standby";
+    case SenderState::kLeaving: return "leaving";
+  }
+  return absl::StrCat("state", static_cast<int>(state));
+}
+
+// "100ms", "1s", "1.5ms", "250us".
+std::string Micros(uint32_t us) {
+  if (us != 0 && us % 1000000 == 0) return absl::StrCat(us / 1000000, "s");
+  if (us % 1000 == 0) return absl::StrCat(us / 1000, "ms");
+  if (us > 1000) return absl::StrFormat("%.3fms", us / 1000.0);
+  return absl::StrCat(us, "us");
+}
+
+}  // namespace
+
+std::optional<LinkType> LinkTypeFromDlt(int dlt) {
+  switch (dlt) {
+    case kDltEn10Mb: return LinkType::kEthernet;
+    case kDltLinuxSll: return LinkType::kLinuxSll;
+    case kDltLinuxSll2: return LinkType::kLinuxSll2;
+    default: return std::nullopt;
+  }
+}
+
+const HeartbeatField* HeartbeatMessage::Find(absl::string_view name) const {
+  for (const HeartbeatField& f : fields) {
+    if (f.name == name) return &f;
+  }
+  return nullptr;
+}
+
+absl::StatusOr<HeartbeatMessage> ParseHeartbeatMessage(std::span<const uint8_t> bytes) {
+  const absl::string_view text = AsText(bytes);
+  if (absl::StartsWith(text, "###\n")) return ParseNetstring(text);
+  if (absl::StartsWith(text, ">>>\n")) return ParseClassic(text);
+  return absl::DataLossError("not a Heartbeat message");
+}
+
+std::optional<uint64_t> ParseHex(absl::string_view text) {
+  if (text.empty() || text.size() > 16) return std::nullopt;
+  uint64_t v = 0;
+  for (char c : text) {
+    int d;
+    if (c >= '0' && c <= '9') {
+      d = c - '0';
+    } else if (c >= 'a' && c <= 'f') {
+      d = c - 'a' + 10;
+    } else if (c >= 'A' && c <= 'F') {
+      d = c - 'A' + 10;
+    } else {
+      return std::nullopt;
+    }
+    v = (v << 4) | static_cast<uint64_t>(d);
+  }
+  return v;
+}
+
+DecodedPacket DecodePacket(std::span<const uint8_t> bytes, uint32_t wire_len, LinkType link) {
+  const bool truncated = bytes.size() < wire_len;
+  switch (link) {
+    case LinkType::kEthernet: return DecodeEthernet(bytes, truncated);
+    case LinkType::kLinuxSll: return DecodeSll(bytes, false, truncated);
+    case LinkType::kLinuxSll2: return DecodeSll(bytes, true, truncated);
+  }
+  return Malformed("", "unknown link type");
+}
+
+NameBook::NameBook() { AddCluster("linux-ha"); }
+
+void NameBook::AddNode(absl::string_view name) {
+  const std::string lower = absl::AsciiStrToLower(name);
+  nodes_[NameId(lower)] = lower;
+}
+
+void NameBook::AddCluster(absl::string_view name) { clusters_[NameId(name)] = std::string(name); }
+
+std::string NameBook::NodeName(uint32_t id) const {
+  auto it = nodes_.find(id);
+  return it != nodes_.end() ? it->second : absl::StrFormat("0x%08x", id);
+}
+
+std::string NameBook::ClusterName(uint32_t id) const {
+  auto it = clusters_.find(id);
+  return it != clusters_.end() ? it->second : absl::StrFormat("0x%08x", id);
+}
+
+std::string FormatTachyFrame(const Frame& f, size_t tag_size, const NameBook& names) {
+  std::string node = absl::StrFormat("0x%08x", f.node_id);
+  if (names.KnowsNode(f.node_id)) node = absl::StrCat(names.NodeName(f.node_id), " (", node, ")");
+  std::string flags = absl::StrFormat("0x%02x", f.flags);
+  if (f.flags & kFlagActionsReady) absl::StrAppend(&flags, "<actions-ready>");
+  return absl::StrFormat(
+      "tachy %s node %s cluster %s gen %d seq %d state %s flags %s keepalive %s deadtime %s "
+      "held 0x%x wants 0x%x declines 0x%x digest 0x%08x sent %s%d.%09d key %d tag %d",
+      FrameTypeName(f.type), node, names.ClusterName(f.cluster_id), f.generation, f.sequence,
+      StateName(f.state), flags, Micros(f.interval_us), Micros(f.deadtime_us), f.held, f.wants,
+      f.declines, f.digest, f.send_time_ns < 0 ? "-" : "",
+      std::abs(f.send_time_ns / 1000000000), std::abs(f.send_time_ns % 1000000000),
+      f.key_id, tag_size);
+}
+
+std::string FormatHeartbeat(const HeartbeatMessage& message, uint32_t size) {
+  static constexpr absl::string_view kFirst[] = {"t", "src", "seq", "hg", "st"};
+  std::vector<std::string> parts;
+  std::vector<bool> shown(message.fields.size(), false);
+  for (absl::string_view name : kFirst) {
+    for (size_t i = 0; i < message.fields.size(); ++i) {
+      if (message.fields[i].name == name) {
+        parts.push_back(ShowField(message.fields[i], message.format));
+        shown[i] = true;
+        break;
+      }
+    }
+  }
+  for (size_t i = 0; i < message.fields.size(); ++i) {
+    if (shown[i] || message.fields[i].name == "auth") continue;
+    parts.push_back(ShowField(message.fields[i], message.format));
+  }
+  std::string out = absl::StrCat(
+      "heartbeat ", message.format == HeartbeatMessage::Format::kClassic ? "classic" : "netstring",
+      " ", absl::StrJoin(parts, " "), ", length ", size);
+  if (message.has_auth) absl::StrAppend(&out, ", key ", message.auth_index);
+  return out;
+}
+
+std::string FormatIpv4(uint32_t ip) {
+  return absl::StrFormat("%d.%d.%d.%d", ip >> 24, (ip >> 16) & 0xff, (ip >> 8) & 0xff, ip & 0xff);
+}
+
+std::string FormatArp(const ArpClaim& claim) {
+  const char* op = claim.reply ? "Reply" : "Request";
+  if (claim.gratuitous) {
+    return absl::StrCat("ARP, Gratuitous ", op, ": ", FormatMac(claim.sender_mac), " claims ",
+                        FormatIpv4(claim.sender_ip));
+  }
+  if (claim.reply) {
+    return absl::StrCat("ARP, Reply ", FormatIpv4(claim.sender_ip), " is-at ",
+                        FormatMac(claim.sender_mac));
+  }
+  return absl::StrCat("ARP, Request who-has ", FormatIpv4(claim.target_ip), " tell ",
+                      FormatIpv4(claim.sender_ip), " (", FormatMac(claim.sender_mac), ")");
+}
+
+absl::string_view VerdictName(Verdict verdict) {
+  switch (verdict) {
+    case Verdict::kOk: return "ok";
+    case Verdict::kBadSignature: return "bad-signature";
+    case Verdict::kUnknownKey: return "unknown-key";
+    case Verdict::kReplay: return "replay";
+    case Verdict::kUnverified: return "unverified";
+  }
+  return "?";
+}
+
+absl::StatusOr<Verifier> Verifier::Create(const AuthKeys& keys) {
+  absl::StatusOr<KeyRing> ring = KeyRing::Create(keys);
+  if (!ring.ok()) return ring.status();
+  Verifier v;
+  v.keys_ = keys;
+  v.ring_.emplace(*std::move(ring));
+  return v;
+}
+
+Verdict Verifier::VerifyTachy(const DecodedPacket& packet) const {
+  if (!ring_.has_value()) return Verdict::kUnverified;
+  const Authenticator* auth = ring_->Find(packet.frame.key_id);
+  if (auth == nullptr) return Verdict::kUnknownKey;
+  return auth->Verify(packet.signed_part, packet.tag) ? Verdict::kOk : Verdict::kBadSignature;
+}
+
+Verdict Verifier::VerifyHeartbeat(const HeartbeatMessage& message) const {
+  if (!keys_.has_value()) return Verdict::kUnverified;
+  if (!message.has_auth) return Verdict::kBadSignature;
+  const AuthKey* key = keys_->Find(message.auth_index);
+  if (key == nullptr) return Verdict::kUnknownKey;
+  // Heartbeat verifies with the index's method but its own `auth N` key
+  // (§3.3 quirk); a capture tool has no "own" key, so it uses the key of the
+  // index the message names, which is what every sane config has anyway.
+  const std::string expected = HeartbeatDigest(key->method, key->key, message.signed_text);
+  return absl::AsciiStrToLower(message.auth_digest) == expected ? Verdict::kOk
+                                                                : Verdict::kBadSignature;
+}
+
+}  // namespace tachy::dump
