@@ -149,6 +149,13 @@ void ControlServer::HandleRequest(Client& c, absl::FunctionRef<std::string()> st
   }
 }
 
+bool ControlServer::has_pending_requests() const {
+  for (const auto& c : clients_) {
+    if (c->kind == Kind::kAwaitingReply) return true;
+  }
+  return false;
+}
+
 bool ControlServer::actions_connected() const {
   for (const auto& c : clients_) {
     if (c->kind == Kind::kActionsClient) return true;

@@ -74,6 +74,12 @@ class ControlServer {
 
   uint64_t last_seq() const { return seq_; }
 
+  // has_pending_requests()
+  //
+  // True while a forwarded request awaits the runner's answer (Process()
+  // must then run even without new input, to time it out).
+  bool has_pending_requests() const;
+
  private:
   enum class Kind {
     kControlListener, kEventListener, kControlClient, kWatcher, kEventClient, kActionsClient,

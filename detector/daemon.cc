@@ -5,7 +5,6 @@
 #include <sys/epoll.h>
 #include <sys/mman.h>
 #include <sys/signalfd.h>
-#include <sys/timerfd.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -51,7 +50,10 @@ std::string EnterRealtime(int rtprio) {
     note = absl::StrFormat("SCHED_FIFO priority %d refused: %s", param.sched_priority,
                            strerror(errno));
   }
-  if (mlockall(MCL_CURRENT | MCL_FUTURE) != 0) {
+  // MCL_ONFAULT: lock each page once it is touched, instead of every page
+  // of every mapped library up front (which would triple the RSS for pages
+  // the detector never uses).
+  if (mlockall(MCL_CURRENT | MCL_FUTURE | MCL_ONFAULT) != 0) {
     absl::StrAppend(&note, note.empty() ? "" : "; ", "mlockall refused: ", strerror(errno));
   }
   if (note.empty()) {
@@ -88,7 +90,6 @@ class Daemon {
   void Loop();
   void SendHeartbeat(std::span<const uint8_t> frame);
   void Flush();
-  void ArmTimer(MonoTime at);
   void OnActionsMessage(const std::string& text);
   bool ReadyToLeave(MonoTime now);
 
@@ -101,7 +102,8 @@ class Daemon {
   std::vector<bool> send_failing_;
   std::unique_ptr<Engine> engine_;
   std::unique_ptr<ControlServer> control_;
-  UniqueFd epoll_, timer_, signals_;
+  UniqueFd epoll_, signals_;
+  bool batch_rx_ = false;
   DaemonInfo info_;
   std::unique_ptr<Supervisor> actions_;
   bool leaving_ = false;
@@ -144,10 +146,9 @@ absl::Status Daemon::Setup() {
   sigprocmask(SIG_BLOCK, &mask, nullptr);
   signal(SIGPIPE, SIG_IGN);
   signals_ = UniqueFd(signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC));
-  timer_ = UniqueFd(timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC));
   epoll_ = UniqueFd(epoll_create1(EPOLL_CLOEXEC));
-  if (!signals_.valid() || !timer_.valid() || !epoll_.valid()) {
-    return absl::ErrnoToStatus(errno, "create signalfd/timerfd/epoll");
+  if (!signals_.valid() || !epoll_.valid()) {
+    return absl::ErrnoToStatus(errno, "create signalfd/epoll");
   }
   auto watch = [&](int fd) {
     epoll_event ev{};
@@ -155,8 +156,15 @@ absl::Status Daemon::Setup() {
     ev.data.fd = fd;
     return epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, fd, &ev);
   };
-  for (auto& m : media_) watch(m->fd());
-  watch(timer_.get());
+  // At keepalive <= 2 ms the send timer wakes us at least that often and
+  // every wake drains all media first, so waking for each received frame
+  // too would double the wake-ups for nothing: deadlines are judged by the
+  // kernel's receive timestamps, and a peer coming up is reported at most one
+  // keepalive later.
+  batch_rx_ = config_.ha.keepalive <= absl::Milliseconds(2);
+  if (!batch_rx_) {
+    for (auto& m : media_) watch(m->fd());
+  }
   watch(signals_.get());
   watch(control_->fd());
 
@@ -240,42 +248,48 @@ void Daemon::Flush() {
   }
 }
 
-void Daemon::ArmTimer(MonoTime at) {
-  itimerspec spec{};
-  spec.it_value.tv_sec = at.nanos() / 1'000'000'000;
-  spec.it_value.tv_nsec = at.nanos() % 1'000'000'000;
-  timerfd_settime(timer_.get(), TFD_TIMER_ABSTIME, &spec, nullptr);
-}
 
 void Daemon::Loop() {
   const auto status = [&] { return StatusJson(*engine_, MonotonicNow(), info_); };
   const auto hello = [&] { return HelloMessageJson(*engine_, control_->last_seq()); };
   MonoTime wake = engine_->NextWakeup();
-  ArmTimer(wake);
   for (;;) {
     epoll_event ready[16];
-    const int n = epoll_wait(epoll_.get(), ready, 16, -1);
+    // epoll_pwait2's nanosecond timeout replaces a timerfd: no re-arm and no
+    // read per wake-up (two system calls less each keepalive).
+    const int64_t wait_ns = std::max<int64_t>(0, (wake - MonotonicNow()) / absl::Nanoseconds(1));
+    const timespec timeout{static_cast<time_t>(wait_ns / 1'000'000'000),
+                           static_cast<long>(wait_ns % 1'000'000'000)};
+    const int n = epoll_pwait2(epoll_.get(), ready, 16, &timeout, nullptr);
     if (n < 0 && errno != EINTR) {
       LogError("epoll_wait: %s", strerror(errno));
       std::abort();  // post-init invariant: fail-stop, peers take over
     }
     MonoTime now = MonotonicNow();
-    // Drain every medium before judging any deadline (design.md).
+    bool control_ready = false, signals_ready = false;
+    for (int i = 0; i < n; ++i) {
+      control_ready = control_ready || ready[i].data.fd == control_->fd();
+      signals_ready = signals_ready || ready[i].data.fd == signals_.get();
+    }
+    const bool judging = now >= wake;
+    // Before judging any deadline, drain every medium (design.md); otherwise
+    // only the ones that woke us. Each costs at least one system call.
     for (size_t i = 0; i < media_.size(); ++i) {
+      bool readable = judging;
+      for (int k = 0; k < n && !readable; ++k) readable = ready[k].data.fd == media_[i]->fd();
+      if (!readable) continue;
       media_[i]->Drain([&](std::span<const uint8_t> payload, MonoTime rx) {
         engine_->OnFrame(i, payload, rx, now);
       });
     }
-    if (now >= wake) {
-      uint64_t expirations;
-      while (read(timer_.get(), &expirations, sizeof(expirations)) > 0) {
-      }
+    if (judging) {
       if (engine_->Advance(now, now - wake)) SendHeartbeat(engine_->NextHeartbeat(now));
       wake = engine_->NextWakeup();
-      ArmTimer(wake);
     }
     Flush();
-    control_->Process(status, hello, [&](const std::string& m) { OnActionsMessage(m); });
+    if (control_ready || control_->has_pending_requests()) {
+      control_->Process(status, hello, [&](const std::string& m) { OnActionsMessage(m); });
+    }
     info_.actions_connected = control_->actions_connected();
     if (!info_.actions_connected && engine_->advertisement().ready) {
       // Keep advertising what it held (it may still run), but not readiness.
@@ -285,7 +299,7 @@ void Daemon::Loop() {
     }
     if (actions_ && !leaving_) actions_->Tick(now);
     signalfd_siginfo si;
-    while (read(signals_.get(), &si, sizeof(si)) == sizeof(si)) {
+    while (signals_ready && read(signals_.get(), &si, sizeof(si)) == sizeof(si)) {
       if (si.ssi_signo == SIGHUP) {
         LogWarning("SIGHUP: configuration reload is not supported; restart tachyd to apply "
                    "changes");

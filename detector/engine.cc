@@ -349,6 +349,8 @@ std::span<const uint8_t> Engine::NextHeartbeat(MonoTime now) {
 std::span<const uint8_t> Engine::LeaveFrame(MonoTime now) { return Encode(FrameType::kLeave, now); }
 
 std::vector<PeerEvent> Engine::TakeEvents() {
+  // Called every loop iteration: nothing to hand over must cost nothing.
+  if (events_.empty()) return {};
   std::vector<PeerEvent> out;
   out.swap(events_);
   events_.reserve(16);
@@ -364,18 +366,24 @@ void Engine::AddGapNotice(const Peer& peer, absl::Duration gap, MonoTime now) {
 }
 
 std::vector<Notice> Engine::TakeNotices() {
+  // Called every loop iteration: nothing to hand over must cost nothing.
+  if (notices_.empty()) return {};
   std::vector<Notice> out;
   out.swap(notices_);
   return out;
 }
 
 std::vector<AdEvent> Engine::TakeAdEvents() {
+  // Called every loop iteration: nothing to hand over must cost nothing.
+  if (ad_events_.empty()) return {};
   std::vector<AdEvent> out;
   out.swap(ad_events_);
   return out;
 }
 
 std::vector<LinkEvent> Engine::TakeLinkEvents() {
+  // Called every loop iteration: nothing to hand over must cost nothing.
+  if (link_events_.empty()) return {};
   std::vector<LinkEvent> out;
   out.swap(link_events_);
   link_events_.reserve(16);

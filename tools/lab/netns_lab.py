@@ -323,7 +323,7 @@ class WebLab:
 
     def __init__(self, lab, keepalive="2ms", deadtime="20ms", auto_failback="on",
                  nodes=("a", "b"), extra_resources="", httpd_script=None, script_for=None,
-                 dedicated_link=False):
+                 dedicated_link=False, impair_bridge=None):
         self.lab = lab
         self.vip = f"{self.SUBNET}.100"
         sw = lab.ns("sw")
@@ -363,7 +363,19 @@ class WebLab:
             os.chmod(script, 0o755)
             node.apache_pid = os.path.join(node.dir, "apache.pid")
             self.nodes[name] = node
-        lab.bridge(sw, "br0", ports)
+        self.impair_control = None
+        if impair_bridge:
+            # The user-space impairment bridge replaces the kernel bridge, so
+            # loss, delay and partitions can be switched per direction.
+            self.impair_control = os.path.join(lab.tmp, "impair.sock")
+            args = [impair_bridge, "--control", self.impair_control]
+            for port in ports:
+                args += ["--port", f"{port[1:]}={port}"]
+            self.bridge_proc = lab.spawn(sw, args, stdout=subprocess.PIPE, text=True)
+            if self.bridge_proc.stdout.readline().strip() != "ready":
+                raise RuntimeError("impairment bridge did not start")
+        else:
+            lab.bridge(sw, "br0", ports)
         # www-data must reach the document root through mkdtemp's 0700 dir.
         os.chmod(lab.tmp, 0o755)
         for node in self.nodes.values():
@@ -416,6 +428,29 @@ class WebLab:
         return self.lab.spawn(self.client_ns, [sys.executable, os.path.join(here, "http_probe.py"),
                                                self.vip, "--duration", str(duration)],
                               stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+
+    def impair(self, command):
+        """Sends one command to the impairment bridge; returns its JSON reply."""
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        s.settimeout(5)
+        try:
+            s.connect(self.impair_control)
+            s.sendall(command.encode() + b"\n")
+            data = b""
+            while chunk := s.recv(65536):
+                data += chunk
+        finally:
+            s.close()
+        reply = json.loads(data)
+        if not reply.get("ok"):
+            raise RuntimeError(f"impairment bridge: {command}: {reply.get('error')}")
+        return reply
+
+    def pids(self, name):
+        """PIDs of the node's tachyd and tachy-actions (None if not running)."""
+        node = self.nodes[name]
+        tachyd = node.proc.pid if node.proc and node.proc.poll() is None else None
+        return tachyd, self.actions_pid(name)
 
     def actions_pid(self, name):
         """PID of the node's tachy-actions, or None."""
