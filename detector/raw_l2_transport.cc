@@ -43,7 +43,7 @@ using PcapPtr = std::unique_ptr<pcap_t, PcapCloser>;
 using LibnetPtr = std::unique_ptr<libnet_t, LibnetDestroyer>;
 
 // Small and mlock()ed under `realtime on`: heartbeats are tiny and few.
-constexpr int kPcapBufferBytes = 512 * 1024;
+constexpr int kPcapBufferBytes = 256 * 1024;
 constexpr int kSnapLen = 256;
 
 constexpr size_t kEthernetHeaderSize = 14;
@@ -122,8 +122,12 @@ absl::StatusOr<std::unique_ptr<Transport>> OpenRawL2Transport(const MediumConfig
   if (pcap_datalink(pcap.get()) != DLT_EN10MB) {
     return absl::InvalidArgumentError(absl::StrCat(name, ": not an Ethernet interface"));
   }
-  // Our own frames must not come back as received ones.
+  // Our own frames must not come back as received ones. The kernel option
+  // also spares copying every sent frame into the capture ring first.
   pcap_setdirection(pcap.get(), PCAP_D_IN);
+  const int ignore_outgoing = 1;
+  (void)setsockopt(pcap_fileno(pcap.get()), SOL_PACKET, PACKET_IGNORE_OUTGOING, &ignore_outgoing,
+                   sizeof(ignore_outgoing));
   bpf_program prog;
   const std::string filter = absl::StrFormat("ether proto 0x%04x", kEtherType);
   if (pcap_compile(pcap.get(), &prog, filter.c_str(), 1, PCAP_NETMASK_UNKNOWN) != 0) {
