@@ -62,11 +62,11 @@ DecodedPacket Malformed(std::string where, std::string reason) {
 std::string TachyRejectText(RejectReason reason, std::span<const uint8_t> bytes) {
   std::string text = absl::StrCat("tachy: ", RejectReasonName(reason));
   switch (reason) {
-    case RejectReason::kShort:
-      absl::StrAppend(&text, " (", bytes.size(), " bytes)");
-      break;
+    case RejectReason::kShort: absl::StrAppend(&text, " (", bytes.size(), " bytes)"); break;
     case RejectReason::kBadMagic:
-      if (bytes.size() >= 2) absl::StrAppend(&text, absl::StrFormat(" (0x%04x)", Be16(bytes.data())));
+      if (bytes.size() >= 2) {
+        absl::StrAppend(&text, absl::StrFormat(" (0x%04x)", Be16(bytes.data())));
+      }
       break;
     case RejectReason::kBadVersion:
       if (bytes.size() >= 4) {
@@ -76,8 +76,7 @@ std::string TachyRejectText(RejectReason reason, std::span<const uint8_t> bytes)
     case RejectReason::kBadTag:
       if (bytes.size() > 6) absl::StrAppend(&text, " (tag length ", bytes[6], ")");
       break;
-    default:
-      break;
+    default: break;
   }
   return text;
 }
@@ -91,7 +90,9 @@ void DecodeTachy(std::span<const uint8_t> payload, bool truncated, DecodedPacket
   if (r != RejectReason::kNone) {
     out->kind = PacketKind::kMalformed;
     out->summary = TachyRejectText(r, payload);
-    if (truncated && r == RejectReason::kShort) absl::StrAppend(&out->summary, " [truncated by snaplen]");
+    if (truncated && r == RejectReason::kShort) {
+      absl::StrAppend(&out->summary, " [truncated by snaplen]");
+    }
     return;
   }
   out->kind = PacketKind::kTachy;
@@ -129,6 +130,22 @@ void DecodeUdpPayload(std::span<const uint8_t> payload, bool truncated, DecodedP
   }
 }
 
+// "TCP (6)": IP protocol numbers a cluster network commonly carries.
+std::string ProtoText(uint8_t proto) {
+  const char* name = nullptr;
+  switch (proto) {
+    case 0: name = "hop-by-hop"; break;
+    case 1: name = "ICMP"; break;
+    case 2: name = "IGMP"; break;
+    case 6: name = "TCP"; break;
+    case 17: name = "UDP"; break;
+    case 58: name = "ICMP6"; break;
+    case 112: name = "VRRP"; break;
+    default: return absl::StrCat(proto);
+  }
+  return absl::StrCat(name, " (", proto, ")");
+}
+
 std::string Ipv6Text(const uint8_t* p) {
   char buf[INET6_ADDRSTRLEN] = "";
   if (inet_ntop(AF_INET6, p, buf, sizeof(buf)) == nullptr) return "?";
@@ -137,15 +154,17 @@ std::string Ipv6Text(const uint8_t* p) {
 
 // `bytes` starts at the IPv4 header.
 DecodedPacket DecodeIpv4(std::span<const uint8_t> bytes, bool truncated) {
-  if (bytes.size() < 20) return Malformed("IP", absl::StrCat("IPv4: truncated header (", bytes.size(), " bytes)"));
+  if (bytes.size() < 20) {
+    return Malformed("", absl::StrCat("IPv4: truncated header (", bytes.size(), " bytes)"));
+  }
   const uint8_t* p = bytes.data();
-  if ((p[0] >> 4) != 4) return Malformed("IP", absl::StrCat("IPv4: version ", p[0] >> 4));
+  if ((p[0] >> 4) != 4) return Malformed("", absl::StrCat("IPv4: version ", p[0] >> 4));
   const size_t ihl = size_t{p[0] & 0x0fu} * 4;
   if (ihl < 20 || ihl > bytes.size()) {
-    return Malformed("IP", absl::StrCat("IPv4: bad header length ", ihl));
+    return Malformed("", absl::StrCat("IPv4: bad header length ", ihl));
   }
   const size_t total = Be16(p + 2);
-  if (total < ihl) return Malformed("IP", absl::StrCat("IPv4: total length ", total, " < header"));
+  if (total < ihl) return Malformed("", absl::StrCat("IPv4: total length ", total, " < header"));
   // Ethernet padding follows short datagrams: trust the IP length, not the frame.
   std::span<const uint8_t> datagram = bytes.first(std::min(bytes.size(), total));
   const bool cut = truncated || bytes.size() < total;
@@ -155,18 +174,21 @@ DecodedPacket DecodeIpv4(std::span<const uint8_t> bytes, bool truncated) {
   if ((frag & 0x1fff) != 0 || (frag & 0x2000) != 0) {
     DecodedPacket out;
     out.where = absl::StrCat("IP ", src, " > ", dst);
-    out.summary = absl::StrFormat("fragment id %d offset %d%s, proto %d, length %d", Be16(p + 4),
-                                  (frag & 0x1fff) * 8, (frag & 0x2000) ? "+" : "", p[9], total);
+    out.summary =
+        absl::StrFormat("fragment id %d offset %d%s, proto %s, length %d", Be16(p + 4),
+                        (frag & 0x1fff) * 8, (frag & 0x2000) ? "+" : "", ProtoText(p[9]), total);
     return out;
   }
   if (p[9] != kIpProtoUdp) {
     DecodedPacket out;
     out.where = absl::StrCat("IP ", src, " > ", dst);
-    out.summary = absl::StrCat("proto ", p[9], ", length ", total);
+    out.summary = absl::StrCat("proto ", ProtoText(p[9]), ", length ", total);
     return out;
   }
   std::span<const uint8_t> udp = datagram.subspan(ihl);
-  if (udp.size() < 8) return Malformed(absl::StrCat("IP ", src, " > ", dst), "UDP: truncated header");
+  if (udp.size() < 8) {
+    return Malformed(absl::StrCat("IP ", src, " > ", dst), "UDP: truncated header");
+  }
   const uint16_t sport = Be16(udp.data());
   const uint16_t dport = Be16(udp.data() + 2);
   const size_t udp_len = Be16(udp.data() + 4);
@@ -175,7 +197,8 @@ DecodedPacket DecodeIpv4(std::span<const uint8_t> bytes, bool truncated) {
   out.medium = absl::StrCat("udp:", dst, ":", dport);
   if (udp_len < 8) return Malformed(out.where, absl::StrCat("UDP: bad length ", udp_len));
   if (udp_len > udp.size() && !cut) {
-    return Malformed(out.where, absl::StrCat("UDP: length ", udp_len, " > ", udp.size(), " bytes in datagram"));
+    return Malformed(
+        out.where, absl::StrCat("UDP: length ", udp_len, " > ", udp.size(), " bytes in datagram"));
   }
   std::span<const uint8_t> payload = udp.subspan(8, std::min(udp.size(), udp_len) - 8);
   DecodeUdpPayload(payload, cut, &out);
@@ -185,9 +208,11 @@ DecodedPacket DecodeIpv4(std::span<const uint8_t> bytes, bool truncated) {
 // `bytes` starts at the IPv6 header. Only UDP directly after the fixed
 // header is decoded; extension headers get a summary.
 DecodedPacket DecodeIpv6(std::span<const uint8_t> bytes, bool truncated) {
-  if (bytes.size() < 40) return Malformed("IP6", absl::StrCat("IPv6: truncated header (", bytes.size(), " bytes)"));
+  if (bytes.size() < 40) {
+    return Malformed("", absl::StrCat("IPv6: truncated header (", bytes.size(), " bytes)"));
+  }
   const uint8_t* p = bytes.data();
-  if ((p[0] >> 4) != 6) return Malformed("IP6", absl::StrCat("IPv6: version ", p[0] >> 4));
+  if ((p[0] >> 4) != 6) return Malformed("", absl::StrCat("IPv6: version ", p[0] >> 4));
   const size_t plen = Be16(p + 4);
   const std::string src = Ipv6Text(p + 8);
   const std::string dst = Ipv6Text(p + 24);
@@ -197,10 +222,12 @@ DecodedPacket DecodeIpv6(std::span<const uint8_t> bytes, bool truncated) {
   if (p[6] != kIpProtoUdp) {
     DecodedPacket out;
     out.where = absl::StrCat("IP6 ", src, " > ", dst);
-    out.summary = absl::StrCat("next header ", p[6], ", payload length ", plen);
+    out.summary = absl::StrCat("next header ", ProtoText(p[6]), ", payload length ", plen);
     return out;
   }
-  if (body.size() < 8) return Malformed(absl::StrCat("IP6 ", src, " > ", dst), "UDP: truncated header");
+  if (body.size() < 8) {
+    return Malformed(absl::StrCat("IP6 ", src, " > ", dst), "UDP: truncated header");
+  }
   const uint16_t sport = Be16(body.data());
   const uint16_t dport = Be16(body.data() + 2);
   const size_t udp_len = Be16(body.data() + 4);
@@ -209,7 +236,8 @@ DecodedPacket DecodeIpv6(std::span<const uint8_t> bytes, bool truncated) {
   out.medium = absl::StrCat("udp:", dst, ":", dport);
   if (udp_len < 8) return Malformed(out.where, absl::StrCat("UDP: bad length ", udp_len));
   if (udp_len > body.size() && !cut) {
-    return Malformed(out.where, absl::StrCat("UDP: length ", udp_len, " > ", body.size(), " bytes in datagram"));
+    return Malformed(
+        out.where, absl::StrCat("UDP: length ", udp_len, " > ", body.size(), " bytes in datagram"));
   }
   std::span<const uint8_t> payload = body.subspan(8, std::min(body.size(), udp_len) - 8);
   DecodeUdpPayload(payload, cut, &out);
@@ -220,8 +248,8 @@ DecodedPacket DecodeIpv6(std::span<const uint8_t> bytes, bool truncated) {
 DecodedPacket DecodeArp(std::span<const uint8_t> payload, const MacAddress& dst,
                         const MacAddress& src, bool truncated) {
   if (payload.size() < kArpLen) {
-    return Malformed("", absl::StrCat("ARP: truncated (", payload.size(), " of ", kArpLen, " bytes)",
-                                      truncated ? " [truncated by snaplen]" : ""));
+    return Malformed("", absl::StrCat("ARP: truncated (", payload.size(), " of ", kArpLen,
+                                      " bytes)", truncated ? " [truncated by snaplen]" : ""));
   }
   // ParseArpClaim wants the Ethernet frame: rebuild its header, so VLAN and
   // cooked captures decode the same way.
@@ -257,12 +285,9 @@ DecodedPacket DecodeL3(uint16_t ethertype, std::span<const uint8_t> payload, con
       DecodeTachy(payload, truncated, &out);
       return out;
     }
-    case kEtherTypeArp:
-      return DecodeArp(payload, dst, src, truncated);
-    case kEtherTypeIpv4:
-      return DecodeIpv4(payload, truncated);
-    case kEtherTypeIpv6:
-      return DecodeIpv6(payload, truncated);
+    case kEtherTypeArp: return DecodeArp(payload, dst, src, truncated);
+    case kEtherTypeIpv4: return DecodeIpv4(payload, truncated);
+    case kEtherTypeIpv6: return DecodeIpv6(payload, truncated);
     default: {
       DecodedPacket out;
       out.where = where_l2;
@@ -281,7 +306,8 @@ DecodedPacket DecodeEthernet(std::span<const uint8_t> bytes, bool truncated) {
   size_t off = 12;
   uint16_t ethertype = Be16(bytes.data() + off);
   // Up to two VLAN tags (802.1Q, QinQ).
-  for (int tags = 0; tags < 2 && (ethertype == kEtherTypeVlan || ethertype == kEtherTypeQinQ); ++tags) {
+  for (int tags = 0; tags < 2 && (ethertype == kEtherTypeVlan || ethertype == kEtherTypeQinQ);
+       ++tags) {
     if (bytes.size() < off + 6) return Malformed("", "Ethernet: truncated VLAN tag");
     off += 4;
     ethertype = Be16(bytes.data() + off);
@@ -364,7 +390,8 @@ absl::StatusOr<HeartbeatMessage> ParseNetstring(absl::string_view text) {
       return absl::DataLossError(absl::StrCat("netstring: bad length at offset ", pos));
     }
     if (len > text.size() - pos || text.size() - pos - len < 1) {
-      return absl::DataLossError(absl::StrCat("netstring: field of ", len, " bytes overruns the message at offset ", pos));
+      return absl::DataLossError(
+          absl::StrCat("netstring: field of ", len, " bytes overruns the message at offset ", pos));
     }
     if (text[pos + len] != ',') {
       return absl::DataLossError(absl::StrCat("netstring: no ',' after field at offset ", pos));
@@ -403,7 +430,8 @@ absl::StatusOr<HeartbeatMessage> ParseClassic(absl::string_view text) {
     if (line == "<<<") break;
     HeartbeatField field;
     if (!SplitField(line, &field)) {
-      return absl::DataLossError(absl::StrCat("classic: bad field line at offset ", pos - line.size() - 1));
+      return absl::DataLossError(
+          absl::StrCat("classic: bad field line at offset ", pos - line.size() - 1));
     }
     // The auth= digest covers every other line as sent (§3.3 scheme 1).
     if (field.name == "auth" && !out.has_auth) {
@@ -422,13 +450,6 @@ absl::StatusOr<HeartbeatMessage> ParseClassic(absl::string_view text) {
   return out;
 }
 
-bool IsPrintable(absl::string_view s) {
-  for (char c : s) {
-    if (!absl::ascii_isprint(static_cast<unsigned char>(c))) return false;
-  }
-  return true;
-}
-
 // A value as it should appear on one line: quoted if it has spaces, escaped
 // if it has control bytes.
 std::string ShowValue(absl::string_view value) {
@@ -441,7 +462,8 @@ std::string ShowValue(absl::string_view value) {
 }
 
 std::string ShowField(const HeartbeatField& f, HeartbeatMessage::Format format) {
-  if (f.type == 0) return absl::StrCat(f.name, "=", ShowValue(f.value));
+  const std::string name = PrintableText(f.name);
+  if (f.type == 0) return absl::StrCat(name, "=", ShowValue(f.value));
   if (f.type == 1) {
     std::string raw = f.value;
     // Classic carries binary as base64; decode so both formats read the same.
@@ -451,16 +473,16 @@ std::string ShowField(const HeartbeatField& f, HeartbeatMessage::Format format) 
     }
     const std::string hex = absl::BytesToHexString(raw);
     if (raw.size() == 16 && absl::EndsWith(f.name, "uuid")) {
-      return absl::StrCat(f.name, "=", hex.substr(0, 8), "-", hex.substr(8, 4), "-",
+      return absl::StrCat(name, "=", hex.substr(0, 8), "-", hex.substr(8, 4), "-",
                           hex.substr(12, 4), "-", hex.substr(16, 4), "-", hex.substr(20));
     }
-    if (raw.size() <= 32) return absl::StrCat(f.name, "=0x", hex);
-    return absl::StrCat(f.name, "=<", raw.size(), " bytes>");
+    if (raw.size() <= 32) return absl::StrCat(name, "=0x", hex);
+    return absl::StrCat(name, "=<", raw.size(), " bytes>");
   }
-  static constexpr const char* kTypeNames[] = {"string", "binary", "struct", "list",
-                                               "compressed", "uncompressed"};
+  static constexpr const char* kTypeNames[] = {"string", "binary",     "struct",
+                                               "list",   "compressed", "uncompressed"};
   const char* type_name = f.type < 6 ? kTypeNames[f.type] : "type";
-  return absl::StrCat(f.name, "=<", type_name, " ", f.value.size(), " bytes>");
+  return absl::StrCat(name, "=<", type_name, " ", f.value.size(), " bytes>");
 }
 
 absl::string_view FrameTypeName(FrameType type) {
@@ -492,6 +514,17 @@ std::string Micros(uint32_t us) {
 }
 
 }  // namespace
+
+bool IsPrintable(absl::string_view s) {
+  for (char c : s) {
+    if (!absl::ascii_isprint(static_cast<unsigned char>(c))) return false;
+  }
+  return true;
+}
+
+std::string PrintableText(absl::string_view s) {
+  return IsPrintable(s) ? std::string(s) : absl::CHexEscape(s);
+}
 
 std::optional<LinkType> LinkTypeFromDlt(int dlt) {
   switch (dlt) {
@@ -574,9 +607,8 @@ std::string FormatTachyFrame(const Frame& f, size_t tag_size, const NameBook& na
       "held 0x%x wants 0x%x declines 0x%x digest 0x%08x sent %s%d.%09d key %d tag %d",
       FrameTypeName(f.type), node, names.ClusterName(f.cluster_id), f.generation, f.sequence,
       StateName(f.state), flags, Micros(f.interval_us), Micros(f.deadtime_us), f.held, f.wants,
-      f.declines, f.digest, f.send_time_ns < 0 ? "-" : "",
-      std::abs(f.send_time_ns / 1000000000), std::abs(f.send_time_ns % 1000000000),
-      f.key_id, tag_size);
+      f.declines, f.digest, f.send_time_ns < 0 ? "-" : "", std::abs(f.send_time_ns / 1000000000),
+      std::abs(f.send_time_ns % 1000000000), f.key_id, tag_size);
 }
 
 std::string FormatHeartbeat(const HeartbeatMessage& message, uint32_t size) {

@@ -77,6 +77,13 @@ absl::StatusOr<HeartbeatMessage> ParseHeartbeatMessage(std::span<const uint8_t> 
 // Heartbeat's hex numbers (seq, hg, dt): 1..16 hex digits, no prefix.
 std::optional<uint64_t> ParseHex(absl::string_view text);
 
+// IsPrintable(), PrintableText()
+//
+// Whether `s` is printable ASCII; `s` with anything else \x-escaped, so
+// names from the wire can neither garble a terminal nor break JSON.
+bool IsPrintable(absl::string_view s);
+std::string PrintableText(absl::string_view s);
+
 enum class PacketKind { kTachy, kHeartbeat, kArp, kOther, kMalformed };
 
 // One decoded packet. `signed_part` and `tag` point into the bytes given to

@@ -67,9 +67,9 @@ struct PeerStats {
   uint64_t lost = 0;
   uint64_t duplicates = 0;
   uint64_t reordered = 0;
-  uint64_t restarts = 0;        // generation changes after the first
-  uint32_t interval_us = 0;     // advertised keepalive (tachy); 0 if unknown
-  std::vector<int64_t> gaps_ns; // between consecutive new frames
+  uint64_t restarts = 0;         // generation changes after the first
+  uint32_t interval_us = 0;      // advertised keepalive (tachy); 0 if unknown
+  std::vector<int64_t> gaps_ns;  // between consecutive new frames
   int64_t longest_silence_ns = 0;
   int64_t longest_silence_start_ns = 0;  // capture time of the frame before it
 
@@ -110,9 +110,9 @@ struct ArpIpStats {
 };
 
 struct DumperOptions {
-  std::optional<AuthKeys> keys;    // verify signatures if set
-  std::vector<std::string> nodes;  // ha.cf node names, for node ids
-  std::string cluster;             // ha.cf cluster name, if not the default
+  std::optional<AuthKeys> keys;             // verify signatures if set
+  std::vector<std::string> nodes;           // ha.cf node names, for node ids
+  std::string cluster;                      // ha.cf cluster name, if not the default
   absl::TimeZone tz = absl::UTCTimeZone();  // for printed timestamps
 };
 
@@ -143,7 +143,7 @@ class Dumper {
   //
   // {"frames", "peers": [...], "arp": [...], "malformed"}; see
   // docs/tachydump.md for every key.
-  nlohmann::json StatsJson() const;
+  nlohmann::ordered_json StatsJson() const;
 
   uint64_t packets() const { return packets_; }
   uint64_t malformed() const { return malformed_; }
