@@ -139,6 +139,7 @@ class Runner {
   void DrainArp(size_t i);
   void HandleRequest(const json& j);
   GroupMask HeldMask() const;
+  absl::Duration LostTachydGrace() const { return config_.ha.deadtime / 2; }
   void Probe();
   void NoteJoin(uint64_t generation);
 
@@ -416,13 +417,16 @@ void Runner::Reevaluate() {
     return;
   }
   if (!link_.connected()) {
-    // Without our detector we cannot know whether the peer took over:
-    // after deadtime the peer will have, so we must let go.
+    // Without our detector we cannot know whether the peer took over: it
+    // will, one deadtime after our last heartbeat. Letting go after half a
+    // deadtime means we are gone before it comes (no two holders answering
+    // ARP at once), while a tachyd restarted at once keeps everything.
     if (!released_for_lost_tachyd_ &&
-        MonotonicNow() - disconnected_since_ > config_.ha.deadtime && HeldMask() != 0) {
+        MonotonicNow() - disconnected_since_ > LostTachydGrace() && HeldMask() != 0) {
       released_for_lost_tachyd_ = true;
-      LogWarning("own tachyd unreachable for more than deadtime (%s): releasing every group",
-                 Ms(config_.ha.deadtime));
+      LogWarning("own tachyd unreachable for %s (half the deadtime): releasing every group "
+                 "before the peer takes over",
+                 Ms(LostTachydGrace()));
       for (size_t g = 0; g < groups_.size(); ++g) {
         if (HeldMask() >> g & 1) StartRelease(g, "own tachyd gone (no working detector)");
       }
@@ -761,11 +765,11 @@ int Runner::Run() {
       if (link_.connected()) disconnected_since_ = orphaned_since_;
       link_.Disconnect();
       LogWarning("tachyd (pid %d) is gone: waiting %s for a new one before releasing", parent_,
-                 Ms(config_.ha.deadtime));
+                 Ms(LostTachydGrace()));
     }
     if (orphaned_) {
       // A restarted tachyd brings its own runner: leave everything to it.
-      if (MonotonicNow() - orphaned_since_ > config_.ha.deadtime) {
+      if (MonotonicNow() - orphaned_since_ > LostTachydGrace()) {
         TachydLink probe(options_.event_socket);
         if (probe.Connect().ok() && !released_for_lost_tachyd_) {
           LogInfo("a new tachyd is running with its own action runner: exiting");
@@ -787,7 +791,13 @@ int Runner::Run() {
         epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, link_.fd(), &ev);
       }
     }
-    int timeout_ms = link_.connected() ? 100 : 20;
+    int timeout_ms = 100;
+    if (!link_.connected()) {
+      // Wake in time to let go exactly when the grace runs out.
+      const absl::Duration left = disconnected_since_ + LostTachydGrace() - MonotonicNow();
+      timeout_ms = static_cast<int>(
+          std::clamp<int64_t>(absl::ToInt64Milliseconds(left) + 1, 1, 20));
+    }
     const MonoTime now0 = MonotonicNow();
     for (const PendingGarp& p : garps_) {
       timeout_ms = std::min<int>(

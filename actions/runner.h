@@ -12,8 +12,9 @@
 //  - a failed start stops what was started (reverse order), marks the group
 //    failed, declines it so a live peer takes it, and retries here after 30 s
 //    only if no peer could.
-//  - if this node's tachyd is gone for longer than deadtime, everything is
-//    released: a node without a working detector must not hold the VIP.
+//  - if this node's tachyd is gone for half the deadtime, everything is
+//    released (before the peer, which waits a full deadtime, takes over): a
+//    node without a working detector must not hold the VIP.
 #ifndef TACHY_ACTIONS_RUNNER_H_
 #define TACHY_ACTIONS_RUNNER_H_
 
@@ -39,8 +40,8 @@ struct RunnerOptions {
   absl::Duration failed_retry_delay = absl::Seconds(30);
   bool check = false;
   // Started by tachyd: if tachyd dies, this runner is orphaned. It then
-  // waits deadtime: a new tachyd (with its own runner) takes over, else it
-  // releases everything; either way it exits.
+  // waits half the deadtime: a new tachyd (with its own runner) takes over,
+  // else it releases everything; either way it exits.
   bool supervised = false;
 };
 

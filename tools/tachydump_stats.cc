@@ -209,6 +209,7 @@ std::vector<const PeerStats*> Dumper::Peers() const {
 std::string Dumper::Process(int64_t ts_ns, std::span<const uint8_t> bytes, uint32_t wire_len,
                             LinkType link) {
   ++packets_;
+  last_packet_ns_ = std::max(last_packet_ns_, ts_ns);
   const DecodedPacket packet = DecodePacket(bytes, wire_len, link);
   std::string line = FormatTime(ts_ns);
   absl::StrAppend(&line, " ");
@@ -338,6 +339,11 @@ std::string Dumper::StatsText() const {
           &out, absl::StrFormat("  longest silence %.3fms after %s\n", Ms(p->longest_silence_ns),
                                 FormatTime(p->longest_silence_start_ns)));
     }
+    if (const int64_t tail = SilenceAtEnd(*p); tail > 0) {
+      absl::StrAppend(&out, absl::StrFormat("  silent since %s: %.3fms until the end of the "
+                                            "capture\n",
+                                            FormatTime(p->last_timing_ns), Ms(tail)));
+    }
   }
   for (const auto& [ip, s] : arp_) {
     std::vector<std::string> macs;
@@ -348,6 +354,16 @@ std::string Dumper::StatsText() const {
                               s.replies, s.macs.size() > 1 ? " POSSIBLE SPLIT BRAIN" : ""));
   }
   return out;
+}
+
+int64_t Dumper::SilenceAtEnd(const PeerStats& p) const {
+  // A peer that stopped for good (the failover case) has its longest silence
+  // at the end, after its last frame: report it when it outlasts the others
+  // and more than two intervals (or 10 ms, if none is advertised).
+  if (p.last_timing_ns < 0) return 0;
+  const int64_t tail = last_packet_ns_ - p.last_timing_ns;
+  const int64_t floor = p.interval_us != 0 ? int64_t{2} * p.interval_us * 1000 : 10'000'000;
+  return tail > floor && tail > p.longest_silence_ns ? tail : 0;
 }
 
 json Dumper::StatsJson() const {
@@ -381,6 +397,7 @@ json Dumper::StatsJson() const {
         {"jitter_ms", jitter},
         {"longest_silence_ms", silence},
         {"longest_silence_after", silence_at},
+        {"silent_at_end_ms", SilenceAtEnd(*p) > 0 ? json(Ms(SilenceAtEnd(*p))) : json(nullptr)},
     });
   }
   json arp = json::array();

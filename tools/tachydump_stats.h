@@ -163,6 +163,9 @@ class Dumper {
   std::string ProcessTachy(int64_t ts_ns, const DecodedPacket& packet);
   std::string ProcessHeartbeat(int64_t ts_ns, const DecodedPacket& packet);
   std::string ProcessArp(const DecodedPacket& packet);
+  // How long `p` had been silent when the capture ended, if that silence is
+  // its longest (a peer that died); else 0.
+  int64_t SilenceAtEnd(const PeerStats& p) const;
 
   Verifier verifier_;
   NameBook names_;
@@ -171,6 +174,7 @@ class Dumper {
   uint64_t malformed_ = 0;
   std::map<std::string, PeerStats> peers_;  // key: protocol + '\0' + node
   std::map<uint32_t, ArpIpStats> arp_;
+  int64_t last_packet_ns_ = 0;
 };
 
 }  // namespace tachy::dump

@@ -11,6 +11,7 @@ import json
 import os
 import shutil
 import signal
+import subprocess
 import sys
 import time
 
@@ -178,6 +179,36 @@ class FailoverTest(LabTestCase):
         with open(web.nodes["b"].log_path) as f:
             self.assertIn("holds it too (partition healed); a keeps it", f.read())
 
+    def test_tachydump_sees_heartbeats_silence_and_garps_of_a_failover(self):
+        if not ARGS.tachydump:
+            self.skipTest("no --tachydump given")
+        web = self.web()
+        pcap = os.path.join(self.lab.tmp, "failover.pcap")
+        dump = self.lab.spawn(web.client_ns, [ARGS.tachydump, "-i", "hb0", "-C",
+                                              web.nodes["b"].dir, "--duration", "3", "-w", pcap],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        time.sleep(0.7)
+        web.crash("a")
+        self.assert_single_holder(web, "b")
+        out, err = dump.communicate(timeout=20)
+        self.assertEqual(dump.returncode, 0, err)
+        self.assertRegex(out, r"tachy heartbeat node a .*: ok")
+        self.assertRegex(out, r"tachy heartbeat node b .*: ok")
+        self.assertRegex(out, r"Gratuitous .* claims 10\.213\.7\.100")
+        # The same capture read back as JSON: a's silence is the crash.
+        r = subprocess.run([ARGS.tachydump, "-r", pcap, "-C", web.nodes["b"].dir, "--json"],
+                           capture_output=True, text=True, timeout=30)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        summary = json.loads(r.stdout)
+        peers = {p["node"]: p for p in summary["peers"]}
+        self.assertGreater(peers["a"]["frames"], 10)
+        self.assertEqual(peers["a"]["bad_signature"], 0)
+        # a died during the capture: its silence runs to the end of it.
+        self.assertGreater(peers["a"]["silent_at_end_ms"], 50)
+        self.assertIsNone(peers["b"]["silent_at_end_ms"])
+        arp = {a["ip"]: a for a in summary["arp"]}
+        self.assertGreater(arp["10.213.7.100"]["gratuitous"], 0)
+
     def test_another_mac_claiming_the_vip_is_noticed(self):
         web = self.web()
         # The client announces the VIP as its own: an address conflict.
@@ -213,6 +244,7 @@ def main():
     p.add_argument("--tachyd")
     p.add_argument("--tachyctl")
     p.add_argument("--claim")
+    p.add_argument("--tachydump")
     ARGS, rest = p.parse_known_args()
     if ARGS.claim:
         return claim(ARGS.claim)
