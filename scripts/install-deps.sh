@@ -7,7 +7,7 @@ PACKAGES=(
   meson ninja-build pkg-config g++
   libabsl-dev libpcap-dev libnet1-dev libssl-dev libmnl-dev
   libgtest-dev libgmock-dev libbenchmark-dev nlohmann-json3-dev
-  iproute2 procps psmisc util-linux python3 apache2 gnuplot-nox
+  iproute2 procps psmisc util-linux python3 apache2 gnuplot-nox tshark
 )
 
 missing=()

@@ -208,6 +208,16 @@ class FailoverTest(LabTestCase):
         self.assertIsNone(peers["b"]["silent_at_end_ms"])
         arp = {a["ip"]: a for a in summary["arp"]}
         self.assertGreater(arp["10.213.7.100"]["gratuitous"], 0)
+        # The Wireshark dissector reads the same capture (tshark is installed
+        # by scripts/install-deps.sh).
+        lua = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tools",
+                           "tachy.lua")
+        r = subprocess.run(["tshark", "-X", f"lua_script:{lua}", "-r", pcap, "-Y", "tachy",
+                            "-T", "fields", "-e", "tachy.node", "-e", "tachy.seq"],
+                           capture_output=True, text=True, timeout=120)
+        self.assertEqual(r.returncode, 0, r.stderr[-2000:])
+        rows = [line.split("\t") for line in r.stdout.splitlines() if line.strip()]
+        self.assertEqual(len(rows), peers["a"]["frames"] + peers["b"]["frames"])
 
     def test_another_mac_claiming_the_vip_is_noticed(self):
         web = self.web()
