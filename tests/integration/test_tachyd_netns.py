@@ -183,6 +183,38 @@ class TachydNetnsTest(LabTestCase):
         self.assertIsNotNone(w.wait_for("b", "dead", timeout=3))
 
 
+    def test_ucast_and_mcast_media_carry_heartbeats(self):
+        lab = self.lab
+        na, nb = lab.ns("a"), lab.ns("b")
+        lab.veth(na, "hb1", nb, "hb1", "10.214.0.1", "10.214.0.2")
+        lab.veth(na, "hb2", nb, "hb2", "10.215.0.1", "10.215.0.2")
+        # Heartbeat lets both nodes share one ha.cf: a ucast line aimed at
+        # oneself is harmless, so list both peers.
+        media = ["udpport 6950", "ucast hb1 10.214.0.1", "ucast hb1 10.214.0.2",
+                 "mcast hb2 239.192.0.7 6951 1 0"]
+        conf = ha_cf(["a", "b"], media, KEEPALIVE, DEADTIME)
+        a = lab.node("a", na, conf).start()
+        b = lab.node("b", nb, conf).start()
+        a.wait_ready()
+        b.wait_ready()
+        self.assertTrue(wait_state(a, "b", "up"), a.log())
+        time.sleep(0.3)
+        links = {m["name"]: m for m in a.peer("b")["media"]}
+        for name in ("ucast:hb1:10.214.0.2", "mcast:hb2:239.192.0.7"):
+            self.assertEqual(links[name]["link"], "up", links)
+            self.assertGreater(links[name]["frames"], 10, links)
+        # Our own unicast to ourselves and looped-back frames are counted,
+        # never taken for a peer.
+        self.assertEqual(a.status()["rejected"]["bad_tag"], 0)
+        w = lab.watch(a)
+        lab.link(nb, "hb2", up=False)
+        time.sleep(DEADTIME_MS * 4 / 1000)
+        self.assertEqual(a.peer("b")["state"], "up")
+        links = {m["name"]: m for m in a.peer("b")["media"]}
+        self.assertEqual(links["mcast:hb2:239.192.0.7"]["link"], "dead")
+        self.assertTrue(all(e["to"] != "dead" for e in w.drain()))
+
+
 class TachydCommandLineTest(unittest.TestCase):
     """Start-up checks that need no namespace."""
 
