@@ -118,27 +118,25 @@ std::string StatusJson(const Engine& engine, MonoTime now, const DaemonInfo& inf
   return doc.dump();
 }
 
-std::string WatchLineJson(const PeerEvent& e) {
+namespace {
+
+json PeerEventJson(const PeerEvent& e) {
   return json{{"t_ns", e.t.nanos()},
               {"node", e.node},
               {"from", std::string(PeerStateName(e.from))},
               {"to", std::string(PeerStateName(e.to))},
               {"reason", e.reason},
-              {"generation", e.generation}}
-      .dump();
+              {"generation", e.generation}};
 }
 
+}  // namespace
+
+std::string WatchLineJson(const PeerEvent& e) { return PeerEventJson(e).dump(); }
+
 std::string EventMessageJson(const PeerEvent& e, uint64_t seq) {
-  return json{{"v", 1},
-              {"type", "peer"},
-              {"seq", seq},
-              {"t_ns", e.t.nanos()},
-              {"node", e.node},
-              {"from", std::string(PeerStateName(e.from))},
-              {"to", std::string(PeerStateName(e.to))},
-              {"reason", e.reason},
-              {"generation", e.generation}}
-      .dump();
+  json j{{"v", 1}, {"type", "peer"}, {"seq", seq}};
+  j.update(PeerEventJson(e));
+  return j.dump();
 }
 
 std::string LinkMessageJson(const LinkEvent& e, uint64_t seq) {

@@ -17,6 +17,7 @@
 #include "detector/config.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/heartbeat_message_builder.h"
 
 namespace tachy {
 namespace {
@@ -171,39 +172,7 @@ TEST(HeartbeatCrcTest, SignWritesBigEndianCrc) {
 // ---------------------------------------------------------------------------
 // Heartbeat message vectors (heartbeat-reference.md §4.8 and §9).
 
-// One Heartbeat message field; type 0 = string, 1 = binary (raw bytes).
-struct Field {
-  int type = 0;
-  std::string name;
-  std::string value;
-};
-
-// The classic text that the `auth=` digest covers (§3.3 scheme 1): every field
-// as name=value\n, binary ones as (1)name=<padded base64>\n.
-std::string ClassicBody(const std::vector<Field>& fields) {
-  std::string out;
-  for (const Field& f : fields) {
-    if (f.type == 0) {
-      absl::StrAppend(&out, f.name, "=", f.value, "\n");
-    } else {
-      absl::StrAppend(&out, "(", f.type, ")", f.name, "=", absl::Base64Escape(f.value), "\n");
-    }
-  }
-  return out;
-}
-
-// The netstring message from ###\n through %%%\n (§4.3), which the trailer covers.
-std::string NetstringBody(const std::vector<Field>& fields) {
-  std::string out = "###\n";
-  for (const Field& f : fields) {
-    const std::string item = absl::StrCat("(", f.type, ")", f.name, "=", f.value);
-    absl::StrAppend(&out, item.size(), ":", item, ",");
-  }
-  absl::StrAppend(&out, "%%%\n");
-  return out;
-}
-
-std::string Netstring(absl::string_view s) { return absl::StrCat(s.size(), ":", s, ","); }
+using Field = HbField;
 
 std::vector<Field> AliceFields() {
   return {

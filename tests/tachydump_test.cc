@@ -35,6 +35,7 @@
 #include "tools/tachydump_capture.h"
 #include "tools/tachydump_decode.h"
 #include "tools/tachydump_stats.h"
+#include "tests/heartbeat_message_builder.h"
 
 namespace tachy::dump {
 namespace {
@@ -127,36 +128,7 @@ std::vector<uint8_t> Raw(const MacAddress& src, std::span<const uint8_t> frame) 
   return Ether(kBroadcast, src, kEtherType, frame);
 }
 
-// Heartbeat messages (heartbeat-reference §4.2-§4.3, as in auth_test.cc).
-struct Field {
-  int type = 0;
-  std::string name;
-  std::string value;
-};
-
-std::string ClassicBody(const std::vector<Field>& fields) {
-  std::string out;
-  for (const Field& f : fields) {
-    if (f.type == 0) {
-      absl::StrAppend(&out, f.name, "=", f.value, "\n");
-    } else {
-      absl::StrAppend(&out, "(", f.type, ")", f.name, "=", absl::Base64Escape(f.value), "\n");
-    }
-  }
-  return out;
-}
-
-std::string NetstringBody(const std::vector<Field>& fields) {
-  std::string out = "###\n";
-  for (const Field& f : fields) {
-    const std::string item = absl::StrCat("(", f.type, ")", f.name, "=", f.value);
-    absl::StrAppend(&out, item.size(), ":", item, ",");
-  }
-  absl::StrAppend(&out, "%%%\n");
-  return out;
-}
-
-std::string Netstring(absl::string_view s) { return absl::StrCat(s.size(), ":", s, ","); }
+using Field = HbField;
 
 // The §4.8 example node: alice, seq 2a, generation 1b.
 std::vector<Field> StatusFields(absl::string_view src, absl::string_view seq,
