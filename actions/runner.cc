@@ -532,7 +532,7 @@ void Runner::StartTake(size_t g, const std::string& why) {
   Group* group = &gr;
   const RunnerOptions& o = options_;
   auto* senders = &worker_senders_;
-  worker_->Submit([this, g, group, why, from, &o, senders](const JobWorker::Post& post) {
+  worker_->Submit([this, g, group, why, &o, senders](const JobWorker::Post& post) {
     const MonoTime t0 = MonotonicNow();
     std::vector<std::string> steps;
     std::vector<size_t> started;
@@ -600,7 +600,6 @@ void Runner::StartTake(size_t g, const std::string& why) {
     post([this, g, steps, error, took, why, held_anyway] {
       OnJobDone(g, true, error.empty(), held_anyway, steps, error, took, why);
     });
-    (void)from;
   });
 }
 

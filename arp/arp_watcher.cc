@@ -78,7 +78,11 @@ class PcapArpWatcher final : public ArpWatcher {
 bool ParseArpClaim(const uint8_t* frame, size_t len, ArpClaim* out) {
   if (frame == nullptr || len < kEthHeaderLen + kArpLen) return false;
   if (Be16(frame + 12) != kEtherTypeArp) return false;
-  const uint8_t* arp = frame + kEthHeaderLen;
+  return ParseArpPayload(frame + kEthHeaderLen, len - kEthHeaderLen, out);
+}
+
+bool ParseArpPayload(const uint8_t* arp, size_t len, ArpClaim* out) {
+  if (arp == nullptr || len < kArpLen) return false;
   if (Be16(arp + 0) != kHtypeEthernet || Be16(arp + 2) != kEtherTypeIpv4 || arp[4] != 6 ||
       arp[5] != 4) {
     return false;

@@ -31,6 +31,12 @@ struct ArpClaim {
 // false for anything else or truncated input (never reads past `len`).
 bool ParseArpClaim(const uint8_t* frame, size_t len, ArpClaim* out);
 
+// ParseArpPayload()
+//
+// The same for the ARP packet alone (what follows the link-layer header, be
+// it Ethernet, VLAN-tagged or a Linux cooked capture).
+bool ParseArpPayload(const uint8_t* arp, size_t len, ArpClaim* out);
+
 class ArpWatcher {
  public:
   using Sink = absl::FunctionRef<void(const ArpClaim&)>;

@@ -289,6 +289,10 @@ void ControlServer::Publish(const LinkEvent& event) {
   SendToEventClients(LinkMessageJson(event, ++seq_));
 }
 
+void ControlServer::Publish(const AdEvent& event) {
+  SendToEventClients(AdMessageJson(event, ++seq_));
+}
+
 void ControlServer::Broadcast(const std::string& json_without_seq) {
   nlohmann::json j = nlohmann::json::parse(json_without_seq, nullptr, false);
   if (!j.is_object()) return;

@@ -62,8 +62,8 @@ class ControlServer {
 
   // Broadcast()
   //
-  // Sends a numbered message of `type` with `fields` (a JSON object text
-  // without braces, e.g. "\"node\":\"b\"") to every event-stream reader.
+  // Sends a message that is not an event (a JSON object, e.g. a request to
+  // the action runner) to every event-stream reader, numbered like events.
   void Broadcast(const std::string& json_without_seq);
 
   // Publish()
@@ -71,6 +71,7 @@ class ControlServer {
   // Sends an event to every watcher and event-stream reader.
   void Publish(const PeerEvent& event);
   void Publish(const LinkEvent& event);
+  void Publish(const AdEvent& event);
 
   uint64_t last_seq() const { return seq_; }
 

@@ -232,7 +232,7 @@ bool Daemon::ReadyToLeave(MonoTime now) {
 }
 
 void Daemon::Flush() {
-  for (const AdEvent& e : engine_->TakeAdEvents()) control_->Broadcast(AdMessageJson(e));
+  for (const AdEvent& e : engine_->TakeAdEvents()) control_->Publish(e);
   for (const Notice& n : engine_->TakeNotices()) LogWarning("%s", n.text);
   for (const PeerEvent& e : engine_->TakeEvents()) {
     const LogLevel level = e.to == PeerState::kDead   ? LogLevel::kWarning

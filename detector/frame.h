@@ -96,9 +96,9 @@ inline constexpr size_t kRejectReasonCount = 11;
 // Stable snake_case name used in status JSON: "short", "bad_magic", ...
 absl::string_view RejectReasonName(RejectReason reason);
 
-// NodeId(), ClusterId()
+// NameId()
 //
-// 32-bit FNV-1a of the (already lower-cased) name. Config loading rejects a
+// The frame's node id and cluster id: 32-bit FNV-1a of the (already lower-cased) name. Config loading rejects a
 // node list whose ids collide.
 uint32_t NameId(absl::string_view name);
 

@@ -146,8 +146,8 @@ std::string LinkMessageJson(const LinkEvent& e, uint64_t seq) {
       .dump();
 }
 
-std::string AdMessageJson(const AdEvent& e) {
-  json j{{"type", "peer_ads"}, {"t_ns", e.t.nanos()}, {"node", e.node}};
+std::string AdMessageJson(const AdEvent& e, uint64_t seq) {
+  json j{{"v", 1}, {"type", "peer_ads"}, {"seq", seq}, {"t_ns", e.t.nanos()}, {"node", e.node}};
   j.update(AdJson(e.ad));
   return j.dump();
 }

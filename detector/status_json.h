@@ -45,10 +45,10 @@ std::string HelloMessageJson(const Engine& engine, uint64_t last_seq);
 
 // AdMessageJson()
 //
-// A peer's advertisement as an event-stream message body (without v/seq):
-// {"type":"peer_ads","node":..,"held":..,"wants":..,"declines":..,
-//  "digest":..,"ready":..}.
-std::string AdMessageJson(const AdEvent& event);
+// A peer's advertisement as an event-stream message:
+// {"v":1,"type":"peer_ads","seq":..,"t_ns":..,"node":..,"held":..,"wants":..,
+//  "declines":..,"digest":..,"ready":..}.
+std::string AdMessageJson(const AdEvent& event, uint64_t seq);
 
 }  // namespace tachy
 

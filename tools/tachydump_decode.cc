@@ -152,6 +152,29 @@ std::string Ipv6Text(const uint8_t* p) {
   return buf;
 }
 
+// `udp` starts at the UDP header of an IPv4 or IPv6 datagram (`ip` is "IP"
+// or "IP6", as tcpdump prints them); `cut` if the capture lost its end.
+DecodedPacket DecodeUdp(std::span<const uint8_t> udp, absl::string_view ip,
+                        const std::string& src, const std::string& dst, bool cut) {
+  if (udp.size() < 8) {
+    return Malformed(absl::StrCat(ip, " ", src, " > ", dst), "UDP: truncated header");
+  }
+  const uint16_t sport = Be16(udp.data());
+  const uint16_t dport = Be16(udp.data() + 2);
+  const size_t udp_len = Be16(udp.data() + 4);
+  DecodedPacket out;
+  out.where = absl::StrCat(ip, " ", src, ".", sport, " > ", dst, ".", dport);
+  out.medium = absl::StrCat("udp:", dst, ":", dport);
+  if (udp_len < 8) return Malformed(out.where, absl::StrCat("UDP: bad length ", udp_len));
+  if (udp_len > udp.size() && !cut) {
+    return Malformed(
+        out.where, absl::StrCat("UDP: length ", udp_len, " > ", udp.size(), " bytes in datagram"));
+  }
+  std::span<const uint8_t> payload = udp.subspan(8, std::min(udp.size(), udp_len) - 8);
+  DecodeUdpPayload(payload, cut, &out);
+  return out;
+}
+
 // `bytes` starts at the IPv4 header.
 DecodedPacket DecodeIpv4(std::span<const uint8_t> bytes, bool truncated) {
   if (bytes.size() < 20) {
@@ -185,24 +208,7 @@ DecodedPacket DecodeIpv4(std::span<const uint8_t> bytes, bool truncated) {
     out.summary = absl::StrCat("proto ", ProtoText(p[9]), ", length ", total);
     return out;
   }
-  std::span<const uint8_t> udp = datagram.subspan(ihl);
-  if (udp.size() < 8) {
-    return Malformed(absl::StrCat("IP ", src, " > ", dst), "UDP: truncated header");
-  }
-  const uint16_t sport = Be16(udp.data());
-  const uint16_t dport = Be16(udp.data() + 2);
-  const size_t udp_len = Be16(udp.data() + 4);
-  DecodedPacket out;
-  out.where = absl::StrCat("IP ", src, ".", sport, " > ", dst, ".", dport);
-  out.medium = absl::StrCat("udp:", dst, ":", dport);
-  if (udp_len < 8) return Malformed(out.where, absl::StrCat("UDP: bad length ", udp_len));
-  if (udp_len > udp.size() && !cut) {
-    return Malformed(
-        out.where, absl::StrCat("UDP: length ", udp_len, " > ", udp.size(), " bytes in datagram"));
-  }
-  std::span<const uint8_t> payload = udp.subspan(8, std::min(udp.size(), udp_len) - 8);
-  DecodeUdpPayload(payload, cut, &out);
-  return out;
+  return DecodeUdp(datagram.subspan(ihl), "IP", src, dst, cut);
 }
 
 // `bytes` starts at the IPv6 header. Only UDP directly after the fixed
@@ -225,42 +231,17 @@ DecodedPacket DecodeIpv6(std::span<const uint8_t> bytes, bool truncated) {
     out.summary = absl::StrCat("next header ", ProtoText(p[6]), ", payload length ", plen);
     return out;
   }
-  if (body.size() < 8) {
-    return Malformed(absl::StrCat("IP6 ", src, " > ", dst), "UDP: truncated header");
-  }
-  const uint16_t sport = Be16(body.data());
-  const uint16_t dport = Be16(body.data() + 2);
-  const size_t udp_len = Be16(body.data() + 4);
-  DecodedPacket out;
-  out.where = absl::StrCat("IP6 ", src, ".", sport, " > ", dst, ".", dport);
-  out.medium = absl::StrCat("udp:", dst, ":", dport);
-  if (udp_len < 8) return Malformed(out.where, absl::StrCat("UDP: bad length ", udp_len));
-  if (udp_len > body.size() && !cut) {
-    return Malformed(
-        out.where, absl::StrCat("UDP: length ", udp_len, " > ", body.size(), " bytes in datagram"));
-  }
-  std::span<const uint8_t> payload = body.subspan(8, std::min(body.size(), udp_len) - 8);
-  DecodeUdpPayload(payload, cut, &out);
-  return out;
+  return DecodeUdp(body, "IP6", src, dst, cut);
 }
 
 // `payload` starts at the ARP header; the MACs are the link-layer ones.
-DecodedPacket DecodeArp(std::span<const uint8_t> payload, const MacAddress& dst,
-                        const MacAddress& src, bool truncated) {
+DecodedPacket DecodeArp(std::span<const uint8_t> payload, bool truncated) {
   if (payload.size() < kArpLen) {
     return Malformed("", absl::StrCat("ARP: truncated (", payload.size(), " of ", kArpLen,
                                       " bytes)", truncated ? " [truncated by snaplen]" : ""));
   }
-  // ParseArpClaim wants the Ethernet frame: rebuild its header, so VLAN and
-  // cooked captures decode the same way.
-  uint8_t frame[kEthHeaderLen + kArpLen];
-  std::memcpy(frame, dst.data(), 6);
-  std::memcpy(frame + 6, src.data(), 6);
-  frame[12] = kEtherTypeArp >> 8;
-  frame[13] = kEtherTypeArp & 0xff;
-  std::memcpy(frame + kEthHeaderLen, payload.data(), kArpLen);
   DecodedPacket out;
-  if (!ParseArpClaim(frame, sizeof(frame), &out.arp)) {
+  if (!ParseArpPayload(payload.data(), payload.size(), &out.arp)) {
     out.kind = PacketKind::kOther;
     out.summary = absl::StrFormat("ARP, hardware type %d, protocol 0x%04x, op %d, length %d",
                                   Be16(payload.data()), Be16(payload.data() + 2),
@@ -285,7 +266,7 @@ DecodedPacket DecodeL3(uint16_t ethertype, std::span<const uint8_t> payload, con
       DecodeTachy(payload, truncated, &out);
       return out;
     }
-    case kEtherTypeArp: return DecodeArp(payload, dst, src, truncated);
+    case kEtherTypeArp: return DecodeArp(payload, truncated);
     case kEtherTypeIpv4: return DecodeIpv4(payload, truncated);
     case kEtherTypeIpv6: return DecodeIpv6(payload, truncated);
     default: {

@@ -227,19 +227,32 @@ std::string Dumper::Process(int64_t ts_ns, std::span<const uint8_t> bytes, uint3
   return line;
 }
 
+namespace {
+
+// Counts a message for its peer; true if it may move the sequence state.
+// Only authentic (or, without keys, unverifiable) messages may: a forgery
+// must not make real ones look replayed.
+bool CountAndTrust(PeerStats& p, Verdict verdict) {
+  ++p.frames;
+  if (verdict == Verdict::kBadSignature) {
+    ++p.bad_signature;
+    return false;
+  }
+  if (verdict == Verdict::kUnknownKey) {
+    ++p.unknown_key;
+    return false;
+  }
+  return true;
+}
+
+}  // namespace
+
 std::string Dumper::ProcessTachy(int64_t ts_ns, const DecodedPacket& packet) {
   const Frame& f = packet.frame;
   PeerStats& p = Peer("tachy", names_.NodeName(f.node_id));
-  ++p.frames;
   Verdict verdict = verifier_.VerifyTachy(packet);
   std::string notes;
-  if (verdict == Verdict::kBadSignature) {
-    ++p.bad_signature;
-  } else if (verdict == Verdict::kUnknownKey) {
-    ++p.unknown_key;
-  } else {
-    // Only authentic (or, without keys, unverifiable) frames move the
-    // sequence state: a forgery must not make real frames look replayed.
+  if (CountAndTrust(p, verdict)) {
     const Observation o = Observe(&p, ts_ns, f.generation, f.sequence, packet.medium,
                                   /*per_medium_replay=*/true, /*timing=*/true);
     if (o.replay) {
@@ -257,14 +270,9 @@ std::string Dumper::ProcessHeartbeat(int64_t ts_ns, const DecodedPacket& packet)
   const HeartbeatMessage& m = packet.heartbeat;
   const HeartbeatField* src = m.Find("src");
   PeerStats& p = Peer("heartbeat", src != nullptr ? PrintableText(src->value) : "?");
-  ++p.frames;
   Verdict verdict = verifier_.VerifyHeartbeat(m);
   std::string notes;
-  if (verdict == Verdict::kBadSignature) {
-    ++p.bad_signature;
-  } else if (verdict == Verdict::kUnknownKey) {
-    ++p.unknown_key;
-  } else {
+  if (CountAndTrust(p, verdict)) {
     const HeartbeatField* hg = m.Find("hg");
     const HeartbeatField* seq_field = m.Find("seq");
     const HeartbeatField* type = m.Find("t");

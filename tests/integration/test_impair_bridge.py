@@ -1,7 +1,8 @@
 """Integration tests of tachy-impair-bridge (tools/lab/impair_bridge.cc).
 
-Topology, built fresh by this file (namespaces tyib<pid><name>, so parallel
-runs cannot clash) and deleted on exit, on failure and on SIGINT/SIGTERM:
+Topology, built fresh by this file with netns_lab.Lab (namespaces
+ty<pid>ib<name>, so parallel runs cannot clash) and deleted on exit, on
+failure and on SIGINT/SIGTERM:
 
     h1:eth0 ──veth── p1 ┐
     h2:eth0 ──veth── p2 ├─ sw: tachy-impair-bridge --port h1=p1 --port h2=p2 --port h3=p3
@@ -20,19 +21,16 @@ fails instead. Usage:
 """
 
 import argparse
-import atexit
 import json
 import os
 import random
 import select
-import shutil
 import signal
 import socket
 import statistics
 import struct
 import subprocess
 import sys
-import tempfile
 import time
 import unittest
 
@@ -52,6 +50,10 @@ HOSTS = ("h1", "h2", "h3")
 MACS = {h: f"02:74:79:69:62:0{i}" for i, h in enumerate(HOSTS, 1)}
 MAX_FRAMES = 100_000
 TCP_PORT = 8089
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..",
+                                "tools", "lab"))
+from netns_lab import Lab, sh  # noqa: E402
 
 ARGS = None
 
@@ -179,29 +181,21 @@ def helper_tcp_send(a):
 
 
 # ---------------------------------------------------------------------------
-# The lab: namespaces and the processes this file started, nothing else.
+# The lab: netns_lab.Lab names, tears down and kills (by PID) what it made;
+# this file only lays out its hosts and ports.
 
-def sh(*argv):
-    r = subprocess.run(list(argv), capture_output=True, text=True, timeout=20)
-    if r.returncode != 0:
-        raise RuntimeError(f"{' '.join(argv)}: exit {r.returncode}: {r.stderr.strip()}")
-    return r.stdout
+class BridgeLab:
+    """h1, h2, h3 (eth0, fixed MACs, IPv6 off) on ports p1..p3 of namespace sw."""
 
-
-class Lab:
     def __init__(self):
-        self.prefix = f"tyib{os.getpid()}"
-        self.namespaces = []
-        self.procs = []
-        self.tmp = tempfile.mkdtemp(prefix=f"{self.prefix}-")
-        self.closed = False
-        atexit.register(self.close)
+        self.lab = Lab(tag="ib")
+        self.tmp = self.lab.tmp
+        self.names = {}
         try:
             for name in (*HOSTS, "sw"):
-                ns = self.ns(name)
+                ns = self.names[name] = self.lab.ns(name)
                 sh("ip", "netns", "exec", ns, "sysctl", "-qw", "net.ipv6.conf.all.disable_ipv6=1",
                    "net.ipv6.conf.default.disable_ipv6=1")
-                sh("ip", "-n", ns, "link", "set", "lo", "up")
             for i, h in enumerate(HOSTS, 1):
                 sh("ip", "link", "add", "eth0", "netns", self.ns(h), "address", MACS[h], "type",
                    "veth", "peer", "name", f"p{i}", "netns", self.ns("sw"))
@@ -212,36 +206,19 @@ class Lab:
             raise
 
     def ns(self, name):
-        full = f"{self.prefix}{name}"
-        if full not in self.namespaces:
-            sh("ip", "netns", "add", full)
-            self.namespaces.append(full)
-        return full
+        return self.names[name]
 
-    def spawn(self, ns, argv, **kw):
-        p = subprocess.Popen(["ip", "netns", "exec", self.ns(ns), *argv], **kw)
-        self.procs.append(p)  # `ip netns exec` execs: this pid is the program
-        return p
+    def spawn(self, name, argv, **kw):
+        return self.lab.spawn(self.names[name], argv, **kw)
 
     def close(self):
-        if self.closed:
-            return
-        self.closed = True
-        for p in self.procs:
-            if p.poll() is None:
-                p.kill()
-            try:
-                p.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                pass
-        for ns in self.namespaces:
-            subprocess.run(["ip", "netns", "del", ns], capture_output=True, timeout=20)
-        shutil.rmtree(self.tmp, ignore_errors=True)
+        self.lab.close()
 
     def leftover_namespaces(self):
         out = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True,
                              timeout=20).stdout
-        return [line.split()[0] for line in out.splitlines() if line.startswith(self.prefix)]
+        return [line.split()[0] for line in out.splitlines()
+                if line.startswith(self.lab.prefix)]
 
 
 LAB = None
@@ -629,7 +606,7 @@ def main():
         signal.signal(sig, on_signal)
 
     t0 = time.monotonic()
-    LAB = Lab()
+    LAB = BridgeLab()
     try:
         prog = unittest.main(argv=[sys.argv[0], "-v", *rest], exit=False)
         ok = prog.result.wasSuccessful()

@@ -155,8 +155,10 @@ class Node:
 class Lab:
     """Namespaces, links and processes of one test run; a context manager."""
 
-    def __init__(self, tachyd, tachyctl, tag="l"):
-        self.tachyd, self.tachyctl = os.path.abspath(tachyd), os.path.abspath(tachyctl)
+    def __init__(self, tachyd=None, tachyctl=None, tag="l"):
+        # Labs without tachy nodes (the impairment-bridge tests) pass none.
+        self.tachyd = os.path.abspath(tachyd) if tachyd else None
+        self.tachyctl = os.path.abspath(tachyctl) if tachyctl else None
         self.prefix = f"ty{os.getpid()}{tag}"
         self.namespaces, self.procs = [], []
         self.tmp = tempfile.mkdtemp(prefix=f"{self.prefix}-")
