@@ -53,23 +53,24 @@ uint32_t PrefixMask(int prefix_len) {  // host order
 // message to `cb` until the dump's NLMSG_DONE or the request's ACK. A
 // netlink error comes back as errno (mnl_cb_run sets it from the NLMSG_ERROR),
 // also stored in `*error` when given (0 on success).
-absl::Status Transact(nlmsghdr* request, mnl_cb_t cb, void* data, absl::string_view what,
-                      int* error = nullptr) {
-  int ignored = 0;
-  if (error == nullptr) error = &ignored;
-  *error = 0;
+absl::StatusOr<MnlSocketPtr> OpenRoute(absl::string_view what) {
   MnlSocketPtr sock(mnl_socket_open(NETLINK_ROUTE));
-  if (!sock) {
-    *error = errno;
-    return absl::ErrnoToStatus(*error, absl::StrCat(what, ": netlink socket"));
-  }
+  if (!sock) return absl::ErrnoToStatus(errno, absl::StrCat(what, ": netlink socket"));
   if (mnl_socket_bind(sock.get(), 0, MNL_SOCKET_AUTOPID) < 0) {
-    *error = errno;
-    return absl::ErrnoToStatus(*error, absl::StrCat(what, ": netlink bind"));
+    return absl::ErrnoToStatus(errno, absl::StrCat(what, ": netlink bind"));
   }
+  return sock;
+}
+
+// The same on an open socket; `seq` tells this request's replies apart.
+absl::Status TransactOn(mnl_socket* sock_ptr, unsigned int seq, nlmsghdr* request, mnl_cb_t cb,
+                        void* data, absl::string_view what, int* error) {
+  *error = 0;
+  struct Borrowed {
+    mnl_socket* p;
+    mnl_socket* get() const { return p; }
+  } sock{sock_ptr};
   const unsigned int portid = mnl_socket_get_portid(sock.get());
-  // Private socket, one request: any sequence number will do.
-  const unsigned int seq = 1;
   request->nlmsg_seq = seq;
   if (mnl_socket_sendto(sock.get(), request, request->nlmsg_len) < 0) {
     *error = errno;
@@ -91,6 +92,19 @@ absl::Status Transact(nlmsghdr* request, mnl_cb_t cb, void* data, absl::string_v
     return absl::ErrnoToStatus(*error, what);
   }
   return absl::OkStatus();
+}
+
+absl::Status Transact(nlmsghdr* request, mnl_cb_t cb, void* data, absl::string_view what,
+                      int* error = nullptr) {
+  int ignored = 0;
+  if (error == nullptr) error = &ignored;
+  auto sock = OpenRoute(what);
+  if (!sock.ok()) {
+    *error = errno;
+    return sock.status();
+  }
+  // Private socket, one request: any sequence number will do.
+  return TransactOn(sock->get(), 1, request, cb, data, what, error);
 }
 
 // Collects attributes by type into a table of `max + 1` slots; unknown
@@ -239,9 +253,13 @@ absl::StatusOr<CoveringRoute> FindCoveringRoute(absl::string_view ip) {
   return CoveringRoute{.iface = name, .prefix_len = search.prefix_len};
 }
 
-absl::Status AddAddress(const std::string& iface, absl::string_view ip, int prefix_len,
-                        absl::string_view broadcast, absl::string_view label) {
-  const std::string what = absl::StrFormat("add %s/%d to %s", ip, prefix_len, iface);
+namespace {
+
+// Builds the RTM_NEWADDR request into `buf`; `index` 0 = look the interface up.
+absl::StatusOr<nlmsghdr*> BuildAdd(char* buf, const std::string& iface, unsigned int index,
+                                   absl::string_view ip, int prefix_len,
+                                   absl::string_view broadcast, absl::string_view label,
+                                   const std::string& what) {
   uint32_t ip_be = 0;
   if (!ParseIpv4(ip, &ip_be)) {
     return absl::InvalidArgumentError(absl::StrCat(what, ": bad IPv4 address"));
@@ -270,10 +288,9 @@ absl::Status AddAddress(const std::string& iface, absl::string_view ip, int pref
         "%s: label '%s' must start with the interface name and be at most %d characters", what,
         label, IFNAMSIZ - 1));
   }
-  const unsigned int index = if_nametoindex(iface.c_str());
+  if (index == 0) index = if_nametoindex(iface.c_str());
   if (index == 0) return absl::ErrnoToStatus(errno, what);
 
-  alignas(nlmsghdr) char buf[kRequestBufferBytes] = {};
   nlmsghdr* nlh =
       PutAddressRequest(buf, RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL, index, ip_be, prefix_len);
   if (has_broadcast) mnl_attr_put_u32(nlh, IFA_BROADCAST, broadcast_be);
@@ -281,12 +298,12 @@ absl::Status AddAddress(const std::string& iface, absl::string_view ip, int pref
     const std::string label_z(label);
     mnl_attr_put_strz(nlh, IFA_LABEL, label_z.c_str());
   }
-  // EEXIST maps to kAlreadyExists.
-  return Transact(nlh, nullptr, nullptr, what);
+  return nlh;
 }
 
-absl::Status DeleteAddress(const std::string& iface, absl::string_view ip, int prefix_len) {
-  const std::string what = absl::StrFormat("delete %s/%d from %s", ip, prefix_len, iface);
+absl::StatusOr<nlmsghdr*> BuildDelete(char* buf, const std::string& iface, unsigned int index,
+                                      absl::string_view ip, int prefix_len,
+                                      const std::string& what) {
   uint32_t ip_be = 0;
   if (!ParseIpv4(ip, &ip_be)) {
     return absl::InvalidArgumentError(absl::StrCat(what, ": bad IPv4 address"));
@@ -294,16 +311,80 @@ absl::Status DeleteAddress(const std::string& iface, absl::string_view ip, int p
   if (prefix_len < 0 || prefix_len > 32) {
     return absl::InvalidArgumentError(absl::StrCat(what, ": prefix length must be 0..32"));
   }
-  const unsigned int index = if_nametoindex(iface.c_str());
+  if (index == 0) index = if_nametoindex(iface.c_str());
   if (index == 0) return absl::ErrnoToStatus(errno, what);
+  return PutAddressRequest(buf, RTM_DELADDR, 0, index, ip_be, prefix_len);
+}
 
+std::string AddWhat(const std::string& iface, absl::string_view ip, int prefix_len) {
+  return absl::StrFormat("add %s/%d to %s", ip, prefix_len, iface);
+}
+std::string DeleteWhat(const std::string& iface, absl::string_view ip, int prefix_len) {
+  return absl::StrFormat("delete %s/%d from %s", ip, prefix_len, iface);
+}
+
+// inet_rtm_deladdr answers EADDRNOTAVAIL when no address matches.
+absl::Status DeleteResult(absl::Status s, int error) {
+  return error == EADDRNOTAVAIL ? absl::NotFoundError(s.message()) : s;
+}
+
+}  // namespace
+
+absl::Status AddAddress(const std::string& iface, absl::string_view ip, int prefix_len,
+                        absl::string_view broadcast, absl::string_view label) {
+  const std::string what = AddWhat(iface, ip, prefix_len);
   alignas(nlmsghdr) char buf[kRequestBufferBytes] = {};
-  nlmsghdr* nlh = PutAddressRequest(buf, RTM_DELADDR, 0, index, ip_be, prefix_len);
+  auto nlh = BuildAdd(buf, iface, 0, ip, prefix_len, broadcast, label, what);
+  if (!nlh.ok()) return nlh.status();
+  // EEXIST maps to kAlreadyExists.
+  return Transact(*nlh, nullptr, nullptr, what);
+}
+
+absl::Status DeleteAddress(const std::string& iface, absl::string_view ip, int prefix_len) {
+  const std::string what = DeleteWhat(iface, ip, prefix_len);
+  alignas(nlmsghdr) char buf[kRequestBufferBytes] = {};
+  auto nlh = BuildDelete(buf, iface, 0, ip, prefix_len, what);
+  if (!nlh.ok()) return nlh.status();
   int error = 0;
-  absl::Status s = Transact(nlh, nullptr, nullptr, what, &error);
-  // inet_rtm_deladdr answers EADDRNOTAVAIL when no address matches.
-  if (error == EADDRNOTAVAIL) return absl::NotFoundError(s.message());
+  absl::Status s = Transact(*nlh, nullptr, nullptr, what, &error);
+  return DeleteResult(std::move(s), error);
+}
+
+struct AddressSocket::Impl {
+  MnlSocketPtr sock;
+  unsigned int seq = 0;
+};
+
+AddressSocket::AddressSocket() : impl_(std::make_unique<Impl>()) {}
+AddressSocket::~AddressSocket() = default;
+
+absl::StatusOr<std::unique_ptr<AddressSocket>> AddressSocket::Open() {
+  auto sock = OpenRoute("service addresses");
+  if (!sock.ok()) return sock.status();
+  std::unique_ptr<AddressSocket> s(new AddressSocket());  // private constructor
+  s->impl_->sock = std::move(*sock);
   return s;
+}
+
+absl::Status AddressSocket::Add(const AddressSpec& a) {
+  const std::string what = AddWhat(a.iface, a.ip, a.prefix_len);
+  alignas(nlmsghdr) char buf[kRequestBufferBytes] = {};
+  auto nlh = BuildAdd(buf, a.iface, a.ifindex, a.ip, a.prefix_len, a.broadcast, a.label, what);
+  if (!nlh.ok()) return nlh.status();
+  absl::MutexLock lock(&mu_);
+  int error = 0;
+  return TransactOn(impl_->sock.get(), ++impl_->seq, *nlh, nullptr, nullptr, what, &error);
+}
+
+absl::Status AddressSocket::Delete(const AddressSpec& a) {
+  const std::string what = DeleteWhat(a.iface, a.ip, a.prefix_len);
+  alignas(nlmsghdr) char buf[kRequestBufferBytes] = {};
+  auto nlh = BuildDelete(buf, a.iface, a.ifindex, a.ip, a.prefix_len, what);
+  if (!nlh.ok()) return nlh.status();
+  absl::MutexLock lock(&mu_);
+  int error = 0;
+  absl::Status s = TransactOn(impl_->sock.get(), ++impl_->seq, *nlh, nullptr, nullptr, what, &error);
+  return DeleteResult(std::move(s), error);
 }
 
 absl::StatusOr<std::string> InterfaceWithAddress(absl::string_view ip) {

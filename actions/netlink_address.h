@@ -3,9 +3,11 @@
 #ifndef TACHY_ACTIONS_NETLINK_ADDRESS_H_
 #define TACHY_ACTIONS_NETLINK_ADDRESS_H_
 
+#include <memory>
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/strings/string_view.h"
 
 namespace tachy {
@@ -34,6 +36,36 @@ absl::Status AddAddress(const std::string& iface, absl::string_view ip, int pref
 //
 // Removes ip/prefix_len from `iface`; kNotFound if it is not there.
 absl::Status DeleteAddress(const std::string& iface, absl::string_view ip, int prefix_len);
+
+// One service address, resolved at start-up (ifindex 0 = look it up).
+struct AddressSpec {
+  std::string iface;
+  unsigned int ifindex = 0;
+  std::string ip;
+  int prefix_len = 32;
+  std::string broadcast;  // empty: the subnet's highest address
+  std::string label;      // empty: none
+};
+
+// AddressSocket
+//
+// One NETLINK_ROUTE socket opened at start-up, so adding or removing a
+// service address on the takeover path is one sendto and one recvfrom, no
+// socket(), bind() or interface lookup. Same errors as the functions above.
+// Thread-safe (one request at a time).
+class AddressSocket {
+ public:
+  static absl::StatusOr<std::unique_ptr<AddressSocket>> Open();
+  ~AddressSocket();
+  absl::Status Add(const AddressSpec& address);
+  absl::Status Delete(const AddressSpec& address);
+
+ private:
+  struct Impl;
+  AddressSocket();
+  absl::Mutex mu_;
+  std::unique_ptr<Impl> impl_;
+};
 
 // InterfaceWithAddress()
 //

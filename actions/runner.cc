@@ -1,7 +1,9 @@
 #include "actions/runner.h"
 
+#include <sched.h>
 #include <signal.h>
 #include <sys/epoll.h>
+#include <sys/mman.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
 
@@ -13,7 +15,6 @@
 #include <map>
 #include <memory>
 #include <optional>
-#include <thread>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -21,18 +22,21 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "actions/group_jobs.h"
 #include "actions/haresources.h"
 #include "actions/job_worker.h"
 #include "actions/netlink_address.h"
 #include "actions/ownership.h"
+#include "actions/ownership_ad.h"
+#include "actions/peer_view.h"
 #include "actions/tachyd_link.h"
+#include "actions/takeover_kit.h"
 #include "arp/arp_watcher.h"
-#include "arp/garp.h"
 #include "detector/config.h"
 #include "detector/engine.h"
-#include "detector/frame.h"
 #include "detector/log.h"
 #include "detector/mono_time.h"
+#include "detector/signals.h"
 #include "detector/unique_fd.h"
 
 namespace tachy {
@@ -53,53 +57,39 @@ const char* GroupStateName(GroupState s) {
   return "?";
 }
 
-struct Vip {
-  std::string ip;
-  std::string iface;
-  int prefix_len = 32;
-  std::string broadcast;
-  std::string label;
+// Why a take happens, with the times the takeover timeline starts from.
+struct TakeCause {
+  std::string why;           // "peer a dead", ...
+  std::string peer;          // the dead peer, when a death caused it
+  MonoTime last_frame;       // its last frame heard (zero: not a death)
+  MonoTime verdict;          // tachyd's verdict (zero: not a death)
+  MonoTime decision;         // this wake-up
 };
 
 struct Group {
   ResourceGroup spec;
-  std::vector<std::unique_ptr<ResourceAgent>> agents;  // null for addresses
-  std::vector<std::optional<Vip>> vips;                // per resource
   GroupState state = GroupState::kStopped;
   bool failed_held = false;  // failed to stop: may still run, so stay held
-  bool busy = false;         // a job is queued or running
+  bool busy = false;         // a job is running
+  // Every script is known stopped: probed so at start-up, or stopped by us.
+  // A take then starts them without asking `status` first.
+  bool known_stopped = false;
   MonoTime retry_after;
   std::string last_action = "none";
   absl::Duration last_duration;
   uint64_t arp_conflicts = 0;
   bool shared = false;  // a live peer holds it too (split brain in progress)
-};
-
-struct PeerView {
-  std::string state = "init";
-  MonoTime alive_since;  // when it last became up
-  GroupMask held = 0, wants = 0, declines = 0;
-  uint32_t digest = 0;
-  bool ready = false;
+  // One worker per group: no group's take waits behind another's release.
+  std::unique_ptr<JobWorker> worker;
 };
 
 struct PendingGarp {
-  std::string ip, iface;
+  GarpOwner::AddressId id;
   int remaining = 0;
   MonoTime next;
 };
 
 std::string Ms(absl::Duration d) { return FormatMillis(d); }
-
-// Each thread keeps its own libnet handles: they are not thread-safe.
-absl::StatusOr<GarpSender*> SenderFor(std::map<std::string, std::unique_ptr<GarpSender>>& cache,
-                                      const std::string& iface) {
-  auto it = cache.find(iface);
-  if (it != cache.end()) return it->second.get();
-  auto s = GarpSender::Open(iface);
-  if (!s.ok()) return s.status();
-  return (cache[iface] = std::move(*s)).get();
-}
 
 class Runner {
  public:
@@ -120,52 +110,60 @@ class Runner {
     }
     digest_ = h;
   }
+  ~Runner() {
+    // Workers first: their jobs use the kit and the groups.
+    for (auto& g : groups_) g->worker.reset();
+  }
 
   absl::Status Prepare();
   int Run();
 
  private:
-  // Loop plumbing.
-  void OnMessage(const std::string& text);
-  void Reevaluate();
+  void OnMessage(const StreamMessage& m, MonoTime now);
+  void Reevaluate(MonoTime now);
   void Advertise(bool force);
   void SendGroups();
-  void StartTake(size_t g, const std::string& why);
-  void StartRelease(size_t g, const std::string& why);
-  void OnJobDone(size_t g, bool take, bool ok, bool held_anyway, std::vector<std::string> steps,
-                 std::string error, absl::Duration took, std::string why);
+  void StartTake(size_t g, TakeCause cause);
+  void StartRelease(size_t g, const std::string& why, bool emergency = false);
+  void OnTakeDone(size_t g, const TakeCause& cause, const TakeResult& r);
+  void OnReleaseDone(size_t g, const std::string& why, const ReleaseResult& r);
   void SendDueGarps(MonoTime now);
-  void WatchArp(const std::string& iface);
   void DrainArp(size_t i);
-  void HandleRequest(const json& j);
+  void HandleRequest(const RequestMsg& r);
   GroupMask HeldMask() const;
   absl::Duration LostTachydGrace() const { return config_.ha.deadtime / 2; }
+  bool DetectorAlive(MonoTime now) const {
+    return link_.connected() && view_.Heard(now, LostTachydGrace());
+  }
+  void LoseDetector(MonoTime now, const char* why);
   void Probe();
   void NoteJoin(uint64_t generation);
+  TakeCause CauseFor(size_t g, const std::string& why, MonoTime now) const;
 
   RunnerOptions options_;
   ClusterConfig config_;
   std::vector<std::unique_ptr<Group>> groups_;
   uint32_t digest_ = 0;
   TachydLink link_;
-  std::map<std::string, PeerView> peers_;
+  PeerView view_;
+  std::unique_ptr<TakeoverKit> kit_;
   GroupMask wants_ = 0, declines_ = 0;
   bool probed_ = false;
   bool shutting_down_ = false;  // tachyd is stopping: release all, take nothing
   pid_t parent_ = getppid();
   bool orphaned_ = false;
   MonoTime orphaned_since_;
-  MonoTime disconnected_since_;
+  MonoTime lost_since_;  // when the detector was last heard / connected
+  bool detector_lost_ = true;
   bool released_for_lost_tachyd_ = false;
-  std::string last_advert_, last_groups_;
+  AdvertMsg last_advert_;
+  bool advertised_ = false;
+  std::string last_groups_;
   MonoTime last_advert_time_;
   std::vector<PendingGarp> garps_;
-  std::map<std::string, std::unique_ptr<GarpSender>> main_senders_;
-  std::map<std::string, std::unique_ptr<GarpSender>> worker_senders_;  // worker thread only
-  std::vector<std::pair<std::string, std::unique_ptr<ArpWatcher>>> watchers_;
   std::map<std::string, MonoTime> conflict_logged_;
+  MonoTime mismatch_warned_;
   UniqueFd epoll_, signals_;
-  std::unique_ptr<JobWorker> worker_;  // last: joined before the groups go
 };
 
 absl::Status Runner::Prepare() {
@@ -173,79 +171,66 @@ absl::Status Runner::Prepare() {
     return absl::InvalidArgumentError(absl::StrFormat(
         "haresources has %d groups; tachy supports at most %d", groups_.size(), kMaxGroups));
   }
-  const std::string file = config_.config_dir + "/haresources";
-  for (auto& g : groups_) {
-    for (const Resource& r : g->spec.resources) {
-      if (r.kind == Resource::Kind::kIpAddr) {
-        Vip v;
-        v.ip = r.vip.ip;
-        v.iface = r.vip.iface;
-        v.prefix_len = r.vip.prefix_len;
-        v.broadcast = r.vip.broadcast;
-        v.label = r.vip.label;
-        if (v.iface.empty() || v.prefix_len < 0) {
-          auto route = FindCoveringRoute(v.ip);
-          if (!route.ok()) {
-            return absl::InvalidArgumentError(absl::StrFormat(
-                "%s:%d: %s: %s", file, g->spec.line, r.token, route.status().message()));
-          }
-          if (v.iface.empty()) v.iface = route->iface;
-          if (v.prefix_len < 0) v.prefix_len = route->prefix_len;
-        }
-        g->vips.push_back(v);
-        g->agents.push_back(nullptr);
-      } else {
-        auto agent = MakeResourceAgent(r, options_.dirs);
-        if (!agent.ok()) {
-          return absl::InvalidArgumentError(absl::StrFormat("%s:%d: %s: %s", file, g->spec.line,
-                                                            r.token, agent.status().message()));
-        }
-        g->agents.push_back(std::move(*agent));
-        g->vips.push_back(std::nullopt);
-      }
-    }
-  }
-  sigset_t mask;
-  sigemptyset(&mask);
-  sigaddset(&mask, SIGTERM);
-  sigaddset(&mask, SIGINT);
-  sigaddset(&mask, SIGHUP);
-  sigprocmask(SIG_BLOCK, &mask, nullptr);
-  signal(SIGPIPE, SIG_IGN);
+  std::vector<ResourceGroup> specs;
+  for (const auto& g : groups_) specs.push_back(g->spec);
+  KitOptions ko;
+  ko.dirs = options_.dirs;
+  ko.start_timeout = options_.start_timeout;
+  ko.stop_timeout = options_.stop_timeout;
+  ko.haresources_path = config_.config_dir + "/haresources";
+  ko.watch_arp = !options_.check;
+  auto kit = TakeoverKit::Prepare(specs, ko);
+  if (!kit.ok()) return kit.status();
+  kit_ = std::move(*kit);
+  if (options_.check) return absl::OkStatus();
+  for (const std::string& w : kit_->warnings()) LogWarning("%s", w);
+
+  BlockDaemonSignals();  // already, since RunActions(); idempotent
+  const sigset_t mask = DaemonSignals();
   signals_ = UniqueFd(signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC));
   epoll_ = UniqueFd(epoll_create1(EPOLL_CLOEXEC));
-  worker_ = std::make_unique<JobWorker>();
-  auto watch = [&](int fd) {
+  if (!signals_.valid() || !epoll_.valid()) return absl::ErrnoToStatus(errno, "signalfd/epoll");
+  auto watch = [&](int fd, uint64_t tag) {
     epoll_event ev{};
     ev.events = EPOLLIN;
-    ev.data.fd = fd;
+    ev.data.u64 = tag;
     epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, fd, &ev);
   };
-  watch(signals_.get());
-  watch(worker_->fd());
+  watch(signals_.get(), uint64_t{4} << 32);
+  for (size_t g = 0; g < groups_.size(); ++g) {
+    groups_[g]->worker = std::make_unique<JobWorker>();
+    watch(groups_[g]->worker->fd(), (uint64_t{3} << 32) | g);
+  }
+  auto& watchers = kit_->watchers();
+  for (size_t i = 0; i < watchers.size(); ++i) {
+    watch(watchers[i].second->fd(), (uint64_t{1} << 32) | i);
+  }
   return absl::OkStatus();
 }
 
 // After a runner restart, what runs is whatever the previous runner left:
 // find it, so the service is neither interrupted nor started twice.
 void Runner::Probe() {
-  for (auto& g : groups_) {
+  for (size_t g = 0; g < groups_.size(); ++g) {
+    Group& gr = *groups_[g];
+    GroupOps& ops = kit_->GroupOpsFor(g);
     std::vector<std::string> found;
-    for (size_t i = 0; i < g->agents.size(); ++i) {
-      if (g->vips[i]) {
-        if (InterfaceWithAddress(g->vips[i]->ip).ok()) found.push_back(g->spec.resources[i].token);
-      } else if (g->agents[i]->Status(options_.stop_timeout) == ResourceStatus::kRunning) {
-        found.push_back(g->spec.resources[i].token);
+    bool unsure = false;
+    for (size_t i = 0; i < ops.size(); ++i) {
+      if (ops.is_address(i)) {
+        if (InterfaceWithAddress(ops.name(i)).ok()) found.push_back(gr.spec.resources[i].token);
+        continue;
       }
+      const ResourceStatus st = ops.Status(i);
+      if (st == ResourceStatus::kRunning) found.push_back(gr.spec.resources[i].token);
+      unsure = unsure || st == ResourceStatus::kFailed;
     }
+    gr.known_stopped = found.empty() && !unsure;
     if (!found.empty()) {
-      g->state = GroupState::kRunning;
-      g->last_action = "found running at start-up";
-      LogInfo("group %s: found running here (%s): holding it", g->spec.key,
+      gr.state = GroupState::kRunning;
+      gr.last_action = "found running at start-up";
+      LogInfo("group %s: found running here (%s): holding it", gr.spec.key,
               absl::StrJoin(found, ", "));
-      for (const auto& v : g->vips) {
-        if (v) WatchArp(v->iface);
-      }
     }
   }
   probed_ = true;
@@ -264,13 +249,18 @@ GroupMask Runner::HeldMask() const {
 }
 
 void Runner::Advertise(bool force) {
-  const json j{{"type", "advertise"}, {"held", HeldMask()}, {"wants", wants_},
-               {"declines", declines_}, {"digest", digest_}, {"ready", probed_}};
-  const std::string text = j.dump();
+  AdvertMsg ad;
+  ad.data = EncodeOwnershipAd({HeldMask(), static_cast<uint16_t>(wants_),
+                               static_cast<uint16_t>(declines_), digest_});
+  ad.ready = probed_;
+  ad.holds = HeldMask() != 0;
   const MonoTime now = MonotonicNow();
-  if (!force && text == last_advert_ && now - last_advert_time_ < absl::Seconds(1)) return;
-  if (link_.Send(text)) {
-    last_advert_ = text;
+  const bool same = advertised_ && ad.data == last_advert_.data &&
+                    ad.ready == last_advert_.ready && ad.holds == last_advert_.holds;
+  if (!force && same && now - last_advert_time_ < absl::Seconds(1)) return;
+  if (link_.Send(ad)) {
+    last_advert_ = ad;
+    advertised_ = true;
     last_advert_time_ = now;
   }
 }
@@ -281,8 +271,8 @@ void Runner::SendGroups() {
     const Group& gr = *groups_[g];
     std::string owner;
     if (HeldMask() >> g & 1) owner = config_.local_node;
-    for (const auto& [name, p] : peers_) {
-      if ((p.state == "up" || p.state == "late") && (p.held >> g & 1)) {
+    for (const auto& [name, p] : view_.peers()) {
+      if (p.alive() && (p.ad.held >> g & 1)) {
         owner = owner.empty() ? name : absl::StrCat(owner, ",", name);
       }
     }
@@ -294,8 +284,8 @@ void Runner::SendGroups() {
                           {"last_duration_ms", absl::ToDoubleMilliseconds(gr.last_duration)},
                           {"arp_conflicts", gr.arp_conflicts}});
   }
-  const std::string text = json{{"type", "groups"}, {"groups", groups}}.dump();
-  if (text != last_groups_ && link_.Send(text)) last_groups_ = text;
+  std::string text = groups.dump();
+  if (text != last_groups_ && link_.Send(GroupsMsg{text})) last_groups_ = std::move(text);
 }
 
 void Runner::NoteJoin(uint64_t generation) {
@@ -316,93 +306,104 @@ void Runner::NoteJoin(uint64_t generation) {
                            generation);
 }
 
-void Runner::OnMessage(const std::string& text) {
-  json j = json::parse(text, nullptr, false);
-  const std::string type = j.value("type", "");
-  auto read_ads = [](const json& src, PeerView& p) {
-    p.held = src.value("held", GroupMask{0});
-    p.wants = src.value("wants", GroupMask{0});
-    p.declines = src.value("declines", GroupMask{0});
-    p.digest = src.value("digest", uint32_t{0});
-    p.ready = src.value("ready", false);
-  };
-  if (type == "hello") {
-    peers_.clear();
-    for (const json& p : j["peers"]) {
-      PeerView& v = peers_[p.value("node", "")];
-      v.state = p.value("state", "init");
-      v.alive_since = MonotonicNow();
-      read_ads(p, v);
-    }
-    LogInfo("connected to tachyd (generation %d)", j.value("generation", uint64_t{0}));
-    NoteJoin(j.value("generation", uint64_t{0}));
-    last_advert_.clear();
+void Runner::OnMessage(const StreamMessage& m, MonoTime now) {
+  const bool was_greeted = view_.greeted();
+  view_.Apply(m, now);
+  if (const auto* h = std::get_if<HelloMsg>(&m.body)) {
+    LogInfo("connected to tachyd (generation %d)%s", h->generation,
+            was_greeted ? "" : "");
+    NoteJoin(h->generation);
+    advertised_ = false;
     last_groups_.clear();
-  } else if (type == "peer") {
-    PeerView& v = peers_[j.value("node", "")];
-    v.state = j.value("to", "init");
-    if (v.state == "up" && j.value("from", "") != "late") v.alive_since = MonotonicNow();
-  } else if (type == "peer_ads") {
-    read_ads(j, peers_[j.value("node", "")]);
-  } else if (type == "request") {
-    HandleRequest(j);
+  } else if (const auto* r = std::get_if<RequestMsg>(&m.body)) {
+    HandleRequest(*r);
   }
 }
 
-void Runner::HandleRequest(const json& j) {
-  const std::string what = j.value("what", "");
-  const std::string scope = j.value("scope", "all");
+void Runner::HandleRequest(const RequestMsg& r) {
+  const std::string& what = r.what;
+  const std::string scope = r.scope.empty() ? "all" : r.scope;
   std::vector<GroupView> views;
   for (const auto& g : groups_) views.push_back({g->spec.key, g->spec.preferred_node});
   GroupMask mask;
-  json reply{{"type", "reply"}, {"id", j.value("id", uint64_t{0})}};
+  ReplyMsg reply{r.id, false, ""};
   bool peer_ready = false;
-  for (const auto& [name, p] : peers_) {
-    peer_ready = peer_ready || ((p.state == "up" || p.state == "late") && p.ready);
-  }
+  for (const auto& [name, p] : view_.peers()) peer_ready = peer_ready || (p.alive() && p.ready);
   if (!ScopeMask(views, config_.local_node, scope, &mask)) {
-    reply["ok"] = false;
-    reply["message"] = absl::StrCat("unknown scope '", scope, "': use all, local or foreign");
+    reply.message = absl::StrCat("unknown scope '", scope, "': use all, local or foreign");
   } else if (what == "standby") {
     const GroupMask moving = mask & HeldMask();
     if (moving != 0 && !peer_ready) {
-      reply["ok"] = false;
-      reply["message"] = "no live peer with a running action runner could take over; refused";
+      reply.message = "no live peer with a running action runner could take over; refused";
     } else {
       declines_ |= moving;
       wants_ &= ~mask;
-      reply["ok"] = true;
-      reply["message"] = moving == 0 ? "this node holds none of those groups"
-                                     : absl::StrFormat("handing %d group(s) to the peer",
-                                                       __builtin_popcount(moving));
+      reply.ok = true;
+      reply.message = moving == 0 ? "this node holds none of those groups"
+                                  : absl::StrFormat("handing %d group(s) to the peer",
+                                                    __builtin_popcount(moving));
       LogInfo("standby %s requested: releasing %d group(s)", scope, __builtin_popcount(moving));
     }
   } else if (what == "shutdown") {
     shutting_down_ = true;
     LogInfo("tachyd is stopping: releasing every group");
-    for (size_t g = 0; g < groups_.size(); ++g) {
-      if ((HeldMask() >> g & 1) && !groups_[g]->busy) StartRelease(g, "tachyd is stopping");
-    }
-    reply["ok"] = true;
-    reply["message"] = "releasing";
+    reply.ok = true;
+    reply.message = "releasing";
   } else if (what == "takeover") {
     const GroupMask taking = mask & ~HeldMask();
     wants_ |= taking;
     declines_ &= ~mask;
-    reply["ok"] = true;
-    reply["message"] = taking == 0 ? "this node already holds those groups"
-                                   : absl::StrFormat("asking for %d group(s)",
-                                                     __builtin_popcount(taking));
+    reply.ok = true;
+    reply.message = taking == 0 ? "this node already holds those groups"
+                                : absl::StrFormat("asking for %d group(s)",
+                                                  __builtin_popcount(taking));
     LogInfo("takeover %s requested: asking for %d group(s)", scope, __builtin_popcount(taking));
   } else {
-    reply["ok"] = false;
-    reply["message"] = absl::StrCat("unknown request '", what, "'");
+    reply.message = absl::StrCat("unknown request '", what, "'");
   }
-  link_.Send(reply.dump());
-  Reevaluate();
+  if (r.id != 0) link_.Send(reply);
 }
 
-void Runner::Reevaluate() {
+TakeCause Runner::CauseFor(size_t g, const std::string& why, MonoTime now) const {
+  TakeCause c;
+  c.why = why;
+  c.decision = now;
+  // The peer that held it (or, failing that, the latest to die) and its
+  // death verdict: where this takeover's clock starts.
+  const std::string* best = nullptr;
+  const PeerInfo* info = nullptr;
+  for (const auto& [name, p] : view_.peers()) {
+    if (p.alive() || p.death_verdict == MonoTime()) continue;
+    const bool held = p.ad.held >> g & 1;
+    if (info == nullptr || (held && !(info->ad.held >> g & 1)) ||
+        ((held == static_cast<bool>(info->ad.held >> g & 1)) &&
+         p.death_verdict > info->death_verdict)) {
+      best = &name;
+      info = &p;
+    }
+  }
+  // Only a recent death explains this take (not one from long ago).
+  if (info != nullptr && now - info->death_verdict < 10 * config_.ha.deadtime + absl::Seconds(1)) {
+    c.peer = *best;
+    c.verdict = info->death_verdict;
+    c.last_frame = info->death_last_frame;
+  }
+  return c;
+}
+
+void Runner::LoseDetector(MonoTime now, const char* why) {
+  if (detector_lost_) return;
+  detector_lost_ = true;
+  lost_since_ = view_.greeted() ? view_.last_message() : now;
+  if (link_.connected()) {
+    epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, link_.fd(), nullptr);
+    link_.Disconnect();
+  }
+  view_.Forget();
+  LogWarning("lost tachyd: %s; reconnecting", why);
+}
+
+void Runner::Reevaluate(MonoTime now) {
   if (!probed_) return;
   if (shutting_down_) {
     for (size_t g = 0; g < groups_.size(); ++g) {
@@ -416,19 +417,21 @@ void Runner::Reevaluate() {
     SendGroups();
     return;
   }
-  if (!link_.connected()) {
+  if (!DetectorAlive(now)) {
     // Without our detector we cannot know whether the peer took over: it
     // will, one deadtime after our last heartbeat. Letting go after half a
-    // deadtime means we are gone before it comes (no two holders answering
-    // ARP at once), while a tachyd restarted at once keeps everything.
-    if (!released_for_lost_tachyd_ &&
-        MonotonicNow() - disconnected_since_ > LostTachydGrace() && HeldMask() != 0) {
+    // deadtime of silence (closed socket, or no tick: tachyd dead, hung or
+    // blocked) means we are gone before it comes, while a tachyd restarted
+    // at once keeps everything.
+    if (!released_for_lost_tachyd_ && now - lost_since_ > LostTachydGrace() && HeldMask() != 0) {
       released_for_lost_tachyd_ = true;
-      LogWarning("own tachyd unreachable for %s (half the deadtime): releasing every group "
-                 "before the peer takes over",
-                 Ms(LostTachydGrace()));
+      LogWarning("own tachyd silent for %s (half the deadtime): releasing every group, "
+                 "addresses first, before the peer takes over",
+                 Ms(now - lost_since_));
       for (size_t g = 0; g < groups_.size(); ++g) {
-        if (HeldMask() >> g & 1) StartRelease(g, "own tachyd gone (no working detector)");
+        if ((HeldMask() >> g & 1) && !groups_[g]->busy) {
+          StartRelease(g, "own tachyd gone (no working detector)", /*emergency=*/true);
+        }
       }
     }
     return;
@@ -445,25 +448,24 @@ void Runner::Reevaluate() {
   self.declines = declines_;
   nodes.push_back(self);
   bool mismatch = false;
-  for (const auto& [name, p] : peers_) {
+  for (const auto& [name, p] : view_.peers()) {
     NodeView n;
     n.name = name;
-    n.alive = p.state == "up" || p.state == "late";
+    n.alive = p.alive();
     // A peer that just came up has not advertised its runner yet: wait for
     // it (up to initdead) rather than grab what it would have taken.
-    n.known = p.state != "init" &&
-              !(n.alive && !p.ready && MonotonicNow() - p.alive_since < config_.ha.initdead);
+    n.known = p.state != WirePeerState::kInit &&
+              !(n.alive && !p.ready && now - p.alive_since < config_.ha.initdead);
     n.ready = p.ready;
-    n.held = p.held;
-    n.wants = p.wants;
-    n.declines = p.declines;
-    if (n.alive && p.ready && p.digest != digest_) mismatch = true;
+    n.held = p.ad.held;
+    n.wants = p.ad.wants;
+    n.declines = p.ad.declines;
+    if (n.alive && p.ready && p.ad.digest != digest_) mismatch = true;
     nodes.push_back(n);
   }
   if (mismatch) {
-    static MonoTime last_warned;
-    if (MonotonicNow() - last_warned > absl::Seconds(10)) {
-      last_warned = MonotonicNow();
+    if (now - mismatch_warned_ > absl::Seconds(10)) {
+      mismatch_warned_ = now;
       LogError("haresources differs from a live peer's (digest mismatch): ownership changes "
                "paused until the files are identical");
     }
@@ -471,7 +473,6 @@ void Runner::Reevaluate() {
     return;
   }
   const std::vector<Decision> decisions = Decide(views, nodes, 0);
-  const MonoTime now = MonotonicNow();
   for (size_t g = 0; g < groups_.size(); ++g) {
     Group& gr = *groups_[g];
     if (gr.busy) continue;
@@ -481,7 +482,7 @@ void Runner::Reevaluate() {
         if (gr.state == GroupState::kFailed && now < gr.retry_after) break;
         if (gr.state == GroupState::kStopped || gr.state == GroupState::kFailed) {
           declines_ &= ~bit;
-          StartTake(g, decisions[g].why);
+          StartTake(g, CauseFor(g, decisions[g].why, now));
         }
         break;
       case GroupAction::kRelease:
@@ -500,8 +501,8 @@ void Runner::Reevaluate() {
     }
     if ((HeldMask() & bit) && gr.shared && !shared) {
       LogInfo("group %s: the other holder let go; announcing the address again", gr.spec.key);
-      for (const auto& v : gr.vips) {
-        if (v) garps_.push_back({v->ip, v->iface, options_.garp_count, now});
+      for (const PreparedResource& r : kit_->resources(g)) {
+        if (r.address) garps_.push_back({r.garp, options_.garp_count, now});
       }
     }
     gr.shared = (HeldMask() & bit) && shared;
@@ -515,225 +516,157 @@ void Runner::Reevaluate() {
   SendGroups();
 }
 
-void Runner::StartTake(size_t g, const std::string& why) {
+void Runner::StartTake(size_t g, TakeCause cause) {
   Group& gr = *groups_[g];
   gr.state = GroupState::kStarting;
   gr.busy = true;
   gr.last_action = "take";
-  for (const auto& v : gr.vips) {
-    if (v) WatchArp(v->iface);
-  }
-  std::string from;
-  for (const auto& [name, p] : peers_) {
-    if (p.held >> g & 1) from = name;
-  }
-  LogInfo("taking group %s%s: %s", gr.spec.key, from.empty() ? "" : " from " + from, why);
-  Advertise(true);  // claim it before the slow part, so the peer knows
-  Group* group = &gr;
-  const RunnerOptions& o = options_;
-  auto* senders = &worker_senders_;
-  worker_->Submit([this, g, group, why, &o, senders](const JobWorker::Post& post) {
-    const MonoTime t0 = MonotonicNow();
-    std::vector<std::string> steps;
-    std::vector<size_t> started;
-    std::string error;
-    for (size_t i = 0; i < group->agents.size() && error.empty(); ++i) {
-      const Resource& r = group->spec.resources[i];
-      const MonoTime ts = MonotonicNow();
-      if (group->vips[i]) {
-        const Vip& v = *group->vips[i];
-        absl::Status s = AddAddress(v.iface, v.ip, v.prefix_len, v.broadcast, v.label);
-        if (absl::IsAlreadyExists(s)) {
-          steps.push_back(absl::StrCat("VIP ", v.ip, " already present"));
-        } else if (!s.ok()) {
-          error = absl::StrCat("VIP ", v.ip, ": ", s.message());
-          break;
-        } else {
-          steps.push_back(absl::StrCat("VIP added ", Ms(MonotonicNow() - ts)));
-        }
-        started.push_back(i);
-        const MonoTime tg = MonotonicNow();
-        auto sender = SenderFor(*senders, v.iface);
-        absl::Status sent = sender.ok() ? (*sender)->Announce(v.ip) : sender.status();
-        if (sent.ok()) {
-          steps.push_back(absl::StrCat("GARP ", Ms(MonotonicNow() - tg)));
-        } else {
-          steps.push_back(absl::StrCat("GARP failed (", sent.message(), ")"));
-        }
-        const std::string ip = v.ip, iface = v.iface;
-        post([this, ip, iface] {
-          if (options_.garp_count > 1) {
-            garps_.push_back({ip, iface, options_.garp_count - 1,
-                              MonotonicNow() + options_.garp_interval});
-          }
-        });
-        continue;
-      }
-      ResourceAgent& agent = *group->agents[i];
-      if (agent.Status(o.start_timeout) == ResourceStatus::kRunning) {
-        steps.push_back(absl::StrCat(r.token, " already running"));
-        started.push_back(i);
-        continue;
-      }
-      const OpResult res = agent.Start(o.start_timeout);
-      if (!res.ok) {
-        error = absl::StrCat(r.token, " start failed: ", res.detail);
-        break;
-      }
-      steps.push_back(absl::StrCat(r.token, " start ", Ms(res.elapsed)));
-      started.push_back(i);
-    }
-    bool held_anyway = false;
-    if (!error.empty()) {
-      // Roll back what this job started, newest first.
-      for (auto it = started.rbegin(); it != started.rend(); ++it) {
-        if (group->vips[*it]) {
-          const Vip& v = *group->vips[*it];
-          (void)DeleteAddress(v.iface, v.ip, v.prefix_len);
-        } else if (!group->agents[*it]->Stop(o.stop_timeout).ok &&
-                   group->agents[*it]->Status(o.stop_timeout) == ResourceStatus::kRunning) {
-          held_anyway = true;
-        }
-      }
-    }
-    const absl::Duration took = MonotonicNow() - t0;
-    post([this, g, steps, error, took, why, held_anyway] {
-      OnJobDone(g, true, error.empty(), held_anyway, steps, error, took, why);
-    });
+  // The work first, then the claim, then the words: the worker is adding the
+  // address while we tell the peer and the log.
+  GroupOps* ops = &kit_->GroupOpsFor(g);
+  const TakeOptions to{gr.known_stopped};
+  gr.worker->Submit([this, g, cause, ops, to](const JobWorker::Post& post) {
+    TakeResult r = RunTake(*ops, to);
+    post([this, g, cause, r = std::move(r)] { OnTakeDone(g, cause, r); });
   });
+  Advertise(true);
+  LogInfo("taking group %s%s: %s", gr.spec.key,
+          cause.peer.empty() ? "" : absl::StrCat(" from ", cause.peer),
+          cause.verdict == MonoTime()
+              ? cause.why
+              : absl::StrCat(cause.why, " (decided ", Ms(cause.decision - cause.verdict),
+                             " after the verdict)"));
 }
 
-void Runner::StartRelease(size_t g, const std::string& why) {
+void Runner::StartRelease(size_t g, const std::string& why, bool emergency) {
   Group& gr = *groups_[g];
   gr.state = GroupState::kStopping;
   gr.busy = true;
   gr.last_action = "release";
-  LogInfo("releasing group %s: %s", gr.spec.key, why);
-  Advertise(true);
-  Group* group = &gr;
-  const RunnerOptions& o = options_;
-  worker_->Submit([this, g, group, why, &o](const JobWorker::Post& post) {
-    const MonoTime t0 = MonotonicNow();
-    std::vector<std::string> steps;
-    std::string error;
-    for (size_t k = group->agents.size(); k-- > 0;) {
-      const Resource& r = group->spec.resources[k];
-      const MonoTime ts = MonotonicNow();
-      if (group->vips[k]) {
-        const Vip& v = *group->vips[k];
-        absl::Status s = DeleteAddress(v.iface, v.ip, v.prefix_len);
-        if (s.ok() || absl::IsNotFound(s)) {
-          steps.push_back(absl::StrCat("VIP removed ", Ms(MonotonicNow() - ts)));
-        } else {
-          error = absl::StrCat("VIP ", v.ip, ": ", s.message());
-        }
-        continue;
-      }
-      ResourceAgent& agent = *group->agents[k];
-      OpResult res;
-      for (int attempt = 1; attempt <= std::max(1, o.stop_retries); ++attempt) {
-        res = agent.Stop(o.stop_timeout);
-        if (res.ok) break;
-        LogWarning("group %s: %s stop failed (attempt %d of %d): %s", group->spec.key, r.token,
-                   attempt, o.stop_retries, res.detail);
-        if (attempt < o.stop_retries) std::this_thread::sleep_for(
-            absl::ToChronoNanoseconds(o.stop_retry_interval));
-      }
-      if (res.ok) {
-        steps.push_back(absl::StrCat(r.token, " stop ", Ms(res.elapsed)));
-      } else if (agent.Status(o.stop_timeout) != ResourceStatus::kRunning) {
-        steps.push_back(absl::StrCat(r.token, " stop failed but status says stopped"));
-      } else {
-        error = absl::StrCat(r.token, " will not stop: ", res.detail);
-      }
-    }
-    const absl::Duration took = MonotonicNow() - t0;
-    post([this, g, steps, error, took, why] {
-      OnJobDone(g, false, error.empty(), !error.empty(), steps, error, took, why);
-    });
+  GroupOps* ops = &kit_->GroupOpsFor(g);
+  ReleaseOptions ro;
+  ro.stop_retries = options_.stop_retries;
+  ro.stop_retry_interval = options_.stop_retry_interval;
+  ro.addresses_first = emergency;
+  gr.worker->Submit([this, g, why, ops, ro](const JobWorker::Post& post) {
+    ReleaseResult r = RunRelease(*ops, ro);
+    post([this, g, why, r = std::move(r)] { OnReleaseDone(g, why, r); });
   });
+  Advertise(true);
+  LogInfo("releasing group %s: %s%s", gr.spec.key, why, emergency ? " (addresses first)" : "");
 }
 
-void Runner::OnJobDone(size_t g, bool take, bool ok, bool held_anyway,
-                       std::vector<std::string> steps, std::string error, absl::Duration took,
-                       std::string why) {
+void Runner::OnTakeDone(size_t g, const TakeCause& cause, const TakeResult& r) {
   Group& gr = *groups_[g];
   gr.busy = false;
-  gr.last_duration = took;
-  const std::string done = absl::StrJoin(steps, ", ");
-  if (take && ok) {
+  gr.last_duration = r.done - r.started;
+  const std::string done = absl::StrJoin(r.steps, ", ");
+  // The timeline, on one clock, from the verdict (or the decision).
+  const MonoTime origin = cause.verdict == MonoTime() ? cause.decision : cause.verdict;
+  auto at = [&](MonoTime t) { return Ms(t - origin); };
+  std::vector<std::string> line;
+  if (cause.verdict != MonoTime()) {
+    line.push_back(absl::StrCat("peer's last frame -", Ms(cause.verdict - cause.last_frame)));
+    line.push_back(absl::StrCat("decision +", at(cause.decision)));
+  }
+  if (r.vip_added != MonoTime()) {
+    line.push_back(absl::StrCat("VIP added +", at(r.vip_added)));
+    line.push_back(absl::StrCat("first GARP +", at(r.garp_sent)));
+  }
+  for (const StepTime& s : r.resources) line.push_back(absl::StrCat(s.name, " started +", at(s.done)));
+  TakeoverMsg t;
+  t.group = gr.spec.key;
+  t.ok = r.ok;
+  t.cause = cause.why;
+  t.peer = cause.peer;
+  t.last_frame_ns = cause.last_frame == MonoTime() ? 0 : cause.last_frame.nanos();
+  t.verdict_ns = cause.verdict == MonoTime() ? 0 : cause.verdict.nanos();
+  t.decision_ns = cause.decision.nanos();
+  t.vip_ns = r.vip_added == MonoTime() ? 0 : r.vip_added.nanos();
+  t.garp_ns = r.garp_sent == MonoTime() ? 0 : r.garp_sent.nanos();
+  for (const StepTime& s : r.resources) t.resources.push_back({s.name, s.done.nanos()});
+  t.done_ns = r.done.nanos();
+  t.error = r.error;
+  if (r.ok) {
     gr.state = GroupState::kRunning;
-    gr.last_action = absl::StrCat("took: ", why);
-    LogInfo("took group %s: %s; %s (total %s)", gr.spec.key, why, done, Ms(took));
-  } else if (take) {
+    gr.known_stopped = false;
+    gr.last_action = absl::StrCat("took: ", cause.why);
+    for (const PreparedResource& res : kit_->resources(g)) {
+      if (res.address && options_.garp_count > 1) {
+        garps_.push_back({res.garp, options_.garp_count - 1, r.garp_sent + options_.garp_interval});
+      }
+    }
+    LogInfo("took group %s %s after the %s: %s; timeline: %s; steps: %s", gr.spec.key,
+            at(r.done), cause.verdict == MonoTime() ? "decision" : "verdict", cause.why,
+            absl::StrJoin(line, ", "), done);
+  } else {
     gr.state = GroupState::kFailed;
-    gr.failed_held = held_anyway;
+    gr.failed_held = r.held_anyway;
+    gr.known_stopped = !r.held_anyway && gr.known_stopped;
     gr.retry_after = MonotonicNow() + options_.failed_retry_delay;
-    gr.last_action = absl::StrCat("start failed: ", error);
+    gr.last_action = absl::StrCat("start failed: ", r.error);
     // Hand it to a peer that can run it; retry here later if none can.
     declines_ |= GroupMask{1} << g;
     LogError("group %s failed to start: %s; after %s rolled back%s; declining it so a live "
              "peer takes it, retrying here in %s if none can",
-             gr.spec.key, error, done.empty() ? "nothing" : done,
-             held_anyway ? " (a resource would not stop: still held)" : "",
+             gr.spec.key, r.error, done.empty() ? "nothing" : done,
+             r.held_anyway ? " (a resource would not stop: still held)" : "",
              Ms(options_.failed_retry_delay));
-  } else if (ok) {
+  }
+  link_.Send(t);
+  Advertise(true);
+  SendGroups();
+  Reevaluate(MonotonicNow());
+}
+
+void Runner::OnReleaseDone(size_t g, const std::string& why, const ReleaseResult& r) {
+  Group& gr = *groups_[g];
+  gr.busy = false;
+  gr.last_duration = r.done - r.started;
+  const std::string done = absl::StrJoin(r.steps, ", ");
+  if (r.ok) {
     gr.state = GroupState::kStopped;
     gr.failed_held = false;
+    gr.known_stopped = true;  // we stopped every script ourselves
     gr.last_action = absl::StrCat("released: ", why);
-    LogInfo("released group %s: %s; %s (total %s)", gr.spec.key, why, done, Ms(took));
+    LogInfo("released group %s: %s; %s (total %s)", gr.spec.key, why, done,
+            Ms(r.done - r.started));
   } else {
     gr.state = GroupState::kFailed;
     gr.failed_held = true;
-    gr.last_action = absl::StrCat("stop failed: ", error);
-    LogError("group %s could not be released: %s; keeping it marked held so no other node "
-             "starts a second copy: fix it by hand, then restart tachy-actions",
-             gr.spec.key, error);
+    gr.known_stopped = false;
+    gr.last_action = absl::StrCat("stop failed: ", r.error);
+    LogError("group %s could not be released: %s (%s); keeping it marked held so no other "
+             "node starts a second copy: fix it by hand, then restart tachy-actions",
+             gr.spec.key, r.error, done);
   }
   Advertise(true);
   SendGroups();
-  Reevaluate();
+  Reevaluate(MonotonicNow());
 }
 
 void Runner::SendDueGarps(MonoTime now) {
   for (PendingGarp& p : garps_) {
     if (p.remaining <= 0 || now < p.next) continue;
-    auto s = SenderFor(main_senders_, p.iface);
-    if (s.ok()) (void)(*s)->Announce(p.ip);
+    (void)kit_->garp().Announce(p.id);
     --p.remaining;
     p.next = now + options_.garp_interval;
   }
   std::erase_if(garps_, [](const PendingGarp& p) { return p.remaining <= 0; });
 }
 
-void Runner::WatchArp(const std::string& iface) {
-  for (const auto& [name, w] : watchers_) {
-    if (name == iface) return;
-  }
-  auto w = ArpWatcher::Open(iface);
-  if (!w.ok()) {
-    LogWarning("cannot watch ARP on %s: %s", iface, w.status().message());
-    return;
-  }
-  epoll_event ev{};
-  ev.events = EPOLLIN;
-  ev.data.u64 = (uint64_t{1} << 32) | watchers_.size();
-  epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, (*w)->fd(), &ev);
-  watchers_.emplace_back(iface, std::move(*w));
-}
-
 void Runner::DrainArp(size_t i) {
-  const std::string& iface = watchers_[i].first;
-  auto own = SenderFor(main_senders_, iface);
-  watchers_[i].second->Drain([&](const ArpClaim& c) {
-    if (own.ok() && c.sender_mac == (*own)->mac()) return;
+  auto& [iface, watcher] = kit_->watchers()[i];
+  const MacAddress* own = kit_->garp().mac(iface);
+  watcher->Drain([&](const ArpClaim& c) {
+    if (own != nullptr && c.sender_mac == *own) return;
     char ip[16];
     std::snprintf(ip, sizeof(ip), "%u.%u.%u.%u", c.sender_ip >> 24, (c.sender_ip >> 16) & 255,
                   (c.sender_ip >> 8) & 255, c.sender_ip & 255);
     for (size_t g = 0; g < groups_.size(); ++g) {
       if (!(HeldMask() >> g & 1)) continue;
-      for (const auto& v : groups_[g]->vips) {
-        if (!v || v->ip != ip || v->iface != iface) continue;
+      for (const PreparedResource& r : kit_->resources(g)) {
+        if (!r.address || r.address->ip != ip || r.address->iface != iface) continue;
         ++groups_[g]->arp_conflicts;
         const std::string mac = FormatMac(c.sender_mac);
         const std::string key = absl::StrCat(ip, "/", mac);
@@ -745,9 +678,7 @@ void Runner::DrainArp(size_t i) {
                    "split brain or address conflict",
                    ip, mac, iface, c.gratuitous ? "gratuitous ARP" : "ARP reply");
         }
-        link_.Send(json{{"type", "arp_conflict"}, {"ip", ip}, {"mac", mac}, {"iface", iface},
-                        {"t_ns", now.nanos()}}
-                       .dump());
+        link_.Send(ArpConflictMsg{now.nanos(), ip, mac, iface});
         SendGroups();
       }
     }
@@ -756,19 +687,19 @@ void Runner::DrainArp(size_t i) {
 
 int Runner::Run() {
   Probe();
-  disconnected_since_ = MonotonicNow();
+  lost_since_ = MonotonicNow();
   for (;;) {
+    MonoTime now = MonotonicNow();
     if (options_.supervised && !orphaned_ && getppid() != parent_) {
       orphaned_ = true;
-      orphaned_since_ = MonotonicNow();
-      if (link_.connected()) disconnected_since_ = orphaned_since_;
-      link_.Disconnect();
+      orphaned_since_ = now;
+      LoseDetector(now, "tachyd exited");
       LogWarning("tachyd (pid %d) is gone: waiting %s for a new one before releasing", parent_,
                  Ms(LostTachydGrace()));
     }
     if (orphaned_) {
       // A restarted tachyd brings its own runner: leave everything to it.
-      if (MonotonicNow() - orphaned_since_ > LostTachydGrace()) {
+      if (now - orphaned_since_ > LostTachydGrace()) {
         TachydLink probe(options_.event_socket);
         if (probe.Connect().ok() && !released_for_lost_tachyd_) {
           LogInfo("a new tachyd is running with its own action runner: exiting");
@@ -783,51 +714,91 @@ int Runner::Run() {
       }
     } else if (!link_.connected()) {
       if (link_.Connect().ok()) {
-        released_for_lost_tachyd_ = false;
         epoll_event ev{};
         ev.events = EPOLLIN;
         ev.data.u64 = uint64_t{2} << 32;
         epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, link_.fd(), &ev);
       }
     }
-    int timeout_ms = 100;
-    if (!link_.connected()) {
-      // Wake in time to let go exactly when the grace runs out.
-      const absl::Duration left = disconnected_since_ + LostTachydGrace() - MonotonicNow();
-      timeout_ms = static_cast<int>(
-          std::clamp<int64_t>(absl::ToInt64Milliseconds(left) + 1, 1, 20));
-    }
-    const MonoTime now0 = MonotonicNow();
+    // Wake in time to judge the detector's silence exactly when the grace
+    // runs out, and for the next GARP repeat.
+    const MonoTime heard = DetectorAlive(now) ? view_.last_message() : lost_since_;
+    absl::Duration timeout = std::clamp(heard + LostTachydGrace() - now + absl::Microseconds(100),
+                                        absl::Microseconds(100), absl::Milliseconds(100));
+    if (!link_.connected()) timeout = std::min(timeout, absl::Milliseconds(20));
     for (const PendingGarp& p : garps_) {
-      timeout_ms = std::min<int>(
-          timeout_ms, std::max<int64_t>(0, absl::ToInt64Milliseconds(p.next - now0) + 1));
+      timeout = std::min(timeout, std::max(absl::ZeroDuration(), p.next - now));
     }
+    const int64_t wait_ns = absl::ToInt64Nanoseconds(timeout);
+    const timespec ts{static_cast<time_t>(wait_ns / 1'000'000'000),
+                      static_cast<long>(wait_ns % 1'000'000'000)};
     epoll_event ready[16];
-    const int n = epoll_wait(epoll_.get(), ready, 16, timeout_ms);
+    const int n = epoll_pwait2(epoll_.get(), ready, 16, &ts, nullptr);
+    now = MonotonicNow();
     for (int i = 0; i < n; ++i) {
       const uint64_t tag = ready[i].data.u64 >> 32;
+      const size_t index = ready[i].data.u64 & 0xffffffff;
       if (tag == 1) {
-        DrainArp(ready[i].data.u64 & 0xffffffff);
+        DrainArp(index);
       } else if (tag == 2) {
-        const bool was = link_.connected();
-        if (!link_.Read([&](const std::string& m) { OnMessage(m); }) && was) {
-          LogWarning("lost the connection to tachyd; reconnecting");
-          disconnected_since_ = MonotonicNow();
-        }
-      } else if (static_cast<int>(ready[i].data.u64) == worker_->fd()) {
-        worker_->RunPosted();
-      } else if (static_cast<int>(ready[i].data.u64) == signals_.get()) {
+        // Messages are judged as they arrive, in this wake-up: a death is
+        // decided on (and its take submitted) before anything else runs.
+        const bool ok = link_.Read([&](const StreamMessage& m) { OnMessage(m, now); });
+        if (!ok) LoseDetector(now, "connection closed or out of sequence");
+      } else if (tag == 3) {
+        groups_[index]->worker->RunPosted();
+      } else if (tag == 4) {
         signalfd_siginfo si;
         while (read(signals_.get(), &si, sizeof(si)) == sizeof(si)) {
-          if (si.ssi_signo == SIGHUP) continue;
+          // Scripts are reaped by RunScript's own waitpid.
+          if (si.ssi_signo == SIGHUP || si.ssi_signo == SIGCHLD) continue;
           LogInfo("%s: stopping; resources stay as they are for the next runner",
                   strsignal(si.ssi_signo));
           return 0;
         }
       }
     }
-    SendDueGarps(MonotonicNow());
-    Reevaluate();
+    if (link_.connected() && view_.greeted()) {
+      if (detector_lost_) {
+        detector_lost_ = false;
+        released_for_lost_tachyd_ = false;
+      }
+      if (!view_.Heard(now, LostTachydGrace())) {
+        LoseDetector(now, absl::StrCat("no tick for ", Ms(now - view_.last_message()),
+                                       " (tachyd hung or blocked)")
+                              .c_str());
+      }
+    }
+    SendDueGarps(now);
+    Reevaluate(now);
+  }
+}
+
+// The runner's loop decides takeovers: it runs SCHED_FIFO one step below
+// tachyd's detector thread, memory locked; its children (scripts) run at
+// normal priority (reset on fork).
+void EnterRealtime(const ClusterConfig& config) {
+  if (!config.ha.realtime) return;
+  const int lo = sched_get_priority_min(SCHED_FIFO);
+  const int hi = sched_get_priority_max(SCHED_FIFO);
+  const int detector = config.ha.rtprio > 0 ? std::clamp(config.ha.rtprio, lo, hi) : (lo + hi) / 2;
+  sched_param param{};
+  param.sched_priority = std::max(lo, detector - 1);
+  std::string note;
+  if (sched_setscheduler(0, SCHED_FIFO | SCHED_RESET_ON_FORK, &param) != 0) {
+    note = absl::StrFormat("SCHED_FIFO priority %d refused: %s", param.sched_priority,
+                           strerror(errno));
+  }
+  if (mlockall(MCL_CURRENT | MCL_FUTURE | MCL_ONFAULT) != 0) {
+    absl::StrAppend(&note, note.empty() ? "" : "; ", "mlockall refused: ", strerror(errno));
+  }
+  if (note.empty()) {
+    LogInfo("realtime: SCHED_FIFO priority %d (below the detector's %d), memory locked",
+            param.sched_priority, detector);
+  } else {
+    LogWarning("realtime requested but not fully in force: %s (takeovers may wait for the "
+               "scheduler)",
+               note);
   }
 }
 
@@ -858,16 +829,30 @@ int RunActions(const RunnerOptions& input) {
       MakeLogOptions(config->ha, absl::StrFormat("tachy-actions[%s]", config->local_node));
   (void)InitLogging(log);
   const size_t group_count = resources->groups.size();
-  Runner runner(options, *std::move(config), *std::move(resources));
-  if (absl::Status s = runner.Prepare(); !s.ok()) {
-    std::fprintf(stderr, "tachy-actions: %s\n", std::string(s.message()).c_str());
-    return absl::IsInvalidArgument(s) ? 2 : 1;
+  if (!options.check) {
+  // Before any thread exists (the log writer, the detector, the workers):
+  // every thread inherits the mask, so only our signalfd ever sees these.
+  BlockDaemonSignals();
+    // Threads created from here on (the group workers) inherit the policy.
+    EnterRealtime(*config);
+    // The loop must never wait for a log destination either.
+    StartAsyncLogging();
   }
-  if (options.check) {
-    std::printf("haresources OK: %d group(s)\n", static_cast<int>(group_count));
-    return 0;
+  int rc;
+  {
+    Runner runner(options, *std::move(config), *std::move(resources));
+    if (absl::Status s = runner.Prepare(); !s.ok()) {
+      std::fprintf(stderr, "tachy-actions: %s\n", std::string(s.message()).c_str());
+      rc = absl::IsInvalidArgument(s) ? 2 : 1;
+    } else if (options.check) {
+      std::printf("haresources OK: %d group(s)\n", static_cast<int>(group_count));
+      rc = 0;
+    } else {
+      rc = runner.Run();
+    }
   }
-  return runner.Run();
+  StopAsyncLogging();
+  return rc;
 }
 
 }  // namespace tachy

@@ -6,8 +6,6 @@
 #include <cerrno>
 #include <cstring>
 
-#include <nlohmann/json.hpp>
-
 #include "absl/strings/str_cat.h"
 #include "detector/log.h"
 
@@ -26,8 +24,8 @@ absl::Status TachydLink::Connect() {
   return absl::OkStatus();
 }
 
-bool TachydLink::Read(absl::FunctionRef<void(const std::string&)> sink) {
-  char buf[65536];
+bool TachydLink::Read(absl::FunctionRef<void(const StreamMessage&)> sink) {
+  uint8_t buf[kMaxStreamMessage];
   for (int i = 0; i < 1024 && fd_.valid(); ++i) {
     const ssize_t n = recv(fd_.get(), buf, sizeof(buf), MSG_DONTWAIT);
     if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
@@ -35,32 +33,36 @@ bool TachydLink::Read(absl::FunctionRef<void(const std::string&)> sink) {
       return false;
     }
     if (n < 0) return true;
-    std::string message(buf, static_cast<size_t>(n));
-    nlohmann::json j = nlohmann::json::parse(message, nullptr, false);
-    if (j.is_discarded() || !j.is_object()) continue;
-    const std::string type = j.value("type", "");
-    const uint64_t seq = j.value("seq", uint64_t{0});
-    if (type == "hello") {
+    absl::StatusOr<StreamMessage> m = DecodeStream({buf, static_cast<size_t>(n)});
+    if (!m.ok()) {
+      // tachyd and we come from one build: an unreadable message means a
+      // mismatched install. Start again from a hello rather than guess.
+      LogError("unreadable message from tachyd: %s; reconnecting", m.status().message());
+      fd_.reset();
+      return false;
+    }
+    if (std::holds_alternative<HelloMsg>(m->body)) {
       have_hello_ = true;
-      last_seq_ = seq;
-    } else if (j.contains("seq")) {
-      if (!have_hello_ || seq != last_seq_ + 1) {
+      last_seq_ = m->seq;
+    } else {
+      if (!have_hello_ || m->seq != last_seq_ + 1) {
         LogWarning("event stream from tachyd skipped from %d to %d: resynchronising", last_seq_,
-                   seq);
+                   m->seq);
         fd_.reset();
         return false;
       }
-      last_seq_ = seq;
+      last_seq_ = m->seq;
     }
-    sink(message);
+    sink(*m);
   }
   return fd_.valid();
 }
 
-bool TachydLink::Send(const std::string& json) {
+bool TachydLink::Send(const StreamBody& body) {
   if (!fd_.valid()) return false;
-  if (send(fd_.get(), json.data(), json.size(), MSG_DONTWAIT | MSG_NOSIGNAL) !=
-      static_cast<ssize_t>(json.size())) {
+  const std::string packet = EncodeStream({0, body});
+  if (send(fd_.get(), packet.data(), packet.size(), MSG_DONTWAIT | MSG_NOSIGNAL) !=
+      static_cast<ssize_t>(packet.size())) {
     fd_.reset();
     return false;
   }

@@ -1,8 +1,9 @@
 // tachyd_link.h: the action runner's side of tachyd's event stream.
 //
-// A SOCK_SEQPACKET connection (docs/control-protocol.md): tachyd sends a
-// hello snapshot, then numbered events; we send our advertisement (groups
-// held, wanted, declined) and group status. A gap in the numbering or a lost
+// A SOCK_SEQPACKET connection of typed messages (detector/event_stream.h,
+// docs/control-protocol.md): tachyd sends a hello snapshot, then numbered
+// events and ticks; we send our advertisement, group status and takeover
+// timelines. A gap in the numbering or a lost
 // connection makes the link reconnect and start again from a new snapshot,
 // so no event is missed silently.
 #ifndef TACHY_ACTIONS_TACHYD_LINK_H_
@@ -14,6 +15,7 @@
 
 #include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
+#include "detector/event_stream.h"
 #include "detector/unique_fd.h"
 
 namespace tachy {
@@ -33,15 +35,15 @@ class TachydLink {
 
   // Read()
   //
-  // Hands every waiting message (JSON text) to `sink`. Returns false when the
+  // Hands every waiting message, decoded, to `sink`. Returns false when the
   // connection is gone or a sequence gap was seen; the caller then
   // reconnects (and receives a fresh hello).
-  bool Read(absl::FunctionRef<void(const std::string&)> sink);
+  bool Read(absl::FunctionRef<void(const StreamMessage&)> sink);
 
   // Send()
   //
   // Sends one message; false (and disconnects) if tachyd is gone.
-  bool Send(const std::string& json);
+  bool Send(const StreamBody& body);
 
  private:
   std::string path_;

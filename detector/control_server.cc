@@ -15,7 +15,6 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "detector/log.h"
-#include "detector/status_json.h"
 
 namespace tachy {
 namespace {
@@ -127,9 +126,9 @@ void ControlServer::HandleRequest(Client& c, absl::FunctionRef<std::string()> st
     c.kind = Kind::kAwaitingReply;
     c.request_id = next_request_id_++;
     c.deadline = MonotonicNow() + absl::Seconds(10);
-    const nlohmann::json forward{
-        {"type", "request"}, {"id", c.request_id}, {"what", verb}, {"scope", scope}};
-    if (!SendAll(actions->fd.get(), forward.dump())) {
+    const std::string forward =
+        EncodeStream({++seq_, RequestMsg{c.request_id, verb, scope}});
+    if (!SendAll(actions->fd.get(), forward)) {
       SendAll(c.fd.get(), "{\"ok\":false,\"message\":\"the action runner did not accept "
                           "the request\"}\n");
       Drop(c.fd.get());
@@ -164,7 +163,7 @@ bool ControlServer::actions_connected() const {
 }
 
 void ControlServer::HandleEventMessage(Client& c,
-                                       absl::FunctionRef<void(const std::string&)> on_message) {
+                                       absl::FunctionRef<void(const StreamMessage&)> on_message) {
   char buf[65536];
   for (int i = 0; i < 64; ++i) {
     const ssize_t r = recv(c.fd.get(), buf, sizeof(buf), MSG_DONTWAIT);
@@ -178,14 +177,19 @@ void ControlServer::HandleEventMessage(Client& c,
       c.kind = Kind::kActionsClient;
       LogInfo("action runner connected");
     }
-    const std::string message(buf, static_cast<size_t>(r));
-    const nlohmann::json j = nlohmann::json::parse(message, nullptr, false);
-    if (j.is_object() && j.value("type", "") == "reply") {
-      const uint64_t id = j.value("id", uint64_t{0});
+    absl::StatusOr<StreamMessage> m =
+        DecodeStream({reinterpret_cast<const uint8_t*>(buf), static_cast<size_t>(r)});
+    if (!m.ok()) {
+      // The runner is ours and speaks our codec: this is a bug or a
+      // mismatched build, said once per connection, never acted upon.
+      if (!c.warned) LogError("action runner sent an unreadable message: %s", m.status().message());
+      c.warned = true;
+      continue;
+    }
+    if (const auto* reply = std::get_if<ReplyMsg>(&m->body)) {
       for (auto& waiting : clients_) {
-        if (waiting->kind == Kind::kAwaitingReply && waiting->request_id == id) {
-          const nlohmann::json answer{{"ok", j.value("ok", false)},
-                                      {"message", j.value("message", "")}};
+        if (waiting->kind == Kind::kAwaitingReply && waiting->request_id == reply->id) {
+          const nlohmann::json answer{{"ok", reply->ok}, {"message", reply->message}};
           SendAll(waiting->fd.get(), answer.dump() + "\n");
           Drop(waiting->fd.get());
           break;
@@ -193,7 +197,7 @@ void ControlServer::HandleEventMessage(Client& c,
       }
       continue;
     }
-    on_message(message);
+    on_message(*m);
   }
 }
 
@@ -211,8 +215,8 @@ void ControlServer::ExpireRequests() {
 }
 
 void ControlServer::Process(absl::FunctionRef<std::string()> status,
-                            absl::FunctionRef<std::string()> hello,
-                            absl::FunctionRef<void(const std::string&)> on_message) {
+                            absl::FunctionRef<HelloMsg()> hello,
+                            absl::FunctionRef<void(const StreamMessage&)> on_message) {
   ExpireRequests();
   epoll_event events[16];
   const int n = epoll_wait(epoll_.get(), events, 16, 0);
@@ -226,7 +230,7 @@ void ControlServer::Process(absl::FunctionRef<std::string()> status,
         UniqueFd client(accept4(c->fd.get(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC));
         if (!client.valid()) break;
         if (is_event) {
-          if (!SendAll(client.get(), hello())) break;
+          if (!SendAll(client.get(), EncodeStream({seq_, hello()}))) break;
           Add(std::move(client), Kind::kEventClient);
         } else {
           Add(std::move(client), Kind::kControlClient);
@@ -275,30 +279,17 @@ void ControlServer::SendToEventClients(const std::string& message) {
   }
 }
 
-void ControlServer::Publish(const PeerEvent& event) {
-  const std::string line = WatchLineJson(event) + "\n";
+void ControlServer::Publish(StreamBody body) {
+  SendToEventClients(EncodeStream({++seq_, std::move(body)}));
+}
+
+void ControlServer::PublishWatchLine(const std::string& json_line) {
+  const std::string line = json_line + "\n";
   std::vector<int> lagging;
   for (auto& c : clients_) {
     if (c->kind == Kind::kWatcher && !SendAll(c->fd.get(), line)) lagging.push_back(c->fd.get());
   }
   for (int fd : lagging) Drop(fd);
-  SendToEventClients(EventMessageJson(event, ++seq_));
-}
-
-void ControlServer::Publish(const LinkEvent& event) {
-  SendToEventClients(LinkMessageJson(event, ++seq_));
-}
-
-void ControlServer::Publish(const AdEvent& event) {
-  SendToEventClients(AdMessageJson(event, ++seq_));
-}
-
-void ControlServer::Broadcast(const std::string& json_without_seq) {
-  nlohmann::json j = nlohmann::json::parse(json_without_seq, nullptr, false);
-  if (!j.is_object()) return;
-  j["v"] = 1;
-  j["seq"] = ++seq_;
-  SendToEventClients(j.dump());
 }
 
 }  // namespace tachy

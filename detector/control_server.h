@@ -1,14 +1,16 @@
 // control_server.h: the control socket (tachyctl) and the event stream
-// (the action runner), both Unix sockets served from the detector thread.
+// (the action runner), both Unix sockets served from tachyd's control
+// thread (never the real-time one).
 //
 // Control socket, SOCK_STREAM, one request line per connection:
 //   "status\n" -> one status JSON document + "\n", then close
 //   "watch\n"  -> one JSON line per peer state change, until the client leaves
 //   "standby SCOPE\n", "takeover SCOPE\n" -> forwarded to the action runner;
 //                  its {"ok":..,"message":..} answer comes back, then close
-// Event socket, SOCK_SEQPACKET: a "hello" snapshot on connect, then one
-// message per event, numbered by `seq` (docs/control-protocol.md). Readers
-// may send messages too (the action runner's advertisement and replies).
+// Event socket, SOCK_SEQPACKET: a hello snapshot on connect, then one typed
+// message per event (detector/event_stream.h), numbered by `seq`
+// (docs/control-protocol.md). Readers may send messages too (the action
+// runner's advertisement, group report, takeover timelines and replies).
 //
 // The detector never blocks on a client: a client that cannot keep up (its
 // socket buffer is full) is disconnected. Event-stream readers then reconnect
@@ -22,7 +24,7 @@
 
 #include "absl/functional/function_ref.h"
 #include "absl/status/statusor.h"
-#include "detector/engine.h"
+#include "detector/event_stream.h"
 #include "detector/mono_time.h"
 #include "detector/unique_fd.h"
 
@@ -51,8 +53,8 @@ class ControlServer {
   // the status document, `hello` the event-stream snapshot.
   // `on_message` receives every message an event-stream reader sends (except
   // replies to forwarded requests, which go back to their requester).
-  void Process(absl::FunctionRef<std::string()> status, absl::FunctionRef<std::string()> hello,
-               absl::FunctionRef<void(const std::string&)> on_message);
+  void Process(absl::FunctionRef<std::string()> status, absl::FunctionRef<HelloMsg()> hello,
+               absl::FunctionRef<void(const StreamMessage&)> on_message);
 
   // actions_connected()
   //
@@ -60,18 +62,15 @@ class ControlServer {
   // is connected.
   bool actions_connected() const;
 
-  // Broadcast()
-  //
-  // Sends a message that is not an event (a JSON object, e.g. a request to
-  // the action runner) to every event-stream reader, numbered like events.
-  void Broadcast(const std::string& json_without_seq);
-
   // Publish()
   //
-  // Sends an event to every watcher and event-stream reader.
-  void Publish(const PeerEvent& event);
-  void Publish(const LinkEvent& event);
-  void Publish(const AdEvent& event);
+  // Numbers `body` and sends it to every event-stream reader.
+  void Publish(StreamBody body);
+
+  // PublishWatchLine()
+  //
+  // Sends one JSON line (newline added) to every `watch` client.
+  void PublishWatchLine(const std::string& json_line);
 
   uint64_t last_seq() const { return seq_; }
 
@@ -92,6 +91,7 @@ class ControlServer {
     std::string input;
     uint64_t request_id = 0;   // kAwaitingReply
     MonoTime deadline;         // kAwaitingReply
+    bool warned = false;       // an unreadable message was logged
   };
 
   ControlServer() = default;
@@ -99,7 +99,7 @@ class ControlServer {
   void Drop(int fd);
   Client* Find(int fd);
   void HandleRequest(Client& c, absl::FunctionRef<std::string()> status);
-  void HandleEventMessage(Client& c, absl::FunctionRef<void(const std::string&)> on_message);
+  void HandleEventMessage(Client& c, absl::FunctionRef<void(const StreamMessage&)> on_message);
   void ExpireRequests();
   void SendToEventClients(const std::string& message);
 

@@ -10,7 +10,11 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <atomic>
+#include <chrono>
+#include <future>
 #include <memory>
+#include <thread>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -22,8 +26,12 @@
 #include "detector/config.h"
 #include "detector/control_server.h"
 #include "detector/engine.h"
+#include "detector/event_stream.h"
+#include "detector/event_text.h"
+#include "detector/realtime_loop.h"
 #include "detector/generation.h"
 #include "detector/log.h"
+#include "detector/signals.h"
 #include "detector/status_json.h"
 #include "detector/supervisor.h"
 #include "detector/transport.h"
@@ -36,8 +44,10 @@
 namespace tachy {
 namespace {
 
-// Heartbeat's `realtime on`: SCHED_FIFO and every page locked, so neither the
-// scheduler nor paging delays a heartbeat. Returns a note when refused.
+// Heartbeat's `realtime on`: SCHED_FIFO for the calling (detector) thread
+// and every page locked, so neither the scheduler nor paging delays a
+// heartbeat. Returns a note when refused; logs nothing (the caller may be the
+// real-time thread).
 std::string EnterRealtime(int rtprio) {
   const int lo = sched_get_priority_min(SCHED_FIFO);
   const int hi = sched_get_priority_max(SCHED_FIFO);
@@ -55,13 +65,6 @@ std::string EnterRealtime(int rtprio) {
   // the detector never uses).
   if (mlockall(MCL_CURRENT | MCL_FUTURE | MCL_ONFAULT) != 0) {
     absl::StrAppend(&note, note.empty() ? "" : "; ", "mlockall refused: ", strerror(errno));
-  }
-  if (note.empty()) {
-    LogInfo("realtime: SCHED_FIFO priority %d, memory locked", param.sched_priority);
-  } else {
-    LogWarning("realtime requested but not fully in force: %s (detection may suffer from "
-               "scheduling stalls)",
-               note);
   }
   return note;
 }
@@ -82,16 +85,24 @@ class Daemon {
  public:
   Daemon(const DaemonOptions& options, ClusterConfig config)
       : options_(options), config_(std::move(config)) {}
+  ~Daemon() {
+    if (rt_thread_.joinable()) {
+      channel_->RequestStop();
+      rt_thread_.join();
+    }
+  }
 
   int Run();
 
  private:
   absl::Status Setup();
-  void Loop();
-  void SendHeartbeat(std::span<const uint8_t> frame);
-  void Flush();
-  void OnActionsMessage(const std::string& text);
+  void ControlLoop();
+  void PublishEvents();
+  void Publish(const DetectorEvent& e);
+  void OnActionsMessage(const StreamMessage& m);
   bool ReadyToLeave(MonoTime now);
+  // The freshest snapshot the real-time thread can give within `wait`.
+  const EngineSnapshot& Snapshot(absl::Duration wait);
 
   DaemonOptions options_;
   ClusterConfig config_;
@@ -99,13 +110,23 @@ class Daemon {
   uint64_t generation_ = 0;
   std::unique_ptr<KeyRing> keys_;
   std::vector<std::unique_ptr<Transport>> media_;
-  std::vector<bool> send_failing_;
-  std::unique_ptr<Engine> engine_;
+  std::unique_ptr<Engine> engine_;   // the real-time thread's, once it runs
+  EngineOptions engine_options_;     // the control thread's copy
+  std::vector<std::string> peer_names_;
+  MonoTime started_;
+  std::unique_ptr<RtChannel> channel_;
+  std::thread rt_thread_;
+  std::atomic<int> rt_result_{0};
+  EngineSnapshot snapshot_;          // the control thread's copy of the last one
   std::unique_ptr<ControlServer> control_;
   UniqueFd epoll_, signals_;
-  bool batch_rx_ = false;
   DaemonInfo info_;
   std::unique_ptr<Supervisor> actions_;
+  Advertisement runner_ad_;          // what the runner asked us to carry
+  bool runner_holds_ = false;        // it holds a group (clean shutdown waits)
+  uint64_t ticked_frames_ = 0;
+  int send_failing_ = 0;
+  uint64_t ring_full_logged_ = 0;
   bool leaving_ = false;
   MonoTime leave_deadline_;
 };
@@ -129,22 +150,18 @@ absl::Status Daemon::Setup() {
     names.push_back((*t)->name());
     media_.push_back(std::move(*t));
   }
-  send_failing_.assign(media_.size(), false);
 
   const std::string event_path =
       options_.event_socket.empty() ? options_.socket + ".events" : options_.event_socket;
   auto control = ControlServer::Listen(options_.socket, event_path);
   if (!control.ok()) return control.status();
   control_ = std::move(*control);
+  auto channel = RtChannel::Create();
+  if (!channel.ok()) return channel.status();
+  channel_ = std::move(*channel);
 
-  sigset_t mask;
-  sigemptyset(&mask);
-  sigaddset(&mask, SIGTERM);
-  sigaddset(&mask, SIGINT);
-  sigaddset(&mask, SIGHUP);
-  sigaddset(&mask, SIGCHLD);
-  sigprocmask(SIG_BLOCK, &mask, nullptr);
-  signal(SIGPIPE, SIG_IGN);
+  BlockDaemonSignals();  // already, since RunDaemon(); idempotent
+  const sigset_t mask = DaemonSignals();
   signals_ = UniqueFd(signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC));
   epoll_ = UniqueFd(epoll_create1(EPOLL_CLOEXEC));
   if (!signals_.valid() || !epoll_.valid()) {
@@ -156,28 +173,49 @@ absl::Status Daemon::Setup() {
     ev.data.fd = fd;
     return epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, fd, &ev);
   };
-  // At keepalive <= 2 ms the send timer wakes us at least that often and
-  // every wake drains all media first, so waking for each received frame
-  // too would double the wake-ups for nothing: deadlines are judged by the
-  // kernel's receive timestamps, and a peer coming up is reported at most one
-  // keepalive later.
-  batch_rx_ = config_.ha.keepalive <= absl::Milliseconds(2);
-  if (!batch_rx_) {
-    for (auto& m : media_) watch(m->fd());
-  }
   watch(signals_.get());
   watch(control_->fd());
+  watch(channel_->events_ready.get());
 
   info_.version = TACHY_VERSION;
   info_.pid = getpid();
-  if (config_.ha.realtime) {
-    info_.realtime_note = EnterRealtime(config_.ha.rtprio);
-    info_.realtime = info_.realtime_note.empty();
-  }
-  engine_ = std::make_unique<Engine>(
-      EngineOptions::FromConfig(config_, generation_, std::move(names)), *keys_, MonotonicNow());
+  started_ = MonotonicNow();
+  engine_options_ = EngineOptions::FromConfig(config_, generation_, std::move(names));
+  peer_names_ = PeerNames(engine_options_);
+  engine_ = std::make_unique<Engine>(engine_options_, *keys_, started_);
+  engine_->CopyTo(&snapshot_, started_);
   LogInfo("started: generation %d, %s; control socket %s, event socket %s", generation_,
           DescribeConfig(config_), options_.socket, event_path);
+
+  // The real-time thread: SCHED_FIFO for itself alone (the control thread
+  // and every child stay at normal priority), memory locked for the process.
+  std::vector<Transport*> media;
+  for (auto& m : media_) media.push_back(m.get());
+  auto entered = std::make_shared<std::promise<std::string>>();
+  std::future<std::string> note = entered->get_future();
+  const bool realtime = config_.ha.realtime;
+  const int rtprio = config_.ha.rtprio;
+  rt_thread_ = std::thread([this, media, entered, realtime, rtprio] {
+    entered->set_value(realtime ? EnterRealtime(rtprio) : "");
+    RealtimeLoop loop(media, *engine_, *channel_);
+    rt_result_.store(loop.Run(), std::memory_order_release);
+    channel_->left.store(true, std::memory_order_release);
+    const uint64_t one = 1;
+    [[maybe_unused]] ssize_t n = write(channel_->events_ready.get(), &one, sizeof(one));
+  });
+  if (realtime) {
+    info_.realtime_note = note.get();
+    info_.realtime = info_.realtime_note.empty();
+    if (info_.realtime) {
+      LogInfo("realtime: the detector thread runs SCHED_FIFO, memory locked; logging, "
+              "status and the event stream run on a normal-priority thread");
+    } else {
+      LogWarning("realtime requested but not fully in force: %s (detection may suffer from "
+                 "scheduling stalls)",
+                 info_.realtime_note);
+    }
+  }
+
   info_.actions_enabled = !options_.no_actions;
   if (!options_.no_actions) {
     const std::string program = options_.actions_path.empty()
@@ -193,36 +231,88 @@ absl::Status Daemon::Setup() {
   return absl::OkStatus();
 }
 
-void Daemon::SendHeartbeat(std::span<const uint8_t> frame) {
-  for (size_t i = 0; i < media_.size(); ++i) {
-    const absl::Status s = media_[i]->Send(frame);
-    // Log the change, not every failed keepalive.
-    if (!s.ok() && !send_failing_[i]) LogWarning("cannot send heartbeats: %s", s.message());
-    if (s.ok() && send_failing_[i]) LogInfo("%s: sending again", media_[i]->name());
-    send_failing_[i] = !s.ok();
+const EngineSnapshot& Daemon::Snapshot(absl::Duration wait) {
+  if (!rt_thread_.joinable() || channel_->left.load(std::memory_order_acquire)) return snapshot_;
+  const uint64_t before = channel_->snapshot_version.load(std::memory_order_acquire);
+  channel_->RequestSnapshot();
+  const MonoTime deadline = MonotonicNow() + wait;
+  // Bounded: the real-time thread answers on its next wake-up, which the
+  // request triggers; a stalled one leaves us with the previous snapshot.
+  for (int i = 0; i < 1000 && MonotonicNow() < deadline; ++i) {
+    if (channel_->snapshot_version.load(std::memory_order_acquire) != before) break;
+    std::this_thread::sleep_for(std::chrono::microseconds(50));
+  }
+  absl::MutexLock lock(&channel_->snapshot_mu);
+  snapshot_ = channel_->snapshot;
+  return snapshot_;
+}
+
+void Daemon::Publish(const DetectorEvent& e) {
+  const std::string& peer = e.peer < peer_names_.size() ? peer_names_[e.peer] : "?";
+  switch (e.kind) {
+    case EventKind::kPeer: {
+      // The runner first: a death must reach it before anything is formatted
+      // for humans.
+      PeerMsg m{e.t.nanos(), peer, ToWire(e.from), ToWire(e.to), e.generation,
+                e.last_heard.nanos(), EventReason(e, engine_options_)};
+      control_->Publish(m);
+      control_->PublishWatchLine(WatchLineJson(m));
+      const LogLevel level =
+          e.to == PeerState::kDead || e.to == PeerState::kLate ? LogLevel::kWarning
+                                                                : LogLevel::kInfo;
+      Log(level, EventLogLine(e, engine_options_, peer));
+      return;
+    }
+    case EventKind::kLink:
+      control_->Publish(LinkMsg{e.t.nanos(), peer,
+                                e.medium < engine_options_.media.size()
+                                    ? engine_options_.media[e.medium]
+                                    : "?",
+                                e.up});
+      LogInfo("%s", EventLogLine(e, engine_options_, peer));
+      return;
+    case EventKind::kAdvert:
+      control_->Publish(PeerAdvertMsg{e.t.nanos(), peer, e.ad.data, e.ad.ready});
+      return;
+    case EventKind::kUnjudgedGap:
+      LogWarning("%s", EventLogLine(e, engine_options_, peer));
+      return;
   }
 }
 
-void Daemon::OnActionsMessage(const std::string& text) {
-  const nlohmann::json j = nlohmann::json::parse(text, nullptr, false);
-  if (!j.is_object()) return;
-  const std::string type = j.value("type", "");
-  if (type == "advertise") {
-    Advertisement ad;
-    ad.held = j.value("held", uint32_t{0});
-    ad.wants = j.value("wants", uint16_t{0});
-    ad.declines = j.value("declines", uint16_t{0});
-    ad.digest = j.value("digest", uint32_t{0});
-    ad.ready = j.value("ready", false);
-    engine_->set_advertisement(ad);
-  } else if (type == "groups" && j.contains("groups")) {
-    info_.groups_json = j["groups"].dump();
+void Daemon::PublishEvents() {
+  DetectorEvent e;
+  while (channel_->events.TryPop(&e)) Publish(e);
+  const uint64_t full = channel_->ring_full.load(std::memory_order_relaxed);
+  if (full != ring_full_logged_) {
+    LogError("%d detector event(s) lost: the event ring was full (the control thread fell "
+             "behind); the action runner resynchronises",
+             full - ring_full_logged_);
+    ring_full_logged_ = full;
+  }
+}
+
+void Daemon::OnActionsMessage(const StreamMessage& m) {
+  if (const auto* ad = std::get_if<AdvertMsg>(&m.body)) {
+    runner_holds_ = ad->holds;
+    runner_ad_ = Advertisement{ad->data, ad->ready};
+    channel_->SetAdvertisement(runner_ad_);
+    channel_->Wake();  // the next frame carries it: a claim must not wait a keepalive
+  } else if (const auto* g = std::get_if<GroupsMsg>(&m.body)) {
+    info_.groups_json = g->json;
+  } else if (const auto* t = std::get_if<TakeoverMsg>(&m.body)) {
+    control_->PublishWatchLine(TakeoverLineJson(*t, config_.local_node));
+  } else if (const auto* c = std::get_if<ArpConflictMsg>(&m.body)) {
+    control_->PublishWatchLine(
+        nlohmann::json{{"type", "arp_conflict"}, {"t_ns", c->t_ns}, {"ip", c->ip},
+                       {"mac", c->mac}, {"iface", c->iface}}
+            .dump());
   }
 }
 
 bool Daemon::ReadyToLeave(MonoTime now) {
   if (!leaving_) return false;
-  if (engine_->advertisement().held == 0 || !control_->actions_connected()) return true;
+  if (!runner_holds_ || !control_->actions_connected()) return true;
   if (now > leave_deadline_) {
     LogError("action runner still holds groups after %s; leaving anyway",
              FormatMillis(absl::Seconds(150)));
@@ -231,73 +321,67 @@ bool Daemon::ReadyToLeave(MonoTime now) {
   return false;
 }
 
-void Daemon::Flush() {
-  for (const AdEvent& e : engine_->TakeAdEvents()) control_->Publish(e);
-  for (const Notice& n : engine_->TakeNotices()) LogWarning("%s", n.text);
-  for (const PeerEvent& e : engine_->TakeEvents()) {
-    const LogLevel level = e.to == PeerState::kDead   ? LogLevel::kWarning
-                           : e.to == PeerState::kLate ? LogLevel::kWarning
-                                                      : LogLevel::kInfo;
-    Log(level, absl::StrFormat("node %s %s -> %s: %s", e.node, PeerStateName(e.from),
-                               PeerStateName(e.to), e.reason));
-    control_->Publish(e);
-  }
-  for (const LinkEvent& e : engine_->TakeLinkEvents()) {
-    LogInfo("link %s to node %s is %s", e.medium, e.node, e.up ? "up" : "dead");
-    control_->Publish(e);
-  }
-}
-
-
-void Daemon::Loop() {
-  const auto status = [&] { return StatusJson(*engine_, MonotonicNow(), info_); };
-  const auto hello = [&] { return HelloMessageJson(*engine_, control_->last_seq()); };
-  MonoTime wake = engine_->NextWakeup();
+void Daemon::ControlLoop() {
+  const auto status = [&] {
+    info_.log_lines_dropped = LogLinesDropped();
+    return StatusJson(engine_options_, started_, Snapshot(absl::Milliseconds(20)), MonotonicNow(),
+                      info_);
+  };
+  const auto hello = [&] {
+    PublishEvents();  // everything before the snapshot is numbered before it
+    return MakeHello(engine_options_, Snapshot(absl::Milliseconds(20)));
+  };
+  // The pulse: the runner must hear from us at least every keepalive while
+  // the real-time thread sends heartbeats (a stuck detector stops it).
+  const absl::Duration tick = std::min(engine_options_.keepalive, absl::Milliseconds(100));
   for (;;) {
     epoll_event ready[16];
-    // epoll_pwait2's nanosecond timeout replaces a timerfd: no re-arm and no
-    // read per wake-up (two system calls less each keepalive).
-    const int64_t wait_ns = std::max<int64_t>(0, (wake - MonotonicNow()) / absl::Nanoseconds(1));
-    const timespec timeout{static_cast<time_t>(wait_ns / 1'000'000'000),
-                           static_cast<long>(wait_ns % 1'000'000'000)};
-    const int n = epoll_pwait2(epoll_.get(), ready, 16, &timeout, nullptr);
+    const int n = epoll_wait(epoll_.get(), ready, 16,
+                             static_cast<int>(std::max<int64_t>(1, absl::ToInt64Milliseconds(tick))));
     if (n < 0 && errno != EINTR) {
       LogError("epoll_wait: %s", strerror(errno));
       std::abort();  // post-init invariant: fail-stop, peers take over
     }
-    MonoTime now = MonotonicNow();
+    const MonoTime now = MonotonicNow();
     bool control_ready = false, signals_ready = false;
     for (int i = 0; i < n; ++i) {
-      control_ready = control_ready || ready[i].data.fd == control_->fd();
-      signals_ready = signals_ready || ready[i].data.fd == signals_.get();
+      const int fd = ready[i].data.fd;
+      control_ready = control_ready || fd == control_->fd();
+      signals_ready = signals_ready || fd == signals_.get();
+      if (fd == channel_->events_ready.get()) {
+        uint64_t count;
+        [[maybe_unused]] ssize_t r = read(fd, &count, sizeof(count));
+      }
     }
-    const bool judging = now >= wake;
-    // Before judging any deadline, drain every medium (design.md); otherwise
-    // only the ones that woke us. Each costs at least one system call.
+    PublishEvents();
+    const uint64_t frames = channel_->frames_sent.load(std::memory_order_acquire);
+    if (frames != ticked_frames_) {
+      ticked_frames_ = frames;
+      control_->Publish(TickMsg{now.nanos(), frames});
+    }
+    const int failing = channel_->media_send_failing.load(std::memory_order_relaxed);
     for (size_t i = 0; i < media_.size(); ++i) {
-      bool readable = judging;
-      for (int k = 0; k < n && !readable; ++k) readable = ready[k].data.fd == media_[i]->fd();
-      if (!readable) continue;
-      media_[i]->Drain([&](std::span<const uint8_t> payload, MonoTime rx) {
-        engine_->OnFrame(i, payload, rx, now);
-      });
+      const bool was = send_failing_ >> i & 1, is = failing >> i & 1;
+      if (is && !was) LogWarning("%s: cannot send heartbeats", media_[i]->name());
+      if (was && !is) LogInfo("%s: sending again", media_[i]->name());
     }
-    if (judging) {
-      if (engine_->Advance(now, now - wake)) SendHeartbeat(engine_->NextHeartbeat(now));
-      wake = engine_->NextWakeup();
-    }
-    Flush();
+    send_failing_ = failing;
     if (control_ready || control_->has_pending_requests()) {
-      control_->Process(status, hello, [&](const std::string& m) { OnActionsMessage(m); });
+      control_->Process(status, hello, [&](const StreamMessage& m) { OnActionsMessage(m); });
     }
-    info_.actions_connected = control_->actions_connected();
-    if (!info_.actions_connected && engine_->advertisement().ready) {
+    const bool connected = control_->actions_connected();
+    if (info_.actions_connected && !connected && runner_ad_.ready) {
       // Keep advertising what it held (it may still run), but not readiness.
-      Advertisement ad = engine_->advertisement();
-      ad.ready = false;
-      engine_->set_advertisement(ad);
+      runner_ad_.ready = false;
+      channel_->SetAdvertisement(runner_ad_);
     }
+    info_.actions_connected = connected;
     if (actions_ && !leaving_) actions_->Tick(now);
+    if (channel_->left.load(std::memory_order_acquire) && !leaving_) {
+      LogError("the detector thread stopped (epoll: %s): stopping so that peers take over",
+               strerror(rt_result_.load()));
+      std::abort();
+    }
     signalfd_siginfo si;
     while (signals_ready && read(signals_.get(), &si, sizeof(si)) == sizeof(si)) {
       if (si.ssi_signo == SIGHUP) {
@@ -312,18 +396,20 @@ void Daemon::Loop() {
       if (leaving_) continue;
       leaving_ = true;
       leave_deadline_ = now + absl::Seconds(150);
-      if (control_->actions_connected() && engine_->advertisement().held != 0) {
+      if (control_->actions_connected() && runner_holds_) {
         // Heartbeat's clean shutdown: release every group, then leave, so the
         // peer takes over from a node that no longer holds anything.
         LogInfo("%s: releasing resource groups before leaving", strsignal(si.ssi_signo));
-        control_->Broadcast(R"({"type":"request","what":"shutdown","id":0})");
+        control_->Publish(RequestMsg{0, "shutdown", "all"});
       } else {
         LogInfo("%s: stopping", strsignal(si.ssi_signo));
       }
     }
     if (ReadyToLeave(now)) {
       LogInfo("announcing a clean shutdown to peers and stopping");
-      SendHeartbeat(engine_->LeaveFrame(MonotonicNow()));
+      channel_->RequestLeave();
+      rt_thread_.join();
+      PublishEvents();
       if (actions_) actions_->Stop(absl::Seconds(5));
       return;
     }
@@ -335,7 +421,7 @@ int Daemon::Run() {
     LogError("cannot start: %s", s.message());
     return 1;
   }
-  Loop();
+  ControlLoop();
   return 0;
 }
 
@@ -360,8 +446,20 @@ int RunDaemon(const DaemonOptions& options) {
     return 2;
   }
   for (const std::string& w : config->ha.warnings) LogWarning("%s", w);
-  Daemon daemon(options, *std::move(config));
-  return daemon.Run();
+  // From here no thread of ours waits for a log destination (a full pipe, a
+  // slow journald): lines queue for a writer thread, or are dropped and
+  // counted.
+  // Before any thread exists (the log writer, the detector, the workers):
+  // every thread inherits the mask, so only our signalfd ever sees these.
+  BlockDaemonSignals();
+  StartAsyncLogging();
+  int rc;
+  {
+    Daemon daemon(options, *std::move(config));
+    rc = daemon.Run();
+  }
+  StopAsyncLogging();
+  return rc;
 }
 
 }  // namespace tachy

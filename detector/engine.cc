@@ -62,8 +62,7 @@ Engine::Engine(EngineOptions options, const KeyRing& keys, MonoTime now)
     // Until first heard, only initdead applies (Heartbeat semantics).
     wheel_.Schedule(p.timer, now + options_.initdead);
   }
-  events_.reserve(16);
-  link_events_.reserve(16);
+  events_.reserve(kEventCapacity);
   // First heartbeat at once: peers waiting in init learn of us immediately.
   wheel_.Schedule(send_timer_, now);
 }
@@ -84,7 +83,10 @@ void Engine::MarkLinkHeard(Peer& peer, size_t medium, MonoTime rx_time) {
     // Up as soon as it carries a frame; dead only after deadtime of silence
     // (UpdateLinks), so status never shows a live link as dead.
     link.up = true;
-    link_events_.push_back({rx_time, peer.name, options_.media[medium], true});
+    if (DetectorEvent* e = NewEvent(EventKind::kLink, peer, rx_time)) {
+      e->medium = static_cast<uint16_t>(medium);
+      e->up = true;
+    }
   }
 }
 
@@ -150,7 +152,7 @@ void Engine::OnFrame(size_t medium, std::span<const uint8_t> bytes, MonoTime rx_
       // that time (this detector was stalled): it is back, so it stays up,
       // but say so rather than fudge silently.
       ++stats_.unjudged_gaps;
-      AddGapNotice(p, gap, now);
+      if (DetectorEvent* e = NewEvent(EventKind::kUnjudgedGap, p, now)) e->silence = gap;
     }
   }
   // The longest silence of this generation, deaths included.
@@ -164,41 +166,36 @@ void Engine::OnFrame(size_t medium, std::span<const uint8_t> bytes, MonoTime rx_
   p.grace = absl::ZeroDuration();
   p.grace_saved = false;
   p.remote_state = f.state;
-  const Advertisement ad{f.held, f.wants, f.declines, f.digest,
-                         (f.flags & kFlagActionsReady) != 0};
+  const Advertisement ad{f.runner, (f.flags & kFlagActionsReady) != 0};
   if (!(ad == p.ad) || !was_heard) {
     p.ad = ad;
-    ad_events_.push_back({rx_time, p.name, ad});
+    if (DetectorEvent* e = NewEvent(EventKind::kAdvert, p, rx_time)) e->ad = ad;
   }
   p.interval_us = f.interval_us;
 
   if (f.type == FrameType::kLeave) {
-    Apply(p, PeerInput::kLeave, rx_time, "announced a clean shutdown");
+    Apply(p, PeerInput::kLeave, rx_time, medium);
     return;
   }
   const PeerState before = p.state;
+  restart_from_ = old_generation;
+  restart_to_ = f.generation;
   if (new_generation && was_heard) {
-    const std::string detail = absl::StrFormat("generation %d -> %d via %s", old_generation,
-                                               f.generation, options_.media[medium]);
     // A live peer with a new generation restarted behind our back: report
     // the death first, then the return.
     if (p.state == PeerState::kUp || p.state == PeerState::kLate) {
       p.generation = old_generation;  // the death belongs to the old life
-      Apply(p, PeerInput::kRestart, rx_time, detail);
+      Apply(p, PeerInput::kRestart, rx_time, medium);
       p.generation = f.generation;
     }
-    Apply(p, PeerInput::kRestart, rx_time, detail);
+    Apply(p, PeerInput::kRestart, rx_time, medium);
   } else if (!was_heard && p.state == PeerState::kDead) {
     // Declared dead by initdead, heard now for the first time: not a
     // partition, a late start.
-    Apply(p, PeerInput::kRestart, rx_time,
-          absl::StrFormat("first heartbeat after initdead, generation %d via %s", f.generation,
-                          options_.media[medium]));
-  } else if (NextState(p.state, PeerInput::kHeartbeat).changed) {
-    // Only format a reason when the state changes: a steady heartbeat must
-    // not allocate.
-    Apply(p, PeerInput::kHeartbeat, rx_time,
-          absl::StrFormat("generation %d via %s", f.generation, options_.media[medium]));
+    restart_from_ = 0;
+    Apply(p, PeerInput::kRestart, rx_time, medium);
+  } else {
+    Apply(p, PeerInput::kHeartbeat, rx_time, medium);
   }
   if (p.state == PeerState::kUp && (before != PeerState::kUp || !wheel_.IsScheduled(p.timer))) {
     // Dead peers have no deadline and init ones wait for initdead: arm the
@@ -208,16 +205,35 @@ void Engine::OnFrame(size_t medium, std::span<const uint8_t> bytes, MonoTime rx_
   }
 }
 
-void Engine::Apply(Peer& peer, PeerInput input, MonoTime t, std::string detail) {
+DetectorEvent* Engine::NewEvent(EventKind kind, const Peer& peer, MonoTime t) {
+  if (events_.size() == events_.capacity()) {
+    ++stats_.events_dropped;
+    return nullptr;
+  }
+  DetectorEvent& e = events_.emplace_back();
+  e.kind = kind;
+  e.peer = static_cast<uint16_t>(&peer - peers_.data());
+  e.t = t;
+  e.last_heard = peer.last_heard;
+  e.generation = peer.generation;
+  return &e;
+}
+
+void Engine::Apply(Peer& peer, PeerInput input, MonoTime t, size_t medium,
+                   absl::Duration silence) {
   const Transition tr = NextState(peer.state, input);
   if (!tr.changed) return;
-  PeerEvent& e = events_.emplace_back();
-  e.t = t;
-  e.node = peer.name;
-  e.from = peer.state;
-  e.to = tr.to;
-  e.reason = detail.empty() ? std::string(tr.why) : absl::StrFormat("%s: %s", tr.why, detail);
-  e.generation = peer.generation;
+  if (DetectorEvent* e = NewEvent(EventKind::kPeer, peer, t)) {
+    e->input = input;
+    e->from = peer.state;
+    e->to = tr.to;
+    e->medium = static_cast<uint16_t>(medium);
+    e->silence = silence;
+    e->grace = peer.grace;
+    e->old_generation = input == PeerInput::kRestart ? restart_from_ : 0;
+    e->new_generation = input == PeerInput::kRestart ? restart_to_ : 0;
+    e->first_heard = input == PeerInput::kRestart && restart_from_ == 0;
+  }
   peer.state = tr.to;
   peer.state_since = t;
   if (tr.to == PeerState::kDead) {
@@ -231,19 +247,12 @@ void Engine::OnPeerTimer(Peer& peer, MonoTime now) {
   const absl::Duration limit = options_.deadtime + peer.grace;
   switch (peer.state) {
     case PeerState::kInit:
-      Apply(peer, PeerInput::kInitdeadTimeout, now,
-            absl::StrFormat("initdead %s", FormatMillis(options_.initdead)));
+      Apply(peer, PeerInput::kInitdeadTimeout, now);
       return;
     case PeerState::kUp:
     case PeerState::kLate:
       if (silence >= limit) {
-        std::string detail = absl::StrFormat("silent for %s (deadtime %s", FormatMillis(silence),
-                                             FormatMillis(options_.deadtime));
-        if (peer.grace > absl::ZeroDuration()) {
-          absl::StrAppend(&detail, " + ", FormatMillis(peer.grace), " local stall grace");
-        }
-        detail += ")";
-        Apply(peer, PeerInput::kDeadTimeout, now, std::move(detail));
+        Apply(peer, PeerInput::kDeadTimeout, now, 0, silence);
         return;
       }
       if (silence >= options_.deadtime && !peer.grace_saved) {
@@ -251,11 +260,7 @@ void Engine::OnPeerTimer(Peer& peer, MonoTime now) {
         ++stats_.saved_by_grace;
       }
       if (silence >= options_.warntime) {
-        if (peer.state == PeerState::kUp) {
-          Apply(peer, PeerInput::kWarnTimeout, now,
-                absl::StrFormat("silent for %s (warntime %s)", FormatMillis(silence),
-                                FormatMillis(options_.warntime)));
-        }
+        if (peer.state == PeerState::kUp) Apply(peer, PeerInput::kWarnTimeout, now, 0, silence);
         wheel_.Schedule(peer.timer, peer.last_heard + limit);
       } else {
         // Heard since the timer was armed: lazy re-arm for the remainder.
@@ -274,7 +279,10 @@ void Engine::UpdateLinks(MonoTime now) {
       const bool up = link.heard && now - link.last_heard < options_.deadtime + p.grace;
       if (up != link.up) {
         link.up = up;
-        link_events_.push_back({now, p.name, options_.media[m], up});
+        if (DetectorEvent* e = NewEvent(EventKind::kLink, p, now)) {
+          e->medium = static_cast<uint16_t>(m);
+          e->up = up;
+        }
       }
     }
   }
@@ -333,10 +341,7 @@ std::span<const uint8_t> Engine::Encode(FrameType type, MonoTime now) {
   f.send_time_ns = now.nanos();
   f.interval_us = ToMicros32(options_.keepalive);
   f.deadtime_us = ToMicros32(options_.deadtime);
-  f.held = ad_.held;
-  f.wants = ad_.wants;
-  f.declines = ad_.declines;
-  f.digest = ad_.digest;
+  f.runner = ad_.data;
   f.flags = ad_.ready ? kFlagActionsReady : 0;
   ++stats_.frames_sent;
   return std::span<const uint8_t>(tx_buffer_.data(), EncodeFrame(f, keys_.signer(), tx_buffer_));
@@ -348,46 +353,17 @@ std::span<const uint8_t> Engine::NextHeartbeat(MonoTime now) {
 
 std::span<const uint8_t> Engine::LeaveFrame(MonoTime now) { return Encode(FrameType::kLeave, now); }
 
-std::vector<PeerEvent> Engine::TakeEvents() {
-  // Called every loop iteration: nothing to hand over must cost nothing.
-  if (events_.empty()) return {};
-  std::vector<PeerEvent> out;
-  out.swap(events_);
-  events_.reserve(16);
-  return out;
+void Engine::CopyTo(EngineSnapshot* out, MonoTime now) const {
+  out->peers = peers_;  // same sizes as last time: element-wise, no allocation
+  out->stats = stats_;
+  out->ad = ad_;
+  out->sequence = sequence_;
+  out->taken = now;
 }
 
-void Engine::AddGapNotice(const Peer& peer, absl::Duration gap, MonoTime now) {
-  notices_.push_back(
-      {now,
-       absl::StrFormat("node %s: heartbeat gap of %s exceeded deadtime %s while this detector "
-                       "was stalled (no deadline check ran); it is back, so it stays up",
-                       peer.name, FormatMillis(gap), FormatMillis(options_.deadtime))});
-}
-
-std::vector<Notice> Engine::TakeNotices() {
-  // Called every loop iteration: nothing to hand over must cost nothing.
-  if (notices_.empty()) return {};
-  std::vector<Notice> out;
-  out.swap(notices_);
-  return out;
-}
-
-std::vector<AdEvent> Engine::TakeAdEvents() {
-  // Called every loop iteration: nothing to hand over must cost nothing.
-  if (ad_events_.empty()) return {};
-  std::vector<AdEvent> out;
-  out.swap(ad_events_);
-  return out;
-}
-
-std::vector<LinkEvent> Engine::TakeLinkEvents() {
-  // Called every loop iteration: nothing to hand over must cost nothing.
-  if (link_events_.empty()) return {};
-  std::vector<LinkEvent> out;
-  out.swap(link_events_);
-  link_events_.reserve(16);
-  return out;
+void Engine::DrainEvents(absl::FunctionRef<void(const DetectorEvent&)> sink) {
+  for (const DetectorEvent& e : events_) sink(e);
+  events_.clear();  // keeps the capacity: no allocation next time
 }
 
 }  // namespace tachy

@@ -21,6 +21,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/functional/function_ref.h"
 #include "absl/time/time.h"
 #include "detector/auth.h"
 #include "detector/config.h"
@@ -52,45 +53,42 @@ struct EngineOptions {
                                   std::vector<std::string> media);
 };
 
-// A peer's change of state, with the reason in words (also what is logged).
-struct PeerEvent {
-  MonoTime t;
-  std::string node;
-  PeerState from = PeerState::kInit;
-  PeerState to = PeerState::kInit;
-  std::string reason;
-  uint64_t generation = 0;
-};
-
-// Something the daemon should log that is not a state change.
-struct Notice {
-  MonoTime t;
-  std::string text;
-};
-
-// A medium's link to one peer changed (heard again / silent for deadtime).
-struct LinkEvent {
-  MonoTime t;
-  std::string node;
-  std::string medium;
-  bool up = false;
-};
-
-// What the local action runner asks tachyd to advertise in every frame.
+// What the local action runner asks tachyd to put in every frame: its
+// runner data (opaque here) and whether it is connected and ready.
 struct Advertisement {
-  uint32_t held = 0;
-  uint16_t wants = 0;
-  uint16_t declines = 0;
-  uint32_t digest = 0;
-  bool ready = false;  // the action runner is connected and has probed
+  RunnerData data{};
+  bool ready = false;
   friend bool operator==(const Advertisement&, const Advertisement&) = default;
 };
 
-// A peer's advertisement changed (first frame, or any field).
-struct AdEvent {
-  MonoTime t;
-  std::string node;
-  Advertisement ad;
+// Why a peer changed state; the figures are in the event, the words are
+// added off the real-time thread (DescribeEvent in event_text.h).
+enum class EventKind : uint8_t {
+  kPeer,        // a peer changed state
+  kLink,        // a medium's link to a peer came up or went dead
+  kAdvert,      // a peer's advertisement changed (first frame, or any byte)
+  kUnjudgedGap, // a gap > deadtime seen only afterwards (we were stalled)
+};
+
+// One engine event: fixed size, no strings, no allocation, so the real-time
+// thread can hand it through a ring to the thread that publishes and logs.
+struct DetectorEvent {
+  EventKind kind = EventKind::kPeer;
+  PeerInput input = PeerInput::kHeartbeat;  // kPeer: what caused the change
+  PeerState from = PeerState::kInit;        // kPeer
+  PeerState to = PeerState::kInit;          // kPeer
+  bool up = false;                          // kLink
+  bool first_heard = false;                 // kPeer: first frame ever (late start)
+  uint16_t peer = 0;                        // index into Engine::peers()
+  uint16_t medium = 0;                      // index into EngineOptions::media
+  MonoTime t;           // kernel receive time of the frame, or the timer's time
+  MonoTime last_heard;  // the peer's newest frame before this event
+  absl::Duration silence;  // kPeer timeouts, kUnjudgedGap: how long it was silent
+  absl::Duration grace;    // kPeer kDeadTimeout: local stall grace granted
+  uint64_t generation = 0;      // the peer's generation this event belongs to
+  uint64_t old_generation = 0;  // kRestart: the generation before
+  uint64_t new_generation = 0;  // kRestart: the generation heard now
+  Advertisement ad;             // kAdvert
 };
 
 struct MediumLink {
@@ -137,6 +135,17 @@ struct EngineStats {
   uint64_t frames_sent = 0;
   uint64_t sends_skipped = 0;          // keepalive slots missed by stalls
   std::array<uint64_t, kRejectReasonCount> rejected{};
+  uint64_t events_dropped = 0;         // more events in one wake-up than the buffer holds
+};
+
+// A copy of the engine's state for the control thread (status, hello):
+// taken by the real-time thread, read by the other, never shared live.
+struct EngineSnapshot {
+  std::vector<Peer> peers;
+  EngineStats stats;
+  Advertisement ad;
+  uint64_t sequence = 0;
+  MonoTime taken;
 };
 
 class Engine {
@@ -172,19 +181,25 @@ class Engine {
   std::span<const uint8_t> NextHeartbeat(MonoTime now);
   std::span<const uint8_t> LeaveFrame(MonoTime now);
 
-  // TakeEvents(), TakeLinkEvents()
+  // DrainEvents()
   //
-  // Events since the last call, oldest first.
-  std::vector<PeerEvent> TakeEvents();
-  std::vector<LinkEvent> TakeLinkEvents();
-  std::vector<AdEvent> TakeAdEvents();
-  std::vector<Notice> TakeNotices();
+  // Hands every event since the last call to `sink`, oldest first, and
+  // forgets them. Never allocates: events live in a buffer reserved at
+  // construction (kEventCapacity; beyond it they are counted as dropped).
+  void DrainEvents(absl::FunctionRef<void(const DetectorEvent&)> sink);
+  static constexpr size_t kEventCapacity = 256;
 
   const std::vector<Peer>& peers() const { return peers_; }
   const EngineStats& stats() const { return stats_; }
   const EngineOptions& options() const { return options_; }
   uint64_t sequence() const { return sequence_; }
   MonoTime started() const { return started_; }
+
+  // CopyTo()
+  //
+  // Copies the state into `out`. Once `out` has held a copy, later copies
+  // reuse its storage and do not allocate.
+  void CopyTo(EngineSnapshot* out, MonoTime now) const;
 
   // set_advertisement(), advertisement()
   //
@@ -196,8 +211,9 @@ class Engine {
   Peer* FindPeer(uint32_t node_id);
   void Reject(RejectReason reason, Peer* claimed);
   void MarkLinkHeard(Peer& peer, size_t medium, MonoTime rx_time);
-  void AddGapNotice(const Peer& peer, absl::Duration gap, MonoTime now);
-  void Apply(Peer& peer, PeerInput input, MonoTime t, std::string detail);
+  DetectorEvent* NewEvent(EventKind kind, const Peer& peer, MonoTime t);
+  void Apply(Peer& peer, PeerInput input, MonoTime t, size_t medium = 0,
+             absl::Duration silence = absl::ZeroDuration());
   void OnPeerTimer(Peer& peer, MonoTime now);
   void UpdateLinks(MonoTime now);
   std::span<const uint8_t> Encode(FrameType type, MonoTime now);
@@ -211,13 +227,12 @@ class Engine {
   TimingWheel::TimerId send_timer_;
   MonoTime next_send_;
   std::vector<Peer> peers_;
-  std::vector<PeerEvent> events_;
-  std::vector<LinkEvent> link_events_;
+  std::vector<DetectorEvent> events_;  // capacity kEventCapacity, never grown
+  uint64_t restart_from_ = 0;  // the generation a kRestart leaves (0: first heard)
+  uint64_t restart_to_ = 0;    // the generation a kRestart enters
   EngineStats stats_;
   uint64_t sequence_ = 0;
   Advertisement ad_;
-  std::vector<AdEvent> ad_events_;
-  std::vector<Notice> notices_;
   std::array<uint8_t, kMaxFrameSize> tx_buffer_{};
 };
 

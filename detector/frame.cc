@@ -1,5 +1,7 @@
 #include "detector/frame.h"
 
+#include <cstring>
+
 #include "detector/auth.h"
 
 namespace tachy {
@@ -72,11 +74,7 @@ size_t EncodeFrame(const Frame& frame, const Authenticator& auth, std::span<uint
   Put64(p + 32, static_cast<uint64_t>(frame.send_time_ns));
   Put32(p + 40, frame.interval_us);
   Put32(p + 44, frame.deadtime_us);
-  Put32(p + 48, frame.held);
-  Put16(p + 52, frame.wants);
-  Put16(p + 54, frame.declines);
-  Put32(p + 56, frame.digest);
-  Put32(p + 60, 0);
+  std::memcpy(p + 48, frame.runner.data(), kRunnerDataSize);
   auth.Sign(out.first(kFrameHeaderSize), out.subspan(kFrameHeaderSize, auth.tag_size()));
   return kFrameHeaderSize + auth.tag_size();
 }
@@ -111,10 +109,7 @@ RejectReason ParseFrameHeader(std::span<const uint8_t> bytes, Frame* out,
   out->send_time_ns = static_cast<int64_t>(Get64(p + 32));
   out->interval_us = Get32(p + 40);
   out->deadtime_us = Get32(p + 44);
-  out->held = Get32(p + 48);
-  out->wants = Get16(p + 52);
-  out->declines = Get16(p + 54);
-  out->digest = Get32(p + 56);
+  std::memcpy(out->runner.data(), p + 48, kRunnerDataSize);
   *signed_part = bytes.first(kFrameHeaderSize);
   *tag = bytes.subspan(kFrameHeaderSize, tag_len);
   return RejectReason::kNone;

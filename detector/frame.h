@@ -17,12 +17,9 @@
 //   32   8   sender's CLOCK_MONOTONIC send time, ns
 //   40   4   sender's keepalive, µs
 //   44   4   sender's deadtime, µs
-//   48   4   groups held: bit i = i-th haresources group (starting, running
-//            or stopping on the sender)
-//   52   2   groups wanted (takeover / auto_failback requests)
-//   54   2   groups declined (standby requests)
-//   56   4   haresources digest: nodes compare it to catch differing files
-//   60   4   reserved, 0
+//   48  16   runner data: the sender's action runner's advertisement,
+//            opaque to tachyd (tachy-actions puts its ownership there:
+//            actions/ownership_ad.h); carried, never interpreted
 //   64   n   tag over bytes [0, 64)
 //
 // Receivers check length, magic, version and tag before trusting anything
@@ -47,6 +44,8 @@ inline constexpr uint8_t kFrameVersion = 1;
 inline constexpr size_t kFrameHeaderSize = 64;
 inline constexpr uint8_t kFlagActionsReady = 0x01;
 inline constexpr size_t kMaxFrameSize = kFrameHeaderSize + 20;
+inline constexpr size_t kRunnerDataSize = 16;
+using RunnerData = std::array<uint8_t, kRunnerDataSize>;
 
 enum class FrameType : uint8_t {
   kHeartbeat = 1,
@@ -69,10 +68,7 @@ struct Frame {
   int64_t send_time_ns = 0;
   uint32_t interval_us = 0;
   uint32_t deadtime_us = 0;
-  uint32_t held = 0;
-  uint16_t wants = 0;
-  uint16_t declines = 0;
-  uint32_t digest = 0;
+  RunnerData runner{};
 };
 
 // Why a received frame was dropped. Counted per reason, never logged per frame.

@@ -7,7 +7,12 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <algorithm>
+#include <atomic>
+#include <deque>
 #include <memory>
+#include <thread>
+#include <utility>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
@@ -20,6 +25,25 @@ struct FileCloser {
   void operator()(FILE* f) const { fclose(f); }
 };
 using FilePtr = std::unique_ptr<FILE, FileCloser>;
+
+// Lines waiting for the writer thread (async mode). Its own mutex, held only
+// to push or to swap the queue: a caller never waits for a destination.
+struct AsyncQueue {
+  absl::Mutex mu;
+  std::deque<std::pair<LogLevel, std::string>> lines ABSL_GUARDED_BY(mu);
+  size_t capacity ABSL_GUARDED_BY(mu) = 0;  // 0 = synchronous logging
+  bool stop ABSL_GUARDED_BY(mu) = false;
+  std::atomic<uint64_t> dropped{0};
+  std::thread writer;
+};
+
+AsyncQueue& GetQueue() {
+  static AsyncQueue* q = [] {
+    static AsyncQueue a;
+    return &a;
+  }();
+  return *q;
+}
 
 struct Sinks {
   absl::Mutex mu;
@@ -113,27 +137,117 @@ absl::Status InitLogging(const LogOptions& options) {
   return absl::OkStatus();
 }
 
-void Log(LogLevel level, absl::string_view message) {
-  Sinks& s = GetSinks();
-  absl::MutexLock lock(&s.mu);
-  if (level == LogLevel::kDebug && s.options.debug <= 0) return;
+namespace {
+
+std::string FormatLine(LogLevel level, absl::string_view ident, absl::string_view message) {
   timespec ts;
   clock_gettime(CLOCK_REALTIME, &ts);
   struct tm tm;
   localtime_r(&ts.tv_sec, &tm);
   char when[32];
   strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", &tm);
-  const std::string line = absl::StrFormat("%s.%06d %s: %s: %s\n", when, ts.tv_nsec / 1000,
-                                           s.options.ident, LevelName(level), message);
+  return absl::StrFormat("%s.%06d %s: %s: %s\n", when, ts.tv_nsec / 1000, ident,
+                         LevelName(level), message);
+}
+
+// Writes one formatted line to every destination (may block).
+void WriteLine(LogLevel level, const std::string& line) {
+  Sinks& s = GetSinks();
+  absl::MutexLock lock(&s.mu);
   if (level != LogLevel::kDebug) {
     if (s.options.to_stderr) fputs(line.c_str(), stderr);
     if (s.logfile) fputs(line.c_str(), s.logfile.get());
     if (s.syslog_open) {
-      syslog(SyslogPriority(level), "%s: %.*s", s.options.ident.c_str(),
-             static_cast<int>(message.size()), message.data());
+      // The line without its timestamp and trailing newline: syslog adds both.
+      const size_t at = line.find(s.options.ident);
+      const absl::string_view text =
+          absl::string_view(line).substr(at == std::string::npos ? 0 : at);
+      syslog(SyslogPriority(level), "%.*s", static_cast<int>(text.size() - 1), text.data());
     }
   }
   if (s.debugfile) fputs(line.c_str(), s.debugfile.get());
+}
+
+void WriterMain() {
+  AsyncQueue& q = GetQueue();
+  uint64_t reported = 0;
+  for (;;) {
+    std::deque<std::pair<LogLevel, std::string>> batch;
+    {
+      absl::MutexLock lock(&q.mu);
+      q.mu.Await(absl::Condition(
+          +[](AsyncQueue* a) ABSL_EXCLUSIVE_LOCKS_REQUIRED(a->mu) {
+            return a->stop || !a->lines.empty();
+          },
+          &q));
+      if (q.lines.empty() && q.stop) return;
+      batch.swap(q.lines);
+    }
+    for (const auto& [level, line] : batch) WriteLine(level, line);
+    const uint64_t dropped = q.dropped.load(std::memory_order_relaxed);
+    if (dropped != reported) {
+      std::string ident;
+      {
+        Sinks& s = GetSinks();
+        absl::MutexLock lock(&s.mu);
+        ident = s.options.ident;
+      }
+      WriteLine(LogLevel::kWarning,
+                FormatLine(LogLevel::kWarning, ident,
+                           absl::StrFormat("%d log line(s) dropped: a log destination was too "
+                                           "slow (%d in all)",
+                                           dropped - reported, dropped)));
+      reported = dropped;
+    }
+  }
+}
+
+}  // namespace
+
+void StartAsyncLogging(size_t capacity) {
+  AsyncQueue& q = GetQueue();
+  absl::MutexLock lock(&q.mu);
+  if (q.capacity != 0) return;
+  q.capacity = std::max<size_t>(capacity, 1);
+  q.writer = std::thread(WriterMain);
+}
+
+void StopAsyncLogging() {
+  AsyncQueue& q = GetQueue();
+  {
+    absl::MutexLock lock(&q.mu);
+    if (q.capacity == 0) return;
+    q.stop = true;
+  }
+  q.writer.join();
+  absl::MutexLock lock(&q.mu);
+  q.capacity = 0;
+  q.stop = false;
+}
+
+uint64_t LogLinesDropped() { return GetQueue().dropped.load(std::memory_order_relaxed); }
+
+void Log(LogLevel level, absl::string_view message) {
+  std::string line;
+  {
+    Sinks& s = GetSinks();
+    absl::MutexLock lock(&s.mu);
+    if (level == LogLevel::kDebug && s.options.debug <= 0) return;
+    line = FormatLine(level, s.options.ident, message);
+  }
+  AsyncQueue& q = GetQueue();
+  {
+    absl::MutexLock lock(&q.mu);
+    if (q.capacity != 0) {
+      if (q.lines.size() >= q.capacity) {
+        q.dropped.fetch_add(1, std::memory_order_relaxed);
+      } else {
+        q.lines.emplace_back(level, std::move(line));
+      }
+      return;
+    }
+  }
+  WriteLine(level, line);
 }
 
 }  // namespace tachy

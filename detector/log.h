@@ -7,6 +7,8 @@
 #ifndef TACHY_DETECTOR_LOG_H_
 #define TACHY_DETECTOR_LOG_H_
 
+#include <cstddef>
+#include <cstdint>
 #include <string>
 
 #include "absl/status/status.h"
@@ -32,9 +34,23 @@ struct LogOptions {
 // kPermissionDenied/kNotFound if a log file cannot be opened (named).
 absl::Status InitLogging(const LogOptions& options);
 
+// StartAsyncLogging(), StopAsyncLogging()
+//
+// From Start on, Log() only queues the line (up to `capacity` lines) for a
+// writer thread, so no caller ever waits for stderr, a file or syslog: a
+// line that finds the queue full is dropped and counted, and the writer
+// says how many were lost. Stop writes what is queued, then joins.
+void StartAsyncLogging(size_t capacity = 4096);
+void StopAsyncLogging();
+
+// LogLinesDropped()
+//
+// Lines dropped because the queue was full.
+uint64_t LogLinesDropped();
+
 // Log()
 //
-// Writes one line to every destination. Thread-safe.
+// Writes one line to every destination (or queues it). Thread-safe.
 void Log(LogLevel level, absl::string_view message);
 
 template <typename... Args>

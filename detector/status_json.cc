@@ -19,35 +19,35 @@ json RejectedJson(const std::array<uint64_t, kRejectReasonCount>& counts) {
   return out;
 }
 
-json AdJson(const Advertisement& ad) {
-  return json{{"held", ad.held},
-              {"wants", ad.wants},
-              {"declines", ad.declines},
-              {"digest", ad.digest},
-              {"ready", ad.ready}};
+std::string Hex(const RunnerData& d) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string out;
+  for (uint8_t b : d) {
+    out.push_back(kDigits[b >> 4]);
+    out.push_back(kDigits[b & 15]);
+  }
+  return out;
 }
 
-json PeerSummary(const Peer& p) {
-  json j{{"node", p.name},
-         {"state", std::string(PeerStateName(p.state))},
-         {"generation", p.generation},
-         {"since_ns", p.state_since.nanos()}};
-  j.update(AdJson(p.ad));
-  return j;
+// The runner's data stays opaque here: shown, never interpreted.
+json AdJson(const Advertisement& ad) {
+  return json{{"runner_data", Hex(ad.data)}, {"ready", ad.ready}};
 }
+
+json OrNull(int64_t ns) { return ns == 0 ? json() : json(ns); }
 
 }  // namespace
 
-std::string StatusJson(const Engine& engine, MonoTime now, const DaemonInfo& info) {
-  const EngineOptions& o = engine.options();
-  const EngineStats& st = engine.stats();
+std::string StatusJson(const EngineOptions& o, MonoTime started, const EngineSnapshot& snap,
+                       MonoTime now, const DaemonInfo& info) {
+  const EngineStats& st = snap.stats;
   json nodes = json::array();
   nodes.push_back(json{{"name", o.local_node},
                        {"local", true},
                        {"state", "up"},
                        {"generation", o.generation},
                        {"frames_sent", st.frames_sent}});
-  for (const Peer& p : engine.peers()) {
+  for (const Peer& p : snap.peers) {
     json media = json::array();
     for (size_t m = 0; m < p.media.size(); ++m) {
       const MediumLink& l = p.media[m];
@@ -82,7 +82,7 @@ std::string StatusJson(const Engine& engine, MonoTime now, const DaemonInfo& inf
       {"cluster", o.cluster},
       {"node", o.local_node},
       {"generation", o.generation},
-      {"uptime_ms", Ms(now - engine.started())},
+      {"uptime_ms", Ms(now - started)},
       {"realtime", info.realtime},
       {"settings",
        {{"keepalive_ms", Ms(o.keepalive)},
@@ -98,12 +98,15 @@ std::string StatusJson(const Engine& engine, MonoTime now, const DaemonInfo& inf
         {"saved_by_grace", st.saved_by_grace},
         {"saved_by_rx_timestamp", st.saved_by_rx_timestamp},
         {"unjudged_gaps", st.unjudged_gaps},
-        {"sends_skipped", st.sends_skipped}}},
+        {"sends_skipped", st.sends_skipped},
+        {"events_dropped", st.events_dropped},
+        {"snapshot_age_ms", Ms(now - snap.taken)}}},
+      {"log_lines_dropped", info.log_lines_dropped},
       {"frames_received", st.frames_received},
       {"frames_sent", st.frames_sent},
   };
   if (!info.realtime_note.empty()) doc["realtime_note"] = info.realtime_note;
-  doc["advertised"] = AdJson(engine.advertisement());
+  doc["advertised"] = AdJson(snap.ad);
   if (!info.actions_enabled) {
     doc["actions"] = "disabled (--no-actions)";
   } else if (!info.actions_connected) {
@@ -118,50 +121,75 @@ std::string StatusJson(const Engine& engine, MonoTime now, const DaemonInfo& inf
   return doc.dump();
 }
 
+WirePeerState ToWire(PeerState state) {
+  switch (state) {
+    case PeerState::kInit: return WirePeerState::kInit;
+    case PeerState::kUp: return WirePeerState::kUp;
+    case PeerState::kLate: return WirePeerState::kLate;
+    case PeerState::kDead: return WirePeerState::kDead;
+  }
+  return WirePeerState::kInit;
+}
+
 namespace {
 
-json PeerEventJson(const PeerEvent& e) {
-  return json{{"t_ns", e.t.nanos()},
-              {"node", e.node},
-              {"from", std::string(PeerStateName(e.from))},
-              {"to", std::string(PeerStateName(e.to))},
-              {"reason", e.reason},
-              {"generation", e.generation}};
+const char* WireName(WirePeerState s) {
+  switch (s) {
+    case WirePeerState::kInit: return "init";
+    case WirePeerState::kUp: return "up";
+    case WirePeerState::kLate: return "late";
+    case WirePeerState::kDead: return "dead";
+  }
+  return "?";
 }
 
 }  // namespace
 
-std::string WatchLineJson(const PeerEvent& e) { return PeerEventJson(e).dump(); }
-
-std::string EventMessageJson(const PeerEvent& e, uint64_t seq) {
-  json j{{"v", 1}, {"type", "peer"}, {"seq", seq}};
-  j.update(PeerEventJson(e));
-  return j.dump();
-}
-
-std::string LinkMessageJson(const LinkEvent& e, uint64_t seq) {
-  return json{{"v", 1},          {"type", "link"},    {"seq", seq},
-              {"t_ns", e.t.nanos()}, {"node", e.node}, {"medium", e.medium},
-              {"link", e.up ? "up" : "dead"}}
+std::string WatchLineJson(const PeerMsg& e) {
+  return json{{"type", "peer"},
+              {"t_ns", e.t_ns},
+              {"node", e.node},
+              {"from", WireName(e.from)},
+              {"to", WireName(e.to)},
+              {"reason", e.reason},
+              {"generation", e.generation},
+              {"last_heard_ns", OrNull(e.last_heard_ns)}}
       .dump();
 }
 
-std::string AdMessageJson(const AdEvent& e, uint64_t seq) {
-  json j{{"v", 1}, {"type", "peer_ads"}, {"seq", seq}, {"t_ns", e.t.nanos()}, {"node", e.node}};
-  j.update(AdJson(e.ad));
-  return j.dump();
+std::string TakeoverLineJson(const TakeoverMsg& t, const std::string& node) {
+  json resources = json::array();
+  for (const TakeoverResource& r : t.resources) {
+    resources.push_back(json{{"name", r.name}, {"done_ns", OrNull(r.done_ns)}});
+  }
+  return json{{"type", "takeover"},
+              {"node", node},
+              {"group", t.group},
+              {"ok", t.ok},
+              {"cause", t.cause},
+              {"peer", t.peer.empty() ? json() : json(t.peer)},
+              {"last_frame_ns", OrNull(t.last_frame_ns)},
+              {"verdict_ns", OrNull(t.verdict_ns)},
+              {"decision_ns", OrNull(t.decision_ns)},
+              {"vip_ns", OrNull(t.vip_ns)},
+              {"garp_ns", OrNull(t.garp_ns)},
+              {"resources", resources},
+              {"done_ns", OrNull(t.done_ns)},
+              {"error", t.error}}
+      .dump();
 }
 
-std::string HelloMessageJson(const Engine& engine, uint64_t last_seq) {
-  json peers = json::array();
-  for (const Peer& p : engine.peers()) peers.push_back(PeerSummary(p));
-  return json{{"v", 1},
-              {"type", "hello"},
-              {"seq", last_seq},
-              {"node", engine.options().local_node},
-              {"generation", engine.options().generation},
-              {"peers", peers}}
-      .dump();
+HelloMsg MakeHello(const EngineOptions& options, const EngineSnapshot& snap) {
+  HelloMsg h;
+  h.node = options.local_node;
+  h.generation = options.generation;
+  h.keepalive_ns = absl::ToInt64Nanoseconds(options.keepalive);
+  h.deadtime_ns = absl::ToInt64Nanoseconds(options.deadtime);
+  for (const Peer& p : snap.peers) {
+    h.peers.push_back(PeerSnapshot{p.name, ToWire(p.state), p.generation, p.state_since.nanos(),
+                                   p.heard ? p.last_heard.nanos() : 0, p.ad.data, p.ad.ready});
+  }
+  return h;
 }
 
 }  // namespace tachy

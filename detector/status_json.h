@@ -1,13 +1,15 @@
-// status_json.h: the JSON documents of the control socket and event stream.
+// status_json.h: the JSON documents of the control socket (tachyctl).
 //
 // Formats are versioned ("v": 1) and documented in docs/control-protocol.md.
+// The event stream to the action runner is typed, not JSON
+// (detector/event_stream.h).
 #ifndef TACHY_DETECTOR_STATUS_JSON_H_
 #define TACHY_DETECTOR_STATUS_JSON_H_
 
-#include <cstdint>
 #include <string>
 
 #include "detector/engine.h"
+#include "detector/event_stream.h"
 #include "detector/mono_time.h"
 
 namespace tachy {
@@ -20,35 +22,41 @@ struct DaemonInfo {
   bool actions_enabled = true; // false with --no-actions
   bool actions_connected = false;
   std::string groups_json{};   // the action runner's last group report, or empty
+  uint64_t log_lines_dropped = 0;  // log lines a slow destination cost
 };
 
 // StatusJson()
 //
-// The `tachyctl status --json` document: local node, settings, every node
-// with state, generation, last heard, per-medium links, frames and rejected
-// frames by reason, and the detector's own timing health.
-std::string StatusJson(const Engine& engine, MonoTime now, const DaemonInfo& info);
+// The `tachyctl status --json` document from a snapshot: local node,
+// settings, every node with state, generation, last heard, per-medium links,
+// frames and rejected frames by reason, and the detector's own timing health.
+std::string StatusJson(const EngineOptions& options, MonoTime started,
+                       const EngineSnapshot& snapshot, MonoTime now, const DaemonInfo& info);
 
 // WatchLineJson()
 //
-// One `tachyctl watch --json` line (without newline):
-// {"t_ns":..,"node":..,"from":..,"to":..,"reason":..,"generation":..}.
-std::string WatchLineJson(const PeerEvent& event);
+// One `tachyctl watch --json` line (without newline) for a peer change:
+// {"type":"peer","t_ns":..,"node":..,"from":..,"to":..,"reason":..,"generation":..,
+//  "last_heard_ns":..}.
+std::string WatchLineJson(const PeerMsg& event);
 
-// EventMessageJson(), LinkMessageJson(), HelloMessageJson()
+// TakeoverLineJson()
 //
-// Event-stream messages (one per SOCK_SEQPACKET packet); `seq` numbers every
-// message after the hello so a reader can detect a gap.
-std::string EventMessageJson(const PeerEvent& event, uint64_t seq);
-std::string LinkMessageJson(const LinkEvent& event, uint64_t seq);
-std::string HelloMessageJson(const Engine& engine, uint64_t last_seq);
+// The watch line for a takeover timeline reported by the local runner:
+// {"type":"takeover","node":<local>,"group":..,"ok":..,"cause":..,"peer":..|null,
+//  "last_frame_ns":..|null,"verdict_ns":..|null,"decision_ns":..,"vip_ns":..|null,
+//  "garp_ns":..|null,"resources":[{"name":..,"done_ns":..}],"done_ns":..,"error":..}.
+std::string TakeoverLineJson(const TakeoverMsg& takeover, const std::string& node);
 
-// AdMessageJson()
+// MakeHello()
 //
-// A peer's advertisement as an event-stream message:
-// {"v":1,"type":"peer_ads","seq":..,"t_ns":..,"node":..,"held":..,"wants":..,
-//  "declines":..,"digest":..,"ready":..}.
-std::string AdMessageJson(const AdEvent& event, uint64_t seq);
+// The event-stream hello for a snapshot.
+HelloMsg MakeHello(const EngineOptions& options, const EngineSnapshot& snapshot);
+
+// ToWire()
+//
+// A peer state as it travels on the event stream.
+WirePeerState ToWire(PeerState state);
 
 }  // namespace tachy
 

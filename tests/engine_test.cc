@@ -8,6 +8,9 @@
 // Advance() exactly at NextWakeup().
 #include "detector/engine.h"
 
+#include "actions/ownership_ad.h"
+#include "detector/event_text.h"
+
 #include <algorithm>
 #include <cstdint>
 #include <limits>
@@ -48,6 +51,26 @@ constexpr uint64_t kLocalGeneration = 7;
 constexpr MonoTime kNever = MonoTime::FromNanos(std::numeric_limits<int64_t>::max());
 
 size_t Idx(RejectReason r) { return static_cast<size_t>(r); }
+
+// The engine's fixed-size events in words, as the control thread renders
+// them (event_text.h): what these tests assert on.
+struct PeerEvent {
+  MonoTime t;
+  std::string node;
+  PeerState from = PeerState::kInit;
+  PeerState to = PeerState::kInit;
+  std::string reason;
+  uint64_t generation = 0;
+};
+struct LinkEvent {
+  MonoTime t;
+  std::string node;
+  std::string medium;
+  bool up = false;
+};
+struct Notice {
+  std::string text;
+};
 
 // "b:init->up": compact, readable event lists for ElementsAre.
 std::string Brief(const PeerEvent& e) {
@@ -179,8 +202,28 @@ class EngineTest : public ::testing::Test {
   }
 
   void Collect() {
-    for (PeerEvent& e : engine_->TakeEvents()) events_.push_back(std::move(e));
-    for (LinkEvent& e : engine_->TakeLinkEvents()) links_.push_back(std::move(e));
+    const EngineOptions& o = engine_->options();
+    const std::vector<std::string> names = PeerNames(o);
+    engine_->DrainEvents([&](const DetectorEvent& e) {
+      const std::string& node = names.at(e.peer);
+      switch (e.kind) {
+        case EventKind::kPeer:
+          events_.push_back({e.t, node, e.from, e.to, EventReason(e, o), e.generation});
+          break;
+        case EventKind::kLink:
+          links_.push_back({e.t, node, o.media.at(e.medium), e.up});
+          break;
+        case EventKind::kUnjudgedGap:
+          notices_.push_back({EventLogLine(e, o, node)});
+          break;
+        case EventKind::kAdvert:
+          break;
+      }
+    });
+  }
+  std::vector<Notice> TakeNotices() {
+    Collect();
+    return std::exchange(notices_, {});
   }
   std::vector<PeerEvent> TakeEvents() { return std::exchange(events_, {}); }
   std::vector<LinkEvent> TakeLinks() { return std::exchange(links_, {}); }
@@ -201,6 +244,7 @@ class EngineTest : public ::testing::Test {
   MonoTime start_;
   std::vector<PeerEvent> events_;
   std::vector<LinkEvent> links_;
+  std::vector<Notice> notices_;
   std::vector<MonoTime> sends_;
 };
 
@@ -240,8 +284,8 @@ TEST_F(EngineTest, FirstHeartbeatBringsPeerUp) {
   EXPECT_EQ(b.last_seq, 1u);
   EXPECT_EQ(b.last_heard, At(absl::Microseconds(1537)));
   EXPECT_EQ(b.frames, 1u);
-  EXPECT_EQ(b.ad.held, 0x5u);
-  EXPECT_EQ(b.ad.wants, 0x2u);
+  EXPECT_EQ(DecodeOwnershipAd(b.ad.data).held, 0x5u);
+  EXPECT_EQ(DecodeOwnershipAd(b.ad.data).wants, 0x2u);
   EXPECT_TRUE(b.ad.ready);
   EXPECT_EQ(b.remote_state, SenderState::kStandby);
   EXPECT_EQ(b.interval_us, 2000u);
@@ -877,7 +921,9 @@ TEST_F(EngineTest, FrameReceivedAfterTheDeadlineIsNotSavedByItsTimestamp) {
 
 TEST_F(EngineTest, NextHeartbeatIsSignedAndNumbered) {
   Start();
-  engine_->set_advertisement({.held = 6, .wants = 1, .declines = 2, .digest = 9, .ready = true});
+  engine_->set_advertisement(
+      {.data = EncodeOwnershipAd({.held = 6, .wants = 1, .declines = 2, .digest = 9}),
+       .ready = true});
   for (uint64_t seq = 1; seq <= 3; ++seq) {
     clock_.Advance(absl::Microseconds(777));
     const std::span<const uint8_t> bytes = engine_->NextHeartbeat(Now());
@@ -896,10 +942,9 @@ TEST_F(EngineTest, NextHeartbeatIsSignedAndNumbered) {
     EXPECT_EQ(f.send_time_ns, Now().nanos());
     EXPECT_EQ(f.interval_us, 2000u);
     EXPECT_EQ(f.deadtime_us, 20000u);
-    EXPECT_EQ(f.held, 0x6u);
-    EXPECT_EQ(f.wants, 1u);
-    EXPECT_EQ(f.declines, 2u);
-    EXPECT_EQ(f.digest, 9u);
+    // Carried byte for byte, never interpreted.
+    EXPECT_EQ(DecodeOwnershipAd(f.runner),
+              (OwnershipAd{.held = 6, .wants = 1, .declines = 2, .digest = 9}));
     EXPECT_EQ(f.flags, kFlagActionsReady);
     const Authenticator* auth = keys_.Find(f.key_id);
     ASSERT_NE(auth, nullptr);
@@ -1040,7 +1085,7 @@ TEST_F(EngineTest, GapPastDeadtimeSeenOnlyAfterAStallIsCountedNotHidden) {
   engine_->OnFrame(0, From("b", 1, b.seq + 2).SignedBy(*signer_),
                    b.last_sent + absl::Milliseconds(30), Now());
   EXPECT_EQ(engine_->stats().unjudged_gaps, 1u);
-  const std::vector<Notice> notices = engine_->TakeNotices();
+  const std::vector<Notice> notices = TakeNotices();
   ASSERT_EQ(notices.size(), 1u);
   EXPECT_THAT(notices[0].text, HasSubstr("exceeded deadtime"));
   EXPECT_EQ(P("b").state, PeerState::kUp);

@@ -13,6 +13,7 @@
 
 #include "absl/strings/string_view.h"
 #include "detector/auth.h"
+#include "actions/ownership_ad.h"
 #include "detector/frame.h"
 
 namespace tachy {
@@ -39,10 +40,12 @@ class FrameBuilder {
   FrameBuilder& SendTimeNs(int64_t v) { frame_.send_time_ns = v; return *this; }
   FrameBuilder& IntervalUs(uint32_t v) { frame_.interval_us = v; return *this; }
   FrameBuilder& DeadtimeUs(uint32_t v) { frame_.deadtime_us = v; return *this; }
-  FrameBuilder& Held(uint32_t v) { frame_.held = v; return *this; }
-  FrameBuilder& Wants(uint16_t v) { frame_.wants = v; return *this; }
-  FrameBuilder& Declines(uint16_t v) { frame_.declines = v; return *this; }
-  FrameBuilder& Digest(uint32_t v) { frame_.digest = v; return *this; }
+  FrameBuilder& Runner(const RunnerData& v) { frame_.runner = v; return *this; }
+  // The runner data as tachy-actions fills it (actions/ownership_ad.h).
+  FrameBuilder& Held(uint32_t v) { ad_.held = v; return Ad(); }
+  FrameBuilder& Wants(uint16_t v) { ad_.wants = v; return Ad(); }
+  FrameBuilder& Declines(uint16_t v) { ad_.declines = v; return Ad(); }
+  FrameBuilder& Digest(uint32_t v) { ad_.digest = v; return Ad(); }
 
   const Frame& frame() const { return frame_; }
 
@@ -56,7 +59,12 @@ class FrameBuilder {
   }
 
  private:
+  FrameBuilder& Ad() {
+    frame_.runner = EncodeOwnershipAd(ad_);
+    return *this;
+  }
   Frame frame_;
+  OwnershipAd ad_;
 };
 
 }  // namespace tachy

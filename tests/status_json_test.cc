@@ -99,10 +99,23 @@ class StatusJsonTest : public ::testing::Test {
   std::unique_ptr<Engine> engine_;
 };
 
+// The status document as the control thread renders it: from a snapshot.
+std::string StatusOf(const Engine& engine, MonoTime now, const DaemonInfo& info) {
+  EngineSnapshot snap;
+  engine.CopyTo(&snap, now);
+  return StatusJson(engine.options(), engine.started(), snap, now, info);
+}
+
+HelloMsg HelloOf(const Engine& engine) {
+  EngineSnapshot snap;
+  engine.CopyTo(&snap, engine.started());
+  return MakeHello(engine.options(), snap);
+}
+
 TEST_F(StatusJsonTest, StatusDocument) {
   Scenario();
   const std::string text =
-      StatusJson(*engine_, At(absl::Milliseconds(6)),
+      StatusOf(*engine_, At(absl::Milliseconds(6)),
                  {.version = "0.1.0", .pid = 4242, .realtime = false,
                   .realtime_note = "sched_setscheduler: Operation not permitted"});
   const json doc = json::parse(text);
@@ -208,7 +221,7 @@ TEST_F(StatusJsonTest, StatusDocument) {
 
 TEST_F(StatusJsonTest, NoRealtimeNoteWhenEmpty) {
   const DaemonInfo info{.version = "x", .pid = 1, .realtime = true, .realtime_note = ""};
-  const json doc = json::parse(StatusJson(*engine_, Start(), info));
+  const json doc = json::parse(StatusOf(*engine_, Start(), info));
   EXPECT_EQ(doc["realtime"], true);
   EXPECT_FALSE(doc.contains("realtime_note"));
   EXPECT_DOUBLE_EQ(doc["uptime_ms"].get<double>(), 0.0);
@@ -221,7 +234,7 @@ TEST_F(StatusJsonTest, DeadPeerAfterSilence) {
        t = engine_->NextWakeup()) {
     engine_->Advance(t, absl::ZeroDuration());
   }
-  const json doc = json::parse(StatusJson(*engine_, At(absl::Milliseconds(40)), {}));
+  const json doc = json::parse(StatusOf(*engine_, At(absl::Milliseconds(40)), {}));
   const json& b = doc["nodes"][1];
   EXPECT_EQ(b["state"], "dead");
   EXPECT_EQ(b["deaths"], 1);
@@ -230,14 +243,15 @@ TEST_F(StatusJsonTest, DeadPeerAfterSilence) {
   EXPECT_EQ(b["media"][0]["link"], "dead");
 }
 
-PeerEvent SampleEvent() {
-  PeerEvent e;
-  e.t = MonoTime::FromNanos(1'234'567'890'123);
+PeerMsg SampleEvent() {
+  PeerMsg e;
+  e.t_ns = 1'234'567'890'123;
   e.node = "b";
-  e.from = PeerState::kLate;
-  e.to = PeerState::kDead;
+  e.from = WirePeerState::kLate;
+  e.to = WirePeerState::kDead;
   e.reason = "no heartbeat: silent for 20 ms (deadtime 20 ms) \"quoted\"";
   e.generation = 42;
+  e.last_heard_ns = 1'234'547'890'123;
   return e;
 }
 
@@ -245,74 +259,65 @@ TEST(WatchLineJsonTest, ExactlyTheDocumentedKeys) {
   const std::string line = WatchLineJson(SampleEvent());
   EXPECT_EQ(line.find('\n'), std::string::npos);
   const json j = json::parse(line);
-  EXPECT_EQ(Keys(j),
-            (std::set<std::string>{"t_ns", "node", "from", "to", "reason", "generation"}));
+  EXPECT_EQ(Keys(j), (std::set<std::string>{"type", "t_ns", "node", "from", "to", "reason",
+                                            "generation", "last_heard_ns"}));
+  EXPECT_EQ(j["type"], "peer");
   EXPECT_EQ(j["t_ns"], 1'234'567'890'123);
   EXPECT_EQ(j["node"], "b");
   EXPECT_EQ(j["from"], "late");
   EXPECT_EQ(j["to"], "dead");
   EXPECT_EQ(j["reason"], "no heartbeat: silent for 20 ms (deadtime 20 ms) \"quoted\"");
   EXPECT_EQ(j["generation"], 42);
+  EXPECT_EQ(j["last_heard_ns"], 1'234'547'890'123);
 }
 
-TEST(EventMessageJsonTest, PeerEvent) {
-  const json j = json::parse(EventMessageJson(SampleEvent(), 17));
-  EXPECT_EQ(Keys(j), (std::set<std::string>{"v", "type", "seq", "t_ns", "node", "from", "to",
-                                            "reason", "generation"}));
-  EXPECT_EQ(j["v"], 1);
-  EXPECT_EQ(j["type"], "peer");
-  EXPECT_EQ(j["seq"], 17);
-  EXPECT_EQ(j["t_ns"], 1'234'567'890'123);
+TEST(TakeoverLineJsonTest, EveryStageAndNullsForStepsThatDidNotHappen) {
+  TakeoverMsg t;
+  t.group = "10.0.0.5";
+  t.ok = true;
+  t.cause = "peer a dead";
+  t.peer = "a";
+  t.last_frame_ns = 100;
+  t.verdict_ns = 200;
+  t.decision_ns = 210;
+  t.vip_ns = 220;
+  t.garp_ns = 230;
+  t.resources = {{"httpd", 300}};
+  t.done_ns = 301;
+  json j = json::parse(TakeoverLineJson(t, "b"));
+  EXPECT_EQ(j["type"], "takeover");
   EXPECT_EQ(j["node"], "b");
-  EXPECT_EQ(j["from"], "late");
-  EXPECT_EQ(j["to"], "dead");
-  EXPECT_EQ(j["generation"], 42);
-}
-
-TEST(EventMessageJsonTest, SeqUsesAll64Bits) {
-  const json j = json::parse(EventMessageJson(SampleEvent(), UINT64_MAX));
-  EXPECT_EQ(j["seq"].get<uint64_t>(), UINT64_MAX);
-}
-
-TEST(LinkMessageJsonTest, LinkEvent) {
-  LinkEvent e;
-  e.t = MonoTime::FromNanos(5'000);
-  e.node = "c";
-  e.medium = "bcast:eth0";
-  e.up = false;
-  json j = json::parse(LinkMessageJson(e, 3));
-  EXPECT_EQ(Keys(j),
-            (std::set<std::string>{"v", "type", "seq", "t_ns", "node", "medium", "link"}));
-  EXPECT_EQ(j["v"], 1);
-  EXPECT_EQ(j["type"], "link");
-  EXPECT_EQ(j["seq"], 3);
-  EXPECT_EQ(j["t_ns"], 5'000);
-  EXPECT_EQ(j["node"], "c");
-  EXPECT_EQ(j["medium"], "bcast:eth0");
-  EXPECT_EQ(j["link"], "dead");
-  e.up = true;
-  j = json::parse(LinkMessageJson(e, 4));
-  EXPECT_EQ(j["link"], "up");
+  EXPECT_EQ(j["peer"], "a");
+  EXPECT_EQ(j["verdict_ns"], 200);
+  EXPECT_EQ(j["resources"][0]["name"], "httpd");
+  EXPECT_EQ(j["resources"][0]["done_ns"], 300);
+  t.peer.clear();
+  t.last_frame_ns = t.verdict_ns = t.vip_ns = t.garp_ns = 0;
+  t.resources.clear();
+  j = json::parse(TakeoverLineJson(t, "b"));
+  EXPECT_TRUE(j["peer"].is_null());
+  EXPECT_TRUE(j["verdict_ns"].is_null());
+  EXPECT_TRUE(j["vip_ns"].is_null());
+  EXPECT_EQ(j["decision_ns"], 210);
+  EXPECT_TRUE(j["resources"].empty());
 }
 
 TEST_F(StatusJsonTest, HelloListsPeers) {
   Deliver(FrameBuilder().Node("c").Generation(6).Sequence(1), 0, At(absl::Milliseconds(2)));
-  const json j = json::parse(HelloMessageJson(*engine_, 11));
-  EXPECT_EQ(j["v"], 1);
-  EXPECT_EQ(j["type"], "hello");
-  EXPECT_EQ(j["seq"], 11);
-  EXPECT_EQ(j["node"], "a");
-  EXPECT_EQ(j["generation"], 9);
-  const json& peers = j["peers"];
-  ASSERT_EQ(peers.size(), 2u);  // the local node is not its own peer
-  EXPECT_EQ(peers[0]["node"], "b");
-  EXPECT_EQ(peers[0]["state"], "init");
-  EXPECT_EQ(peers[0]["generation"], 0);
-  EXPECT_EQ(peers[0]["since_ns"], Start().nanos());
-  EXPECT_EQ(peers[1]["node"], "c");
-  EXPECT_EQ(peers[1]["state"], "up");
-  EXPECT_EQ(peers[1]["generation"], 6);
-  EXPECT_EQ(peers[1]["since_ns"], At(absl::Milliseconds(2)).nanos());
+  const HelloMsg h = HelloOf(*engine_);
+  EXPECT_EQ(h.node, "a");
+  EXPECT_EQ(h.generation, 9u);
+  ASSERT_EQ(h.peers.size(), 2u);  // the local node is not its own peer
+  EXPECT_EQ(h.peers[0].node, "b");
+  EXPECT_EQ(h.peers[0].state, WirePeerState::kInit);
+  EXPECT_EQ(h.peers[0].generation, 0u);
+  EXPECT_EQ(h.peers[0].since_ns, Start().nanos());
+  EXPECT_EQ(h.peers[0].last_heard_ns, 0);
+  EXPECT_EQ(h.peers[1].node, "c");
+  EXPECT_EQ(h.peers[1].state, WirePeerState::kUp);
+  EXPECT_EQ(h.peers[1].generation, 6u);
+  EXPECT_EQ(h.peers[1].since_ns, At(absl::Milliseconds(2)).nanos());
+  EXPECT_EQ(h.peers[1].last_heard_ns, At(absl::Milliseconds(2)).nanos());
 }
 
 }  // namespace

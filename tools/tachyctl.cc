@@ -25,7 +25,9 @@ Commands:
   status            one line per node: state, generation, last heard, frames,
                     rejected frames and per-medium link state; then the
                     detector's timing health. Exit 0 if tachyd answered.
-  watch             print every node state change as it happens (Ctrl-C ends)
+  watch             print every node state change, every takeover this node
+                    makes (with its timeline) and every ARP conflict, as they
+                    happen (Ctrl-C ends)
   standby [SCOPE]   hand this node's resource groups to the peer (hb_standby)
   takeover [SCOPE]  take the groups over from the peer (hb_takeover)
                     SCOPE: all (default), local (groups whose preferred node
@@ -34,9 +36,10 @@ Commands:
 Options:
   -s, --socket PATH  tachyd's control socket (default /run/tachy/tachyd.sock)
   -j, --json         machine-readable output: status prints tachyd's JSON
-                     document; watch prints one JSON object per line:
-                     {"t_ns": <CLOCK_MONOTONIC ns>, "node": ..., "from": ...,
-                      "to": ..., "reason": ..., "generation": ...}
+                     document; watch prints one JSON object per line, its
+                     "type" one of "peer" (a node's state change), "takeover"
+                     (a take's timeline, CLOCK_MONOTONIC ns per step) or
+                     "arp_conflict" (see docs/control-protocol.md)
   -h, --help         show this help
 
 Exit codes: 0 ok, 1 tachyd not reachable or refused/failed the request,
@@ -187,11 +190,34 @@ int Watch(const std::string& socket, bool as_json) {
         std::printf("%s\n", line.c_str());
         continue;
       }
-      json e = json::parse(line, nullptr, false);
-      if (e.is_discarded()) continue;
-      std::printf("[%.6f] node %s %s -> %s: %s\n", e["t_ns"].get<int64_t>() / 1e9,
-                  e["node"].get<std::string>().c_str(), e["from"].get<std::string>().c_str(),
-                  e["to"].get<std::string>().c_str(), e["reason"].get<std::string>().c_str());
+      const json e = json::parse(line, nullptr, false);
+      if (!e.is_object()) continue;
+      const std::string type = e.value("type", "peer");
+      if (type == "peer") {
+        std::printf("[%.6f] node %s %s -> %s: %s\n", e.value("t_ns", int64_t{0}) / 1e9,
+                    e.value("node", "?").c_str(), e.value("from", "?").c_str(),
+                    e.value("to", "?").c_str(), e.value("reason", "").c_str());
+      } else if (type == "takeover") {
+        // The timeline, in ms after the verdict (or the decision, when no
+        // death caused it).
+        const bool death = e["verdict_ns"].is_number();
+        const int64_t origin = death ? e["verdict_ns"].get<int64_t>()
+                                     : e.value("decision_ns", int64_t{0});
+        auto at = [&](const char* key) {
+          return e[key].is_number() ? (e[key].get<int64_t>() - origin) / 1e6 : -1.0;
+        };
+        std::printf("[%.6f] %s group %s: %s; decision +%.3f ms, VIP +%.3f ms, GARP +%.3f ms, "
+                    "done +%.3f ms after the %s%s%s\n",
+                    origin / 1e9, e.value("ok", false) ? "took" : "FAILED to take",
+                    e.value("group", "?").c_str(), e.value("cause", "").c_str(),
+                    at("decision_ns"), at("vip_ns"), at("garp_ns"), at("done_ns"),
+                    death ? "verdict" : "decision", e.value("error", "").empty() ? "" : ": ",
+                    e.value("error", "").c_str());
+      } else if (type == "arp_conflict") {
+        std::printf("[%.6f] ARP conflict: %s claimed by %s on %s\n",
+                    e.value("t_ns", int64_t{0}) / 1e9, e.value("ip", "?").c_str(),
+                    e.value("mac", "?").c_str(), e.value("iface", "?").c_str());
+      }
     }
   }
   std::fprintf(stderr, "tachyctl: tachyd closed the watch connection\n");

@@ -16,6 +16,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "actions/ownership_ad.h"
 
 namespace tachy::dump {
 namespace {
@@ -583,12 +584,15 @@ std::string FormatTachyFrame(const Frame& f, size_t tag_size, const NameBook& na
   if (names.KnowsNode(f.node_id)) node = absl::StrCat(names.NodeName(f.node_id), " (", node, ")");
   std::string flags = absl::StrFormat("0x%02x", f.flags);
   if (f.flags & kFlagActionsReady) absl::StrAppend(&flags, "<actions-ready>");
+  // The runner data is tachyd's opaque payload; tachy-actions fills it with
+  // its ownership advertisement, which is what a reader of a capture wants.
+  const OwnershipAd ad = DecodeOwnershipAd(f.runner);
   return absl::StrFormat(
       "tachy %s node %s cluster %s gen %d seq %d state %s flags %s keepalive %s deadtime %s "
       "held 0x%x wants 0x%x declines 0x%x digest 0x%08x sent %s%d.%09d key %d tag %d",
       FrameTypeName(f.type), node, names.ClusterName(f.cluster_id), f.generation, f.sequence,
-      StateName(f.state), flags, Micros(f.interval_us), Micros(f.deadtime_us), f.held, f.wants,
-      f.declines, f.digest, f.send_time_ns < 0 ? "-" : "", std::abs(f.send_time_ns / 1000000000),
+      StateName(f.state), flags, Micros(f.interval_us), Micros(f.deadtime_us), ad.held, ad.wants,
+      ad.declines, ad.digest, f.send_time_ns < 0 ? "-" : "", std::abs(f.send_time_ns / 1000000000),
       std::abs(f.send_time_ns % 1000000000), f.key_id, tag_size);
 }
 

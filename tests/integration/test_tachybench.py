@@ -1,8 +1,13 @@
 """A short tachybench run: checks that its JSON, CSV and SVG are complete and
-plausible (not its timing, which is the benchmark's business)."""
+plausible (not its timing, which is the benchmark's business): the figures,
+the per-stage timeline from the takeover lines (every stage of every trial,
+timestamps in causal order), the hot service, apache2's cold start; and
+tachybench's takeover-line parsing on synthetic lines."""
 
 import argparse
 import csv
+import importlib.machinery
+import importlib.util
 import json
 import os
 import subprocess
@@ -16,6 +21,19 @@ from netns_lab import run_tests  # noqa: E402
 
 ARGS = None
 DIST_KEYS = {"n", "min", "p50", "p90", "p99", "max"}
+STAGES = {"detect", "notify", "vip", "garp", "resources", "serve", "verdict_to_vip"}
+# The takeover line's timestamps, in the order they must happen.
+ORDER = ("last_frame_ns", "verdict_ns", "decision_ns", "vip_ns", "garp_ns", "done_ns")
+
+
+def load_tachybench():
+    """bench/tachybench as a module (it has no .py suffix)."""
+    sys.dont_write_bytecode = True
+    loader = importlib.machinery.SourceFileLoader("tachybench", ARGS.tachybench)
+    spec = importlib.util.spec_from_loader("tachybench", loader)
+    module = importlib.util.module_from_spec(spec)
+    loader.exec_module(module)
+    return module
 
 
 class TachybenchTest(unittest.TestCase):
@@ -34,8 +52,35 @@ class TachybenchTest(unittest.TestCase):
             doc = json.load(f)
         return doc, paths, r.stdout
 
+    def assert_stages_complete(self, doc, trials):
+        """Every stage of every trial measured, from a successful takeover
+        by another node whose timestamps are in causal order."""
+        self.assertEqual(set(doc["stages_ms"]), STAGES)
+        problems = [(t["trial"], t["stages_problem"]) for t in doc["trials"]]
+        self.assertEqual(doc["stages_missing"], 0, problems)
+        for stage, d in doc["stages_ms"].items():
+            self.assertEqual(set(d), DIST_KEYS, stage)
+            self.assertEqual(d["n"], trials, (stage, problems))
+        for t in doc["trials"]:
+            line = t["takeover"]
+            self.assertIsNotNone(line, t)
+            self.assertEqual(line.get("type"), "takeover")
+            self.assertIs(line["ok"], True, line)
+            self.assertNotEqual(line["node"], t["victim"], line)
+            self.assertEqual(line["peer"], t["victim"], line)
+            stamps = [line[k] for k in ORDER]
+            self.assertTrue(all(isinstance(x, int) for x in stamps), line)
+            self.assertEqual(stamps, sorted(stamps), line)
+            self.assertGreater(line["verdict_ns"], t["t_fault_ns"], line)
+            for res in line["resources"]:
+                self.assertLessEqual(line["vip_ns"], res["done_ns"], line)
+                self.assertLessEqual(res["done_ns"], line["done_ns"], line)
+            self.assertEqual(set(t["stages_ms"]), STAGES)
+            self.assertIsNone(t["stages_problem"])
+
     def test_kill_trials_produce_complete_plausible_figures(self):
-        doc, paths, table = self.run_bench("--fault", "kill", "--trials", "3")
+        doc, paths, table = self.run_bench("--fault", "kill", "--trials", "3",
+                                           "--coldstart-trials", "2")
         for key in ("detect_ms", "failover_ms", "false_failovers", "duration_s", "cpu_pct",
                     "rss_kb", "settings"):
             self.assertIn(key, doc)
@@ -54,18 +99,99 @@ class TachybenchTest(unittest.TestCase):
         self.assertLess(doc["cpu_pct"]["tachyd"], 100)
         self.assertGreater(doc["rss_kb"]["tachyd"], 0)
         self.assertTrue(all(t["recovered"] for t in doc["trials"]))
+        self.assertEqual(doc["settings"]["service"], "restart")
+        self.assert_stages_complete(doc, 3)
+        # The default service restarts apache2 on the takeover.
+        for t in doc["trials"]:
+            self.assertEqual([r["name"] for r in t["takeover"]["resources"]], ["httpd"])
+        # apache2's cold start, measured first in the same lab.
+        self.assertEqual(doc["coldstart_ms"]["n"], 2)
+        self.assertGreater(doc["coldstart_ms"]["min"], 0)
+        self.assertEqual({"deadtime_ms", "coldstart_p50_ms", "slack_ms", "bound_ms",
+                          "serve_p50_ms", "met"}, set(doc["serve_bound_ms"]))
         with open(paths["csv"]) as f:
             rows = list(csv.DictReader(f))
         self.assertEqual(len(rows), 3)
+        for stage in STAGES:
+            self.assertIn(f"stage_{stage}_ms", rows[0])
         with open(paths["svg"]) as f:
             self.assertIn("<svg", f.read(2000))
         self.assertIn("T_D p50", table)
+        self.assertIn("verdict_to_vip", table)
+        self.assertIn("restart target", table)
+
+    def test_hot_service_moves_only_the_vip(self):
+        doc, _, _ = self.run_bench("--fault", "kill", "--service", "hot", "--trials", "2")
+        self.assertEqual(doc["settings"]["service"], "hot")
+        self.assertEqual(doc["failover_ms"]["n"], 2)
+        self.assert_stages_complete(doc, 2)
+        for t in doc["trials"]:
+            self.assertEqual(t["takeover"]["resources"], [], t["takeover"])
+
+    def test_coldstart_alone(self):
+        doc, paths, table = self.run_bench("--fault", "coldstart", "--trials", "2")
+        self.assertEqual(doc["settings"]["fault"], "coldstart")
+        self.assertEqual(doc["coldstart_ms"]["n"], 2)
+        self.assertEqual([r["page"] for r in doc["coldstart_runs"]], ["node b", "node b"])
+        self.assertIn("apache2 cold start", table)
 
     def test_idle_run_counts_no_mistakes(self):
         doc, _, _ = self.run_bench("--fault", "none", "--duration", "3")
         self.assertEqual(doc["detect_ms"]["n"], 0)
         self.assertEqual(doc["false_failovers"], 0, doc["mistakes"])
         self.assertGreaterEqual(doc["duration_s"], 3)
+
+
+class TakeoverParsingTest(unittest.TestCase):
+    """tachybench's takeover-line choice and stages on synthetic lines."""
+
+    T = 1_000_000_000
+    LINE = {"type": "takeover", "node": "b", "group": "10.213.7.100", "ok": True,
+            "cause": "peer a dead", "peer": "a", "last_frame_ns": T - 5_000_000,
+            "verdict_ns": T + 20_000_000, "decision_ns": T + 20_100_000,
+            "vip_ns": T + 20_300_000, "garp_ns": T + 20_350_000,
+            "resources": [{"name": "httpd", "done_ns": T + 60_000_000}],
+            "done_ns": T + 60_010_000}
+
+    @classmethod
+    def setUpClass(cls):
+        cls.tb = load_tachybench()
+
+    def test_picks_the_successful_takeover_of_another_node_after_the_fault(self):
+        line, T = self.LINE, self.T
+        before = dict(line, decision_ns=T - 1)
+        by_victim = dict(line, node="a")
+        failed = dict(line, ok=False, decision_ns=T + 20_000_500)
+        pick = self.tb.pick_takeover
+        self.assertIs(pick([("b", before), ("a", by_victim), ("b", failed), ("b", line)], "a", T),
+                      line)
+        self.assertIs(pick([("b", failed)], "a", T), failed)
+        self.assertIsNone(pick([("b", before), ("a", line)], "a", T))
+
+    def test_stages(self):
+        stages, problem = self.tb.stages_of(self.LINE, self.T, 61.5)
+        self.assertIsNone(problem)
+        self.assertEqual(stages, {"detect": 20.0, "notify": 0.1, "vip": 0.2, "garp": 0.05,
+                                  "resources": 39.66, "serve": 61.5, "verdict_to_vip": 0.3})
+        hot = dict(self.LINE, resources=[], done_ns=self.T + 20_360_000)
+        self.assertEqual(self.tb.stages_of(hot, self.T, 21.0)[0]["resources"], 0.01)
+
+    def test_missing_failed_or_incomplete_lines_are_problems(self):
+        for line, words in ((None, "no takeover line"),
+                            (dict(self.LINE, ok=False), "failed"),
+                            (dict(self.LINE, verdict_ns=None, peer=None), "verdict_ns")):
+            stages, problem = self.tb.stages_of(line, self.T, 30.0)
+            self.assertIn(words, problem or "")
+            self.assertEqual(stages["serve"], 30.0)
+            self.assertIsNone(stages["detect"])
+        trials = [{"trial": 1, "stages_ms": self.tb.stages_of(self.LINE, self.T, 30.0)[0],
+                   "stages_problem": None},
+                  {"trial": 2, "stages_ms": self.tb.stages_of(None, self.T, 31.0)[0],
+                   "stages_problem": "no takeover line"}]
+        dists, missing = self.tb.stage_dists(trials)
+        self.assertEqual(missing, 1)
+        self.assertEqual(dists["serve"]["n"], 2)
+        self.assertEqual(dists["vip"]["n"], 1)
 
 
 def main():

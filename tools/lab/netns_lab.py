@@ -38,10 +38,15 @@ def sh(*argv, check=True):
 
 
 class Watcher:
-    """Follows `tachyctl watch --json` and queues its events."""
+    """Follows `tachyctl watch --json` and queues its events: peer lines
+    (`"type": "peer"`, or no "type", as tachyd wrote them before it had other
+    kinds) in `events`, takeover lines (`"type": "takeover"`) in `takeovers`;
+    lines of other kinds are ignored, so wait_for() and drain() see peer
+    events only."""
 
     def __init__(self, lab, node):
         self.events = queue.Queue()
+        self.takeovers = queue.Queue()
         self.proc = lab.spawn(None, [lab.tachyctl, "--socket", node.socket, "watch", "--json"],
                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
         self.thread = threading.Thread(target=self._read, daemon=True)
@@ -50,9 +55,16 @@ class Watcher:
     def _read(self):
         for line in self.proc.stdout:
             try:
-                self.events.put(json.loads(line))
+                e = json.loads(line)
             except ValueError:
-                pass
+                continue
+            if not isinstance(e, dict):
+                continue
+            kind = e.get("type", "peer")
+            if kind == "peer":
+                self.events.put(e)
+            elif kind == "takeover":
+                self.takeovers.put(e)
 
     def wait_for(self, node, to, timeout=5.0, reason=None):
         """The first event for `node` reaching state `to` (optionally with
@@ -70,10 +82,18 @@ class Watcher:
                 return e
 
     def drain(self):
+        return self._drain(self.events)
+
+    def drain_takeovers(self):
+        """The takeover lines received since the last call."""
+        return self._drain(self.takeovers)
+
+    @staticmethod
+    def _drain(q):
         out = []
         while True:
             try:
-                out.append(self.events.get_nowait())
+                out.append(q.get_nowait())
             except queue.Empty:
                 return out
 
@@ -324,14 +344,26 @@ class WebLab:
     """The reference scenario: nodes a and b each run tachyd, tachy-actions
     and a private apache2 whose page names the node; client c fetches
     http://VIP/. All on one bridge (namespace `sw`); the interface `hb0`
-    carries heartbeats (raw medium) and service traffic alike."""
+    carries heartbeats (raw medium) and service traffic alike.
+
+    service="restart" (the default): haresources `a VIP httpd`, so a
+    takeover adds the VIP and starts apache2. service="hot": apache2 runs on
+    every node from start() (and again after revive()), haresources holds
+    only the VIP, so a takeover only moves the address; apache2 listens on
+    every address (`Listen 80`), so it answers on the VIP as soon as it is
+    added."""
+
+    SERVICES = ("restart", "hot")
 
     SUBNET = "10.213.7"
 
     def __init__(self, lab, keepalive="2ms", deadtime="20ms", auto_failback="on",
                  nodes=("a", "b"), extra_resources="", httpd_script=None, script_for=None,
-                 dedicated_link=False, impair_bridge=None):
+                 dedicated_link=False, impair_bridge=None, service="restart"):
+        if service not in self.SERVICES:
+            raise ValueError(f"service must be one of {self.SERVICES}: {service!r}")
         self.lab = lab
+        self.service = service
         self.vip = f"{self.SUBNET}.100"
         sw = lab.ns("sw")
         self.client_ns = lab.ns("c")
@@ -353,8 +385,12 @@ class WebLab:
                          extra=f"auto_failback {auto_failback}\n")
             node = lab.node(name, ns, conf)
             with open(os.path.join(node.dir, "haresources"), "w") as f:
-                f.write(f"# the reference scenario: {nodes[0]} prefers the VIP and httpd\n"
-                        f"{nodes[0]} {self.vip} httpd{extra_resources}\n")
+                if service == "hot":
+                    f.write(f"# hot service: apache2 runs everywhere, {nodes[0]} prefers the VIP\n"
+                            f"{nodes[0]} {self.vip}{extra_resources}\n")
+                else:
+                    f.write(f"# the reference scenario: {nodes[0]} prefers the VIP and httpd\n"
+                            f"{nodes[0]} {self.vip} httpd{extra_resources}\n")
             os.makedirs(os.path.join(node.dir, "resource.d"), exist_ok=True)
             www = os.path.join(node.dir, "www")
             os.makedirs(www, exist_ok=True)
@@ -369,6 +405,7 @@ class WebLab:
                 f.write(text.format(d=node.dir))
             os.chmod(script, 0o755)
             node.apache_pid = os.path.join(node.dir, "apache.pid")
+            node.ip = f"{self.SUBNET}.{i}"  # the node's own address on hb0
             self.nodes[name] = node
         self.impair_control = None
         if impair_bridge:
@@ -389,10 +426,50 @@ class WebLab:
             os.chmod(node.dir, 0o755)
 
     def start(self):
+        if self.service == "hot":
+            for name in self.nodes:
+                self.start_hot_httpd(name)
         for node in self.nodes.values():
             node.start()
         for node in self.nodes.values():
             node.wait_ready()
+
+    def httpd(self, name, verb):
+        """Runs the node's httpd resource script (start|stop|status) in its
+        namespace, as tachy-actions would; returns the CompletedProcess.
+        Output goes to the node's httpd.log: a daemonised apache2 must not
+        hold a pipe of ours open."""
+        node = self.nodes[name]
+        with open(os.path.join(node.dir, "httpd.log"), "a") as log:
+            return subprocess.run(["ip", "netns", "exec", node.ns,
+                                   os.path.join(node.dir, "resource.d", "httpd"), verb],
+                                  stdin=subprocess.DEVNULL, stdout=log, stderr=log, timeout=30)
+
+    def start_hot_httpd(self, name, timeout=10.0):
+        """Starts the node's apache2 outside tachy (service="hot") and waits
+        until it serves its page on the node's own address."""
+        r = self.httpd(name, "start")
+        if r.returncode != 0:
+            raise RuntimeError(f"apache2 on {name} did not start (exit {r.returncode}):\n"
+                               + self.httpd_log(name))
+        node = self.nodes[name]
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.fetch(timeout=1, ip=node.ip) == f"node {name}":
+                return
+            time.sleep(0.02)
+        raise RuntimeError(f"apache2 on {name} does not answer on {node.ip}:\n"
+                           + self.httpd_log(name))
+
+    def httpd_log(self, name):
+        out = ""
+        for f in ("httpd.log", "error.log"):
+            try:
+                with open(os.path.join(self.nodes[name].dir, f)) as fh:
+                    out += f"--- {f} ---\n" + fh.read()[-3000:]
+            except OSError:
+                pass
+        return out
 
     def holders(self, live_only=True):
         """Names of the nodes that have the VIP configured right now (by
@@ -414,11 +491,12 @@ class WebLab:
             time.sleep(0.05)
         return False
 
-    def fetch(self, timeout=2):
-        """The page the client gets from http://VIP/ now, or None."""
+    def fetch(self, timeout=2, ip=None):
+        """The page the client gets from http://VIP/ (or http://ip/) now, or None."""
         r = subprocess.run(["ip", "netns", "exec", self.client_ns, sys.executable, "-c",
                             "import socket,sys\n"
-                            f"s=socket.create_connection(('{self.vip}',80),timeout={timeout})\n"
+                            f"s=socket.create_connection(('{ip or self.vip}',80),"
+                            f"timeout={timeout})\n"
                             f"s.sendall(b'GET / HTTP/1.0\\r\\nHost: x\\r\\n\\r\\n')\n"
                             "d=b''\n"
                             "while True:\n"
@@ -429,11 +507,12 @@ class WebLab:
                            capture_output=True, text=True, timeout=timeout + 5)
         return r.stdout.strip() if r.returncode == 0 else None
 
-    def probe(self, duration=30):
-        """Starts http_probe in the client namespace; returns the process."""
+    def probe(self, duration=30, ip=None):
+        """Starts http_probe in the client namespace against the VIP (or
+        `ip`); returns the process."""
         here = os.path.dirname(os.path.abspath(__file__))
         return self.lab.spawn(self.client_ns, [sys.executable, os.path.join(here, "http_probe.py"),
-                                               self.vip, "--duration", str(duration)],
+                                               ip or self.vip, "--duration", str(duration)],
                               stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
 
     def impair(self, command):
@@ -501,7 +580,8 @@ class WebLab:
 
     def revive(self, name):
         """Brings a crashed node back: link up, stale VIP gone (a rebooted
-        host would not have it), tachyd started again."""
+        host would not have it), with service="hot" apache2 started again
+        (as at boot), tachyd started again."""
         node = self.nodes[name]
         sh("ip", "-n", node.ns, "addr", "flush", "dev", "hb0", "to", f"{self.vip}/32",
            check=False)
@@ -511,6 +591,8 @@ class WebLab:
             except FileNotFoundError:
                 pass
         self.lab.link(node.ns, "hb0", up=True)
+        if self.service == "hot":
+            self.start_hot_httpd(name)
         node.start()
         node.wait_ready()
 

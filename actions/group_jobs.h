@@ -1,0 +1,95 @@
+// group_jobs.h: taking and releasing one resource group, step by step, over
+// injected operations, with the time of every step.
+//
+// Heartbeat's order: take left to right, release right to left, and a take
+// that fails part-way rolls back what it started (newest first). The steps
+// themselves (netlink, GARP, scripts) are behind GroupOps, so the order, the
+// rollback and the timeline are tested with fakes and a manual clock; the
+// real operations (takeover_kit.h) are all prepared before any takeover.
+#ifndef TACHY_ACTIONS_GROUP_JOBS_H_
+#define TACHY_ACTIONS_GROUP_JOBS_H_
+
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/time/time.h"
+#include "actions/resource_agent.h"
+#include "detector/mono_time.h"
+
+namespace tachy {
+
+// What a job can do to resource `i` of its group (haresources order).
+class GroupOps {
+ public:
+  virtual ~GroupOps() = default;
+  virtual size_t size() const = 0;
+  virtual bool is_address(size_t i) const = 0;
+  virtual const std::string& name(size_t i) const = 0;
+  // Addresses. AddAddress: kAlreadyExists if present; DeleteAddress:
+  // kNotFound if absent (both fine).
+  virtual absl::Status AddAddress(size_t i) = 0;
+  virtual absl::Status DeleteAddress(size_t i) = 0;
+  // The first gratuitous ARP of a freshly added address (the repeats are
+  // the runner's loop's).
+  virtual absl::Status Announce(size_t i) = 0;
+  // Scripts.
+  virtual OpResult Start(size_t i) = 0;
+  virtual OpResult Stop(size_t i) = 0;
+  virtual ResourceStatus Status(size_t i) = 0;
+  // Waits between stop retries.
+  virtual void Sleep(absl::Duration d) = 0;
+  virtual MonoTime Now() = 0;
+};
+
+struct StepTime {
+  std::string name;
+  MonoTime done;
+};
+
+struct TakeResult {
+  bool ok = false;
+  bool held_anyway = false;  // rollback left a resource running: still held
+  std::string error;
+  MonoTime started, vip_added, garp_sent, done;  // vip/garp: first address; zero = none
+  std::vector<StepTime> resources;               // scripts started, in order
+  std::vector<std::string> steps;                // for the log, in order
+};
+
+struct ReleaseResult {
+  bool ok = false;
+  std::string error;
+  MonoTime started, done;
+  std::vector<std::string> steps;
+};
+
+struct TakeOptions {
+  // The runner knows every script of the group is stopped (it probed them
+  // at start-up, or stopped them itself): no `status` call before `start`.
+  bool known_stopped = false;
+};
+
+// RunTake()
+//
+// Addresses are added and announced at once; each script is started unless
+// `status` says it runs (asked only when !known_stopped). On the first
+// failure, what this job started is stopped or removed, newest first.
+TakeResult RunTake(GroupOps& ops, const TakeOptions& options);
+
+struct ReleaseOptions {
+  int stop_retries = 10;  // Heartbeat: 10 attempts...
+  absl::Duration stop_retry_interval = absl::Seconds(1);  // ...1 s apart
+  // Emergency release (our detector is gone): addresses first, so that the
+  // peer that is about to take over finds none of them still answered here.
+  bool addresses_first = false;
+};
+
+// RunRelease()
+//
+// Right to left. A stop that keeps failing is an error only if `status`
+// still says running afterwards.
+ReleaseResult RunRelease(GroupOps& ops, const ReleaseOptions& options);
+
+}  // namespace tachy
+
+#endif  // TACHY_ACTIONS_GROUP_JOBS_H_

@@ -1,0 +1,80 @@
+// takeover_kit.h: everything a takeover needs, opened when the action runner
+// starts, so the takeover path only uses it.
+//
+// Per group: its resources resolved (address specs with interface index,
+// script paths checked, OCF settings read). Shared: one netlink socket for
+// addresses, one GARP owner with every address's frames prebuilt, one ARP
+// watcher per service interface (a capture takes 15+ ms to open: never on
+// the path). GroupOpsFor() then gives a group's GroupOps over these.
+#ifndef TACHY_ACTIONS_TAKEOVER_KIT_H_
+#define TACHY_ACTIONS_TAKEOVER_KIT_H_
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "actions/group_jobs.h"
+#include "actions/haresources.h"
+#include "actions/netlink_address.h"
+#include "actions/resource_agent.h"
+#include "arp/arp_watcher.h"
+#include "arp/garp_owner.h"
+
+namespace tachy {
+
+struct KitOptions {
+  AgentDirs dirs;
+  absl::Duration start_timeout = absl::Seconds(60);
+  absl::Duration stop_timeout = absl::Seconds(60);
+  std::string haresources_path;  // for error messages: file:line
+  bool watch_arp = true;
+};
+
+struct PreparedResource {
+  std::string name;  // the haresources token
+  std::optional<AddressSpec> address;
+  GarpOwner::AddressId garp = 0;
+  std::unique_ptr<ResourceAgent> agent;  // scripts only
+};
+
+class TakeoverKit {
+ public:
+  // Prepare()
+  //
+  // Resolves and opens everything for `groups`. kInvalidArgument names the
+  // haresources line of a resource that cannot be resolved; an ARP watcher
+  // that cannot be opened is a warning in `warnings` (the takeover still
+  // works; conflicts then go unseen).
+  static absl::StatusOr<std::unique_ptr<TakeoverKit>> Prepare(
+      const std::vector<ResourceGroup>& groups, const KitOptions& options);
+
+  // GroupOpsFor()
+  //
+  // The operations of group `g` (valid while the kit lives). Thread-safe
+  // across groups; one job per group at a time.
+  GroupOps& GroupOpsFor(size_t g) { return *ops_[g]; }
+  const std::vector<PreparedResource>& resources(size_t g) const { return groups_[g]; }
+
+  GarpOwner& garp() { return garp_; }
+  std::vector<std::pair<std::string, std::unique_ptr<ArpWatcher>>>& watchers() {
+    return watchers_;
+  }
+  const std::vector<std::string>& warnings() const { return warnings_; }
+
+ private:
+  TakeoverKit() = default;
+
+  KitOptions options_;
+  std::unique_ptr<AddressSocket> netlink_;
+  GarpOwner garp_;
+  std::vector<std::vector<PreparedResource>> groups_;
+  std::vector<std::unique_ptr<GroupOps>> ops_;
+  std::vector<std::pair<std::string, std::unique_ptr<ArpWatcher>>> watchers_;
+  std::vector<std::string> warnings_;
+};
+
+}  // namespace tachy
+
+#endif  // TACHY_ACTIONS_TAKEOVER_KIT_H_

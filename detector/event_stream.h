@@ -1,0 +1,200 @@
+// event_stream.h: the typed messages between tachyd and its action runner,
+// and their one codec (both sides link this file).
+//
+// The event stream is a Unix SOCK_SEQPACKET connection; one message per
+// packet. Every message starts with the same 12-byte header:
+//
+//   off size field (network byte order)
+//    0   2   magic 0x5445 ("TE")
+//    2   1   version (kStreamVersion): a reader refuses other versions
+//    3   1   type (StreamType)
+//    4   8   seq: tachyd numbers what it sends 1, 2, 3... after the hello
+//            (which carries the number of the last message before it); a
+//            runner sends 0
+//
+// then the type's fields in declaration order: integers big-endian, bools
+// one byte, strings and byte strings a 2-byte length then the bytes, lists a
+// 2-byte count then the elements. Decoding is bounds-checked and refuses
+// trailing bytes; docs/control-protocol.md lists every field.
+#ifndef TACHY_DETECTOR_EVENT_STREAM_H_
+#define TACHY_DETECTOR_EVENT_STREAM_H_
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "detector/frame.h"
+
+namespace tachy {
+
+inline constexpr uint16_t kStreamMagic = 0x5445;
+inline constexpr uint8_t kStreamVersion = 2;
+inline constexpr size_t kStreamHeaderSize = 12;
+// Larger messages are refused by the encoder's caller and the reader.
+inline constexpr size_t kMaxStreamMessage = 64 * 1024;
+
+enum class StreamType : uint8_t {
+  // tachyd -> runner
+  kHello = 1,
+  kPeer = 2,
+  kLink = 3,
+  kPeerAdvert = 4,
+  kTick = 5,
+  kRequest = 6,
+  // runner -> tachyd
+  kAdvert = 16,
+  kGroups = 17,
+  kReply = 18,
+  kTakeover = 19,
+  kArpConflict = 20,
+};
+
+// Peer states as they travel (detector/peer_state.h order).
+enum class WirePeerState : uint8_t { kInit = 0, kUp = 1, kLate = 2, kDead = 3 };
+
+struct PeerSnapshot {
+  std::string node;
+  WirePeerState state = WirePeerState::kInit;
+  uint64_t generation = 0;
+  int64_t since_ns = 0;       // when it entered `state` (CLOCK_MONOTONIC)
+  int64_t last_heard_ns = 0;  // its newest frame; 0 = never heard
+  RunnerData data{};          // its runner's advertisement (opaque)
+  bool ready = false;         // its runner is connected and has probed
+};
+
+// First message on every connection: the state the events that follow
+// change. seq = the number of the last message sent before it.
+struct HelloMsg {
+  std::string node;
+  uint64_t generation = 0;
+  int64_t keepalive_ns = 0;
+  int64_t deadtime_ns = 0;
+  std::vector<PeerSnapshot> peers;
+};
+
+// A peer changed state. `t_ns` is the verdict (the timer's time for a
+// timeout, the kernel receive time of the frame otherwise); `last_heard_ns`
+// the peer's newest frame before it.
+struct PeerMsg {
+  int64_t t_ns = 0;
+  std::string node;
+  WirePeerState from = WirePeerState::kInit;
+  WirePeerState to = WirePeerState::kInit;
+  uint64_t generation = 0;
+  int64_t last_heard_ns = 0;
+  std::string reason;
+};
+
+struct LinkMsg {
+  int64_t t_ns = 0;
+  std::string node;
+  std::string medium;
+  bool up = false;
+};
+
+// A peer's runner data or readiness changed.
+struct PeerAdvertMsg {
+  int64_t t_ns = 0;
+  std::string node;
+  RunnerData data{};
+  bool ready = false;
+};
+
+// The pulse: sent at least once per keepalive while the real-time thread
+// keeps sending heartbeats. A runner that hears none for half the deadtime
+// takes its tachyd for gone. `frames_sent` is the detector's count.
+struct TickMsg {
+  int64_t t_ns = 0;
+  uint64_t frames_sent = 0;
+};
+
+// An operator's request (tachyctl standby/takeover) or tachyd's own
+// ("shutdown": release everything, tachyd is stopping). id 0 wants no reply.
+struct RequestMsg {
+  uint64_t id = 0;
+  std::string what;   // "standby", "takeover", "shutdown"
+  std::string scope;  // "all", "local", "foreign"
+};
+
+// What to put in our frames, and whether the runner holds anything (tachyd
+// waits for "holds nothing" before a clean shutdown).
+struct AdvertMsg {
+  RunnerData data{};
+  bool ready = false;
+  bool holds = false;
+};
+
+// The runner's group report for `tachyctl status` (a JSON array, passed on
+// unread).
+struct GroupsMsg {
+  std::string json;
+};
+
+struct ReplyMsg {
+  uint64_t id = 0;
+  bool ok = false;
+  std::string message;
+};
+
+struct TakeoverResource {
+  std::string name;
+  int64_t done_ns = 0;
+};
+
+// One take of a group, every step on CLOCK_MONOTONIC (0 = did not happen):
+// the peer's last frame, the verdict, the runner's decision, VIP added,
+// first gratuitous ARP sent, each resource started, done.
+struct TakeoverMsg {
+  std::string group;
+  bool ok = false;
+  std::string cause;  // "peer a dead", "a asked for it", ...
+  std::string peer;   // the dead peer, if a death caused it
+  int64_t last_frame_ns = 0;
+  int64_t verdict_ns = 0;
+  int64_t decision_ns = 0;
+  int64_t vip_ns = 0;
+  int64_t garp_ns = 0;
+  std::vector<TakeoverResource> resources;
+  int64_t done_ns = 0;
+  std::string error;
+};
+
+struct ArpConflictMsg {
+  int64_t t_ns = 0;
+  std::string ip;
+  std::string mac;
+  std::string iface;
+};
+
+using StreamBody = std::variant<HelloMsg, PeerMsg, LinkMsg, PeerAdvertMsg, TickMsg, RequestMsg,
+                                AdvertMsg, GroupsMsg, ReplyMsg, TakeoverMsg, ArpConflictMsg>;
+
+struct StreamMessage {
+  uint64_t seq = 0;
+  StreamBody body;
+};
+
+// StreamTypeOf()
+//
+// The wire type of a body.
+StreamType StreamTypeOf(const StreamBody& body);
+
+// EncodeStream()
+//
+// The packet for `message`.
+std::string EncodeStream(const StreamMessage& message);
+
+// DecodeStream()
+//
+// One packet back into a message. kInvalidArgument (with what was wrong:
+// short, bad magic, version, unknown type, a field running past the end,
+// trailing bytes) for anything malformed; never reads past `bytes`.
+absl::StatusOr<StreamMessage> DecodeStream(std::span<const uint8_t> bytes);
+
+}  // namespace tachy
+
+#endif  // TACHY_DETECTOR_EVENT_STREAM_H_

@@ -1,0 +1,167 @@
+#include "detector/realtime_loop.h"
+
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+namespace tachy {
+namespace {
+
+void Signal(int eventfd) {
+  const uint64_t one = 1;
+  // A full counter (never in practice) still leaves the fd readable.
+  [[maybe_unused]] const ssize_t n = write(eventfd, &one, sizeof(one));
+}
+
+void Consume(int eventfd) {
+  uint64_t count;
+  [[maybe_unused]] const ssize_t n = read(eventfd, &count, sizeof(count));
+}
+
+constexpr uint64_t kWakeTag = ~uint64_t{0};
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<RtChannel>> RtChannel::Create() {
+  auto c = std::make_unique<RtChannel>();
+  c->events_ready = UniqueFd(eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC));
+  c->wake = UniqueFd(eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC));
+  if (!c->events_ready.valid() || !c->wake.valid()) return absl::ErrnoToStatus(errno, "eventfd");
+  return c;
+}
+
+void RtChannel::SetAdvertisement(const Advertisement& ad) {
+  {
+    absl::MutexLock lock(&ad_mu);
+    pending_ad = ad;
+  }
+  ad_dirty.store(true, std::memory_order_release);
+}
+
+void RtChannel::RequestSnapshot() {
+  snapshot_wanted.store(true, std::memory_order_release);
+  Wake();
+}
+
+void RtChannel::RequestLeave() {
+  leave_requested.store(true, std::memory_order_release);
+  Wake();
+}
+
+void RtChannel::RequestStop() {
+  stop_requested.store(true, std::memory_order_release);
+  Wake();
+}
+
+void RtChannel::Wake() { Signal(wake.get()); }
+
+RealtimeLoop::RealtimeLoop(std::vector<Transport*> media, Engine& engine, RtChannel& channel)
+    : media_(std::move(media)), engine_(engine), channel_(channel) {
+  epoll_ = UniqueFd(epoll_create1(EPOLL_CLOEXEC));
+  auto watch = [&](int fd, uint64_t tag) {
+    epoll_event ev{};
+    ev.events = EPOLLIN;
+    ev.data.u64 = tag;
+    epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, fd, &ev);
+  };
+  // At keepalive <= 2 ms the send timer wakes us at least that often and
+  // every wake drains all media first, so waking for each received frame
+  // too would double the wake-ups for nothing: deadlines are judged by the
+  // kernel's receive timestamps, and a peer coming up is reported at most one
+  // keepalive later.
+  batch_rx_ = engine_.options().keepalive <= absl::Milliseconds(2);
+  if (!batch_rx_) {
+    for (size_t i = 0; i < media_.size(); ++i) watch(media_[i]->fd(), i);
+  }
+  watch(channel_.wake.get(), kWakeTag);
+}
+
+void RealtimeLoop::SendOnAllMedia(std::span<const uint8_t> frame) {
+  int failing = 0;
+  for (size_t i = 0; i < media_.size(); ++i) {
+    if (!media_[i]->Send(frame).ok()) failing |= 1 << i;
+  }
+  // The control thread logs changes of this mask, not every failed send.
+  channel_.media_send_failing.store(failing, std::memory_order_relaxed);
+}
+
+void RealtimeLoop::PushEvents() {
+  bool pushed = false;
+  engine_.DrainEvents([&](const DetectorEvent& e) {
+    if (channel_.events.TryPush(e)) {
+      pushed = true;
+    } else {
+      channel_.ring_full.fetch_add(1, std::memory_order_relaxed);
+    }
+  });
+  if (pushed) Signal(channel_.events_ready.get());
+}
+
+void RealtimeLoop::TakeAdvertisement() {
+  if (channel_.ad_dirty.load(std::memory_order_acquire) && channel_.ad_mu.TryLock()) {
+    channel_.ad_dirty.store(false, std::memory_order_relaxed);
+    engine_.set_advertisement(channel_.pending_ad);
+    channel_.ad_mu.Unlock();
+  }
+}
+
+void RealtimeLoop::GiveSnapshot(MonoTime now) {
+  // After the events are pushed: the snapshot then reflects at least every
+  // event the control thread can have published before it.
+  if (channel_.snapshot_wanted.load(std::memory_order_acquire) && channel_.snapshot_mu.TryLock()) {
+    channel_.snapshot_wanted.store(false, std::memory_order_relaxed);
+    engine_.CopyTo(&channel_.snapshot, now);
+    channel_.snapshot_mu.Unlock();
+    channel_.snapshot_version.fetch_add(1, std::memory_order_release);
+  }
+}
+
+int RealtimeLoop::Run() {
+  MonoTime wake = engine_.NextWakeup();
+  for (;;) {
+    epoll_event ready[16];
+    // epoll_pwait2's nanosecond timeout replaces a timerfd: no re-arm and no
+    // read per wake-up (two system calls less each keepalive).
+    const int64_t wait_ns = std::max<int64_t>(0, (wake - MonotonicNow()) / absl::Nanoseconds(1));
+    const timespec timeout{static_cast<time_t>(wait_ns / 1'000'000'000),
+                           static_cast<long>(wait_ns % 1'000'000'000)};
+    const int n = epoll_pwait2(epoll_.get(), ready, 16, &timeout, nullptr);
+    if (n < 0 && errno != EINTR) return errno;
+    const MonoTime now = MonotonicNow();
+    bool woken = false;
+    for (int i = 0; i < n; ++i) woken = woken || ready[i].data.u64 == kWakeTag;
+    if (woken) Consume(channel_.wake.get());
+    const bool judging = now >= wake;
+    // Before judging any deadline, drain every medium; otherwise only the
+    // ones that woke us. Each costs at least one system call.
+    for (size_t m = 0; m < media_.size(); ++m) {
+      bool readable = judging;
+      for (int k = 0; k < n && !readable; ++k) readable = ready[k].data.u64 == m;
+      if (!readable) continue;
+      media_[m]->Drain([&](std::span<const uint8_t> payload, MonoTime rx) {
+        engine_.OnFrame(m, payload, rx, now);
+      });
+    }
+    TakeAdvertisement();
+    if (judging) {
+      if (engine_.Advance(now, now - wake)) {
+        SendOnAllMedia(engine_.NextHeartbeat(now));
+        channel_.frames_sent.store(engine_.stats().frames_sent, std::memory_order_release);
+      }
+      wake = engine_.NextWakeup();
+    }
+    PushEvents();
+    GiveSnapshot(now);
+    if (channel_.leave_requested.load(std::memory_order_acquire)) {
+      SendOnAllMedia(engine_.LeaveFrame(MonotonicNow()));
+      channel_.left.store(true, std::memory_order_release);
+      Signal(channel_.events_ready.get());
+      return 0;
+    }
+    if (channel_.stop_requested.load(std::memory_order_acquire)) return 0;
+  }
+}
+
+}  // namespace tachy

@@ -1,0 +1,87 @@
+// realtime_loop.h: tachyd's real-time thread: the media, the engine, our
+// heartbeats, and nothing else.
+//
+// It never logs, never formats, never allocates in steady state and never
+// waits for another thread: engine events go into a lock-free ring and an
+// eventfd wakes the control thread, which publishes, logs and answers
+// tachyctl (daemon.cc). What the control thread asks of it (a new
+// advertisement, a snapshot, a clean leave) is picked up with try-locks and
+// atomics on its next wake-up; the control thread can wake it at once.
+#ifndef TACHY_DETECTOR_REALTIME_LOOP_H_
+#define TACHY_DETECTOR_REALTIME_LOOP_H_
+
+#include <atomic>
+#include <cstdint>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "detector/engine.h"
+#include "detector/spsc_ring.h"
+#include "detector/transport.h"
+#include "detector/unique_fd.h"
+
+namespace tachy {
+
+// What the two threads share. The real-time side only ever try-locks.
+struct RtChannel {
+  static absl::StatusOr<std::unique_ptr<RtChannel>> Create();
+
+  // Real-time -> control.
+  SpscRing<DetectorEvent, 1024> events;
+  std::atomic<uint64_t> ring_full{0};     // events lost to a full ring
+  UniqueFd events_ready;                  // eventfd, written when events were pushed
+  std::atomic<uint64_t> frames_sent{0};   // the pulse the control thread ticks from
+  std::atomic<int> media_send_failing{0}; // bit i: medium i's last send failed
+  std::atomic<bool> left{false};          // the leave frame went out; the loop ended
+
+  absl::Mutex snapshot_mu;
+  EngineSnapshot snapshot ABSL_GUARDED_BY(snapshot_mu);
+  std::atomic<uint64_t> snapshot_version{0};
+
+  // Control -> real-time.
+  UniqueFd wake;                          // eventfd in the real-time epoll set
+  absl::Mutex ad_mu;
+  Advertisement pending_ad ABSL_GUARDED_BY(ad_mu);
+  std::atomic<bool> ad_dirty{false};
+  std::atomic<bool> snapshot_wanted{false};
+  std::atomic<bool> leave_requested{false};
+  std::atomic<bool> stop_requested{false};
+
+  // Control-side helpers.
+  void SetAdvertisement(const Advertisement& ad);
+  void RequestSnapshot();
+  void RequestLeave();
+  void RequestStop();
+  void Wake();
+};
+
+class RealtimeLoop {
+ public:
+  // `media` and `engine` are used by the loop's thread only, from Run() on.
+  RealtimeLoop(std::vector<Transport*> media, Engine& engine, RtChannel& channel);
+
+  // Run()
+  //
+  // Until the control thread asks it to stop or to leave (then the leave
+  // frame is sent on every medium first). Returns 0, or an errno if epoll
+  // failed (a post-initialisation invariant; the caller fails stop).
+  int Run();
+
+ private:
+  void SendOnAllMedia(std::span<const uint8_t> frame);
+  void PushEvents();
+  void TakeAdvertisement();
+  void GiveSnapshot(MonoTime now);
+
+  std::vector<Transport*> media_;
+  Engine& engine_;
+  RtChannel& channel_;
+  UniqueFd epoll_;
+  bool batch_rx_ = false;
+};
+
+}  // namespace tachy
+
+#endif  // TACHY_DETECTOR_REALTIME_LOOP_H_
