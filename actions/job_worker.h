@@ -1,8 +1,9 @@
 // job_worker.h: runs resource-group jobs (take, release) off the main loop.
 //
 // Resource scripts can take seconds; the action runner's loop must keep
-// following the detector meanwhile. Jobs run one at a time, in order, on one
-// worker thread; every step's outcome comes back to the loop as a message,
+// following the detector meanwhile. Each resource group has its own worker
+// (so no group's take queues behind another's release); a worker runs its
+// jobs one at a time, in order, on its thread; every step's outcome comes back to the loop as a message,
 // signalled through an eventfd the loop polls.
 #ifndef TACHY_ACTIONS_JOB_WORKER_H_
 #define TACHY_ACTIONS_JOB_WORKER_H_

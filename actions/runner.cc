@@ -36,6 +36,7 @@
 #include "detector/engine.h"
 #include "detector/log.h"
 #include "detector/mono_time.h"
+#include "detector/realtime.h"
 #include "detector/signals.h"
 #include "detector/unique_fd.h"
 
@@ -779,22 +780,11 @@ int Runner::Run() {
 // normal priority (reset on fork).
 void EnterRealtime(const ClusterConfig& config) {
   if (!config.ha.realtime) return;
-  const int lo = sched_get_priority_min(SCHED_FIFO);
-  const int hi = sched_get_priority_max(SCHED_FIFO);
-  const int detector = config.ha.rtprio > 0 ? std::clamp(config.ha.rtprio, lo, hi) : (lo + hi) / 2;
-  sched_param param{};
-  param.sched_priority = std::max(lo, detector - 1);
-  std::string note;
-  if (sched_setscheduler(0, SCHED_FIFO | SCHED_RESET_ON_FORK, &param) != 0) {
-    note = absl::StrFormat("SCHED_FIFO priority %d refused: %s", param.sched_priority,
-                           strerror(errno));
-  }
-  if (mlockall(MCL_CURRENT | MCL_FUTURE | MCL_ONFAULT) != 0) {
-    absl::StrAppend(&note, note.empty() ? "" : "; ", "mlockall refused: ", strerror(errno));
-  }
+  const int detector = DetectorPriority(config.ha.rtprio);
+  const std::string note = tachy::EnterRealtime(detector - 1);
   if (note.empty()) {
     LogInfo("realtime: SCHED_FIFO priority %d (below the detector's %d), memory locked",
-            param.sched_priority, detector);
+            detector - 1, detector);
   } else {
     LogWarning("realtime requested but not fully in force: %s (takeovers may wait for the "
                "scheduler)",

@@ -12,9 +12,14 @@
 //  - a failed start stops what was started (reverse order), marks the group
 //    failed, declines it so a live peer takes it, and retries here after 30 s
 //    only if no peer could.
-//  - if this node's tachyd is gone for half the deadtime, everything is
-//    released (before the peer, which waits a full deadtime, takes over): a
+//  - if this node's tachyd is gone for half the deadtime (connection closed,
+//    or no tick: dead, hung or blocked), everything is released, addresses
+//    first (before the peer, which waits a full deadtime, takes over): a
 //    node without a working detector must not hold the VIP.
+//  - the takeover path opens nothing: takeover_kit.h prepares it all at
+//    start; one worker per group (job_worker.h); the parts are
+//    group_jobs.h (take/release steps), peer_view.h (what tachyd says),
+//    ownership.h (who holds what).
 #ifndef TACHY_ACTIONS_RUNNER_H_
 #define TACHY_ACTIONS_RUNNER_H_
 

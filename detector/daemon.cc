@@ -28,6 +28,7 @@
 #include "detector/engine.h"
 #include "detector/event_stream.h"
 #include "detector/event_text.h"
+#include "detector/realtime.h"
 #include "detector/realtime_loop.h"
 #include "detector/generation.h"
 #include "detector/log.h"
@@ -43,31 +44,6 @@
 
 namespace tachy {
 namespace {
-
-// Heartbeat's `realtime on`: SCHED_FIFO for the calling (detector) thread
-// and every page locked, so neither the scheduler nor paging delays a
-// heartbeat. Returns a note when refused; logs nothing (the caller may be the
-// real-time thread).
-std::string EnterRealtime(int rtprio) {
-  const int lo = sched_get_priority_min(SCHED_FIFO);
-  const int hi = sched_get_priority_max(SCHED_FIFO);
-  sched_param param{};
-  param.sched_priority = rtprio > 0 ? std::clamp(rtprio, lo, hi) : (lo + hi) / 2;
-  std::string note;
-  // Reset-on-fork: the action runner and the scripts it starts must not
-  // inherit real-time priority.
-  if (sched_setscheduler(0, SCHED_FIFO | SCHED_RESET_ON_FORK, &param) != 0) {
-    note = absl::StrFormat("SCHED_FIFO priority %d refused: %s", param.sched_priority,
-                           strerror(errno));
-  }
-  // MCL_ONFAULT: lock each page once it is touched, instead of every page
-  // of every mapped library up front (which would triple the RSS for pages
-  // the detector never uses).
-  if (mlockall(MCL_CURRENT | MCL_FUTURE | MCL_ONFAULT) != 0) {
-    absl::StrAppend(&note, note.empty() ? "" : "; ", "mlockall refused: ", strerror(errno));
-  }
-  return note;
-}
 
 std::string DescribeConfig(const ClusterConfig& c) {
   std::vector<std::string> media;
@@ -196,7 +172,7 @@ absl::Status Daemon::Setup() {
   const bool realtime = config_.ha.realtime;
   const int rtprio = config_.ha.rtprio;
   rt_thread_ = std::thread([this, media, entered, realtime, rtprio] {
-    entered->set_value(realtime ? EnterRealtime(rtprio) : "");
+    entered->set_value(realtime ? EnterRealtime(DetectorPriority(rtprio)) : "");
     RealtimeLoop loop(media, *engine_, *channel_);
     rt_result_.store(loop.Run(), std::memory_order_release);
     channel_->left.store(true, std::memory_order_release);

@@ -53,13 +53,17 @@ class Writer {
     } else if constexpr (std::is_integral_v<T>) {
       Int(static_cast<uint64_t>(v), sizeof(T));
     } else if constexpr (std::is_same_v<T, std::string>) {
-      Int(v.size(), 2);
-      out_->append(v, 0, std::min<size_t>(v.size(), 0xffff));
+      // Longer strings are cut at 64 KiB - 1 (the length field's range), so
+      // the length always matches what follows.
+      const size_t n = std::min<size_t>(v.size(), 0xffff);
+      Int(n, 2);
+      out_->append(v, 0, n);
     } else if constexpr (std::is_same_v<T, RunnerData>) {
       out_->append(reinterpret_cast<const char*>(v.data()), v.size());
     } else if constexpr (requires { v.size(); v.begin(); }) {
-      Int(v.size(), 2);
-      for (const auto& e : v) (*this)(e);
+      const size_t n = std::min<size_t>(v.size(), 0xffff);
+      Int(n, 2);
+      for (size_t i = 0; i < n; ++i) (*this)(v[i]);
     } else {
       Fields(*this, const_cast<T&>(v));  // Fields only reads through a Writer
     }

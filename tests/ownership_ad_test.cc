@@ -1,0 +1,66 @@
+// ownership_ad_test.cc: the ownership advertisement in a frame's runner
+// data: exact byte layout (what peers of either build read) and round trip.
+#include "actions/ownership_ad.h"
+
+#include <cstdint>
+
+#include "detector/frame.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace tachy {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::Each;
+
+TEST(OwnershipAdTest, ByteLayout) {
+  const OwnershipAd ad{.held = 0x01020304, .wants = 0x0506, .declines = 0x0708,
+                       .digest = 0x090a0b0c};
+  const RunnerData d = EncodeOwnershipAd(ad);
+  EXPECT_THAT(d, ElementsAre(0x01, 0x02, 0x03, 0x04,  // held, big-endian
+                             0x05, 0x06,              // wants
+                             0x07, 0x08,              // declines
+                             0x09, 0x0a, 0x0b, 0x0c,  // digest
+                             0, 0, 0, 0));            // reserved
+}
+
+TEST(OwnershipAdTest, EmptyAdIsAllZero) {
+  EXPECT_THAT(EncodeOwnershipAd(OwnershipAd{}), Each(0));
+  EXPECT_EQ(DecodeOwnershipAd(RunnerData{}), OwnershipAd{});
+}
+
+TEST(OwnershipAdTest, RoundTrips) {
+  for (const OwnershipAd& ad : {
+           OwnershipAd{.held = 0xffffffff, .wants = 0xffff, .declines = 0xffff,
+                       .digest = 0xffffffff},
+           OwnershipAd{.held = 0x80000001, .wants = 0x8001, .declines = 0x0001,
+                       .digest = 0xdeadbeef},
+           OwnershipAd{.held = 0, .wants = 0, .declines = 0x4000, .digest = 1},
+       }) {
+    EXPECT_EQ(DecodeOwnershipAd(EncodeOwnershipAd(ad)), ad);
+  }
+}
+
+TEST(OwnershipAdTest, EachFieldDecodesFromItsOwnBytes) {
+  RunnerData d{};
+  d[3] = 0x01;  // lowest byte of held
+  d[5] = 0x02;  // lowest byte of wants
+  d[6] = 0x80;  // highest byte of declines
+  d[8] = 0x10;  // highest byte of digest
+  const OwnershipAd ad = DecodeOwnershipAd(d);
+  EXPECT_EQ(ad.held, 0x1u);
+  EXPECT_EQ(ad.wants, 0x2u);
+  EXPECT_EQ(ad.declines, 0x8000u);
+  EXPECT_EQ(ad.digest, 0x10000000u);
+}
+
+TEST(OwnershipAdTest, ReservedBytesAreIgnored) {
+  RunnerData d = EncodeOwnershipAd({.held = 5, .wants = 6, .declines = 7, .digest = 8});
+  for (size_t i = 12; i < 16; ++i) d[i] = 0xff;
+  EXPECT_EQ(DecodeOwnershipAd(d),
+            (OwnershipAd{.held = 5, .wants = 6, .declines = 7, .digest = 8}));
+}
+
+}  // namespace
+}  // namespace tachy
