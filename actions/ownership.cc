@@ -56,7 +56,13 @@ std::vector<Decision> Decide(const std::vector<GroupView>& groups,
           d = {GroupAction::kRelease, absl::StrCat(n.name, " asked for it")};
           break;
         }
-        if (Has(n.held, g)) {
+        // A claim counts only from a node whose runner is there to confirm
+        // it: a tachyd whose runner is gone still carries the runner's last
+        // advertisement, which is stale when that runner let go while its
+        // detector was hung. Releasing on it would hand the group back and
+        // forth for nothing; once its runner reconnects it says what it
+        // really holds.
+        if (n.ready && Has(n.held, g)) {
           // Both hold it after a partition healed: keep exactly one.
           const bool i_win = me.name == groups[g].preferred ||
                              (n.name != groups[g].preferred && me.name < n.name);

@@ -665,7 +665,9 @@ void Runner::DrainArp(size_t i) {
     std::snprintf(ip, sizeof(ip), "%u.%u.%u.%u", c.sender_ip >> 24, (c.sender_ip >> 16) & 255,
                   (c.sender_ip >> 8) & 255, c.sender_ip & 255);
     for (size_t g = 0; g < groups_.size(); ++g) {
-      if (!(HeldMask() >> g & 1)) continue;
+      // Being released, the address may already be gone (an emergency
+      // release removes it first): the successor's GARPs are no conflict.
+      if (!(HeldMask() >> g & 1) || groups_[g]->state == GroupState::kStopping) continue;
       for (const PreparedResource& r : kit_->resources(g)) {
         if (!r.address || r.address->ip != ip || r.address->iface != iface) continue;
         ++groups_[g]->arp_conflicts;

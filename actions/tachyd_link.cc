@@ -41,7 +41,9 @@ bool TachydLink::Read(absl::FunctionRef<void(const StreamMessage&)> sink) {
       fd_.reset();
       return false;
     }
-    if (std::holds_alternative<HelloMsg>(m->body)) {
+    if (std::holds_alternative<TickMsg>(m->body)) {
+      // Unnumbered: the detector thread's pulse, outside the event sequence.
+    } else if (std::holds_alternative<HelloMsg>(m->body)) {
       have_hello_ = true;
       last_seq_ = m->seq;
     } else {

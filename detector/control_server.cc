@@ -1,5 +1,6 @@
 #include "detector/control_server.h"
 
+#include <fcntl.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -9,6 +10,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <utility>
 
 #include <nlohmann/json.hpp>
 
@@ -103,6 +105,14 @@ ControlServer::Client* ControlServer::Find(int fd) {
 
 void ControlServer::Drop(int fd) {
   epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, fd, nullptr);
+  const Client* dropped = Find(fd);
+  if (dropped != nullptr &&
+      (dropped->kind == Kind::kEventClient || dropped->kind == Kind::kActionsClient)) {
+    // The detector thread holds a duplicate for its ticks: shutting the
+    // socket down (not just closing ours) makes its next send fail, and it
+    // lets go of its copy.
+    shutdown(fd, SHUT_RDWR);
+  }
   std::erase_if(clients_, [fd](const auto& c) { return c->fd.get() == fd; });
 }
 
@@ -231,6 +241,8 @@ void ControlServer::Process(absl::FunctionRef<std::string()> status,
         if (!client.valid()) break;
         if (is_event) {
           if (!SendAll(client.get(), EncodeStream({seq_, hello()}))) break;
+          UniqueFd copy(fcntl(client.get(), F_DUPFD_CLOEXEC, 0));
+          if (copy.valid()) new_event_clients_.push_back(std::move(copy));
           Add(std::move(client), Kind::kEventClient);
         } else {
           Add(std::move(client), Kind::kControlClient);
@@ -277,6 +289,10 @@ void ControlServer::SendToEventClients(const std::string& message) {
                fd);
     Drop(fd);
   }
+}
+
+std::vector<UniqueFd> ControlServer::TakeNewEventClients() {
+  return std::exchange(new_event_clients_, {});
 }
 
 void ControlServer::Publish(StreamBody body) {

@@ -74,6 +74,13 @@ class ControlServer {
 
   uint64_t last_seq() const { return seq_; }
 
+  // TakeNewEventClients()
+  //
+  // A duplicate of each event-stream connection accepted since the last
+  // call (after its hello), for the detector thread's ticks. When a reader
+  // is dropped its socket is shut down, so the duplicate's sends fail.
+  std::vector<UniqueFd> TakeNewEventClients();
+
   // has_pending_requests()
   //
   // True while a forwarded request awaits the runner's answer (Process()
@@ -108,6 +115,7 @@ class ControlServer {
   std::vector<std::string> paths_;
   uint64_t seq_ = 0;
   uint64_t next_request_id_ = 1;
+  std::vector<UniqueFd> new_event_clients_;
 };
 
 }  // namespace tachy

@@ -76,6 +76,7 @@ class Daemon {
   void PublishEvents();
   void Publish(const DetectorEvent& e);
   void OnActionsMessage(const StreamMessage& m);
+  void NoteLongStalls();
   bool ReadyToLeave(MonoTime now);
   // The freshest snapshot the real-time thread can give within `wait`.
   const EngineSnapshot& Snapshot(absl::Duration wait);
@@ -100,9 +101,9 @@ class Daemon {
   std::unique_ptr<Supervisor> actions_;
   Advertisement runner_ad_;          // what the runner asked us to carry
   bool runner_holds_ = false;        // it holds a group (clean shutdown waits)
-  uint64_t ticked_frames_ = 0;
   int send_failing_ = 0;
   uint64_t ring_full_logged_ = 0;
+  uint64_t long_stalls_logged_ = 0;
   bool leaving_ = false;
   MonoTime leave_deadline_;
 };
@@ -268,6 +269,16 @@ void Daemon::PublishEvents() {
   }
 }
 
+void Daemon::NoteLongStalls() {
+  const uint64_t stalls = channel_->long_stalls.load(std::memory_order_relaxed);
+  if (stalls == long_stalls_logged_) return;
+  long_stalls_logged_ = stalls;
+  LogWarning("the detector thread sent no heartbeat for more than half the deadtime (stalled "
+             "or stopped; %d time(s) in all): the action runner lets go of everything then, so "
+             "its advertisement is not vouched for until it speaks again",
+             stalls);
+}
+
 void Daemon::OnActionsMessage(const StreamMessage& m) {
   if (const auto* ad = std::get_if<AdvertMsg>(&m.body)) {
     runner_holds_ = ad->holds;
@@ -307,13 +318,11 @@ void Daemon::ControlLoop() {
     PublishEvents();  // everything before the snapshot is numbered before it
     return MakeHello(engine_options_, Snapshot(absl::Milliseconds(20)));
   };
-  // The pulse: the runner must hear from us at least every keepalive while
-  // the real-time thread sends heartbeats (a stuck detector stops it).
-  const absl::Duration tick = std::min(engine_options_.keepalive, absl::Milliseconds(100));
   for (;;) {
     epoll_event ready[16];
-    const int n = epoll_wait(epoll_.get(), ready, 16,
-                             static_cast<int>(std::max<int64_t>(1, absl::ToInt64Milliseconds(tick))));
+    // Nothing here is periodic but request timeouts and the runner's
+    // restart (both in seconds): the pulse is the detector thread's own.
+    const int n = epoll_wait(epoll_.get(), ready, 16, 100);
     if (n < 0 && errno != EINTR) {
       LogError("epoll_wait: %s", strerror(errno));
       std::abort();  // post-init invariant: fail-stop, peers take over
@@ -330,11 +339,7 @@ void Daemon::ControlLoop() {
       }
     }
     PublishEvents();
-    const uint64_t frames = channel_->frames_sent.load(std::memory_order_acquire);
-    if (frames != ticked_frames_) {
-      ticked_frames_ = frames;
-      control_->Publish(TickMsg{now.nanos(), frames});
-    }
+    NoteLongStalls();
     const int failing = channel_->media_send_failing.load(std::memory_order_relaxed);
     for (size_t i = 0; i < media_.size(); ++i) {
       const bool was = send_failing_ >> i & 1, is = failing >> i & 1;
@@ -344,6 +349,11 @@ void Daemon::ControlLoop() {
     send_failing_ = failing;
     if (control_ready || control_->has_pending_requests()) {
       control_->Process(status, hello, [&](const StreamMessage& m) { OnActionsMessage(m); });
+      for (UniqueFd& fd : control_->TakeNewEventClients()) {
+        // The detector thread ticks each reader itself; if it cannot take
+        // another, this reader hears no ticks and reconnects.
+        if (channel_->tick_targets.TryPush(fd.get())) (void)fd.release();
+      }
     }
     const bool connected = control_->actions_connected();
     if (info_.actions_connected && !connected && runner_ad_.ready) {

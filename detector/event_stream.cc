@@ -170,6 +170,18 @@ std::string EncodeStream(const StreamMessage& message) {
   return out;
 }
 
+void EncodeTickInto(std::span<uint8_t, kTickSize> out, int64_t t_ns, uint64_t frames_sent) {
+  auto put = [&out](size_t at, uint64_t v, size_t bytes) {
+    for (size_t i = 0; i < bytes; ++i) out[at + i] = static_cast<uint8_t>(v >> (8 * (bytes - 1 - i)));
+  };
+  put(0, kStreamMagic, 2);
+  put(2, kStreamVersion, 1);
+  put(3, static_cast<uint8_t>(StreamType::kTick), 1);
+  put(4, 0, 8);
+  put(12, static_cast<uint64_t>(t_ns), 8);
+  put(20, frames_sent, 8);
+}
+
 absl::StatusOr<StreamMessage> DecodeStream(std::span<const uint8_t> bytes) {
   if (bytes.size() < kStreamHeaderSize) {
     return absl::InvalidArgumentError(

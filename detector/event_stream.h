@@ -104,9 +104,11 @@ struct PeerAdvertMsg {
   bool ready = false;
 };
 
-// The pulse: sent at least once per keepalive while the real-time thread
-// keeps sending heartbeats. A runner that hears none for half the deadtime
-// takes its tachyd for gone. `frames_sent` is the detector's count.
+// The pulse: sent by the detector thread itself after each of its
+// heartbeats, so it proves that thread runs (a tick from any other thread
+// would not). Unnumbered (seq 0): it is not an event, and a reader does not
+// count it in the sequence. A runner that hears nothing for half the
+// deadtime takes its tachyd for gone. `frames_sent` is the detector's count.
 struct TickMsg {
   int64_t t_ns = 0;
   uint64_t frames_sent = 0;
@@ -187,6 +189,13 @@ StreamType StreamTypeOf(const StreamBody& body);
 //
 // The packet for `message`.
 std::string EncodeStream(const StreamMessage& message);
+
+// kTickSize, EncodeTickInto()
+//
+// A tick without allocating (the detector thread sends it): the same bytes
+// as EncodeStream({0, TickMsg{t_ns, frames_sent}}).
+inline constexpr size_t kTickSize = kStreamHeaderSize + 16;
+void EncodeTickInto(std::span<uint8_t, kTickSize> out, int64_t t_ns, uint64_t frames_sent);
 
 // DecodeStream()
 //

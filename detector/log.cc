@@ -45,6 +45,23 @@ AsyncQueue& GetQueue() {
   return *q;
 }
 
+// What a line looks like: read by every caller to format a line, under a
+// mutex that no write is ever done under (so a blocked destination cannot
+// block a caller through it).
+struct Format {
+  absl::Mutex mu;
+  std::string ident ABSL_GUARDED_BY(mu) = "tachy";
+  int debug ABSL_GUARDED_BY(mu) = 0;
+};
+
+Format& GetFormat() {
+  static Format* f = [] {
+    static Format x;
+    return &x;
+  }();
+  return *f;
+}
+
 struct Sinks {
   absl::Mutex mu;
   LogOptions options ABSL_GUARDED_BY(mu);
@@ -126,6 +143,12 @@ absl::Status InitLogging(const LogOptions& options) {
     if (!f.ok()) return f.status();
     debugfile = std::move(*f);
   }
+  {
+    Format& f = GetFormat();
+    absl::MutexLock lock(&f.mu);
+    f.ident = options.ident;
+    f.debug = options.debug;
+  }
   Sinks& s = GetSinks();
   absl::MutexLock lock(&s.mu);
   s.options = options;
@@ -188,9 +211,9 @@ void WriterMain() {
     if (dropped != reported) {
       std::string ident;
       {
-        Sinks& s = GetSinks();
-        absl::MutexLock lock(&s.mu);
-        ident = s.options.ident;
+        Format& f = GetFormat();
+        absl::MutexLock lock(&f.mu);
+        ident = f.ident;
       }
       WriteLine(LogLevel::kWarning,
                 FormatLine(LogLevel::kWarning, ident,
@@ -230,10 +253,10 @@ uint64_t LogLinesDropped() { return GetQueue().dropped.load(std::memory_order_re
 void Log(LogLevel level, absl::string_view message) {
   std::string line;
   {
-    Sinks& s = GetSinks();
-    absl::MutexLock lock(&s.mu);
-    if (level == LogLevel::kDebug && s.options.debug <= 0) return;
-    line = FormatLine(level, s.options.ident, message);
+    Format& f = GetFormat();
+    absl::MutexLock lock(&f.mu);
+    if (level == LogLevel::kDebug && f.debug <= 0) return;
+    line = FormatLine(level, f.ident, message);
   }
   AsyncQueue& q = GetQueue();
   {

@@ -2,6 +2,7 @@
 
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -87,6 +88,30 @@ void RealtimeLoop::SendOnAllMedia(std::span<const uint8_t> frame) {
   channel_.media_send_failing.store(failing, std::memory_order_relaxed);
 }
 
+void RealtimeLoop::Tick(MonoTime now) {
+  int fd;
+  while (channel_.tick_targets.TryPop(&fd)) {
+    UniqueFd target(fd);
+    for (UniqueFd& slot : tick_fds_) {
+      if (!slot.valid()) {
+        slot = std::move(target);
+        break;
+      }
+    }
+    // No free slot: `target` closes here; that reader gets no ticks and
+    // soon takes us for gone, which says so in its log.
+  }
+  EncodeTickInto(tick_buffer_, now.nanos(), engine_.stats().frames_sent);
+  for (UniqueFd& slot : tick_fds_) {
+    if (!slot.valid()) continue;
+    const ssize_t n = send(slot.get(), tick_buffer_.data(), tick_buffer_.size(),
+                           MSG_DONTWAIT | MSG_NOSIGNAL);
+    // A full buffer (the reader lags) costs this tick only; a dead or shut
+    // down reader is let go.
+    if (n < 0 && errno != EAGAIN && errno != EINTR) slot.reset();
+  }
+}
+
 void RealtimeLoop::PushEvents() {
   bool pushed = false;
   engine_.DrainEvents([&](const DetectorEvent& e) {
@@ -147,8 +172,20 @@ int RealtimeLoop::Run() {
     TakeAdvertisement();
     if (judging) {
       if (engine_.Advance(now, now - wake)) {
+        if (last_sent_ != MonoTime() && now - last_sent_ > engine_.options().deadtime / 2) {
+          // No tick for half the deadtime (this thread was stalled or
+          // stopped): by the event stream's rule our runner has let go of
+          // everything. Its last advertisement may no longer be true, so
+          // do not vouch for it until the runner speaks again.
+          Advertisement ad = engine_.advertisement();
+          ad.ready = false;
+          engine_.set_advertisement(ad);
+          channel_.long_stalls.fetch_add(1, std::memory_order_relaxed);
+        }
+        last_sent_ = now;
         SendOnAllMedia(engine_.NextHeartbeat(now));
         channel_.frames_sent.store(engine_.stats().frames_sent, std::memory_order_release);
+        Tick(now);
       }
       wake = engine_.NextWakeup();
     }

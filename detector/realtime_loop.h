@@ -10,6 +10,7 @@
 #ifndef TACHY_DETECTOR_REALTIME_LOOP_H_
 #define TACHY_DETECTOR_REALTIME_LOOP_H_
 
+#include <array>
 #include <atomic>
 #include <cstdint>
 #include <vector>
@@ -18,6 +19,7 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "detector/engine.h"
+#include "detector/event_stream.h"
 #include "detector/spsc_ring.h"
 #include "detector/transport.h"
 #include "detector/unique_fd.h"
@@ -35,6 +37,7 @@ struct RtChannel {
   std::atomic<uint64_t> frames_sent{0};   // the pulse the control thread ticks from
   std::atomic<int> media_send_failing{0}; // bit i: medium i's last send failed
   std::atomic<bool> left{false};          // the leave frame went out; the loop ended
+  std::atomic<uint64_t> long_stalls{0};   // sends more than half a deadtime apart
 
   absl::Mutex snapshot_mu;
   EngineSnapshot snapshot ABSL_GUARDED_BY(snapshot_mu);
@@ -42,6 +45,9 @@ struct RtChannel {
 
   // Control -> real-time.
   UniqueFd wake;                          // eventfd in the real-time epoll set
+  // Event-stream readers to tick (duplicated fds; the loop owns them once
+  // popped, and closes one when a send to it fails).
+  SpscRing<int, 16> tick_targets;
   absl::Mutex ad_mu;
   Advertisement pending_ad ABSL_GUARDED_BY(ad_mu);
   std::atomic<bool> ad_dirty{false};
@@ -71,6 +77,7 @@ class RealtimeLoop {
 
  private:
   void SendOnAllMedia(std::span<const uint8_t> frame);
+  void Tick(MonoTime now);
   void PushEvents();
   void TakeAdvertisement();
   void GiveSnapshot(MonoTime now);
@@ -80,6 +87,9 @@ class RealtimeLoop {
   RtChannel& channel_;
   UniqueFd epoll_;
   bool batch_rx_ = false;
+  std::array<UniqueFd, 8> tick_fds_;
+  MonoTime last_sent_;
+  std::array<uint8_t, kTickSize> tick_buffer_{};
 };
 
 }  // namespace tachy

@@ -3,6 +3,7 @@
 // documented, and every malformed packet is refused without reading past it.
 #include "detector/event_stream.h"
 
+#include <array>
 #include <cstdint>
 #include <span>
 #include <string>
@@ -399,6 +400,20 @@ TEST(EventStreamTest, RejectsStringLengthBeyondTheMessage) {
   std::string p = EncodeStream({0, g});
   p[13] = 4;
   ExpectInvalid(p, "runs past the end");
+}
+
+// The detector thread's allocation-free tick is the very packet the codec
+// makes, so the runner reads it like any other message.
+TEST(EventStreamTest, TickEncodedInPlaceIsTheCodecsTick) {
+  std::array<uint8_t, kTickSize> buf{};
+  EncodeTickInto(buf, -123'456'789'012, 0x0102030405060708);
+  const std::string want = EncodeStream({0, TickMsg{-123'456'789'012, 0x0102030405060708}});
+  ASSERT_EQ(want.size(), kTickSize);
+  EXPECT_EQ(std::string(buf.begin(), buf.end()), want);
+  absl::StatusOr<StreamMessage> m = DecodeStream(buf);
+  ASSERT_TRUE(m.ok()) << m.status();
+  EXPECT_EQ(m->seq, 0u);
+  EXPECT_EQ(std::get<TickMsg>(m->body).frames_sent, 0x0102030405060708u);
 }
 
 }  // namespace

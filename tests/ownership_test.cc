@@ -97,6 +97,17 @@ TEST(OwnershipTest, HealedPartitionWithoutPreferredNodeLowestNameWins) {
   EXPECT_EQ(Decide(groups, nodes, 1)[0].action, R);
 }
 
+// a's detector hung: its runner released, but its tachyd, running again,
+// still carries the old claim until the runner reconnects. b, the holder
+// now, must not give way to a claim no runner stands behind.
+TEST(OwnershipTest, AClaimWithoutARunnerDoesNotMakeTheHolderRelease) {
+  NodeView a = Node("a", 0b01);
+  a.ready = false;
+  EXPECT_EQ(Actions({a, Node("b", 0b01)}, 1), (std::vector{K, T}));
+  a.ready = true;  // its runner is back and still holds it: a real split brain
+  EXPECT_EQ(Actions({a, Node("b", 0b01)}, 1), (std::vector{R, T}));
+}
+
 TEST(OwnershipTest, ScopeMasks) {
   GroupMask m;
   ASSERT_TRUE(ScopeMask(kGroups, "a", "all", &m));

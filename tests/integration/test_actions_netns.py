@@ -93,6 +93,43 @@ class FailoverTest(LabTestCase):
         with open(a.log_path) as f:
             self.assertIn("releasing group 10.213.7.100: own tachyd gone", f.read())
 
+    def test_hung_tachyd_makes_its_runner_let_go_before_the_peer_takes_over(self):
+        """SIGSTOP of the holder's tachyd: its runner hears no tick for half
+        the deadtime and removes the address; the peer adds it only after
+        (observed from outside, by the kernel's address events)."""
+        web = self.web()
+        a, b = web.nodes["a"], web.nodes["b"]
+        monitors = {n: self.lab.spawn(web.nodes[n].ns, ["ip", "-ts", "monitor", "address"],
+                                      stdout=subprocess.PIPE, text=True) for n in ("a", "b")}
+        time.sleep(0.3)
+        a.signal(signal.SIGSTOP)
+        try:
+            self.assertTrue(web.wait_holder("b", timeout=10), f"holders: {web.holders()}")
+        finally:
+            a.signal(signal.SIGCONT)
+        time.sleep(0.3)
+        lines = {}
+        for n, m in monitors.items():
+            m.terminate()
+            lines[n] = m.communicate(timeout=5)[0].splitlines()
+
+        def when(name, deleted):
+            for line in lines[name]:
+                if web.vip in line and line.split("] ", 1)[-1].startswith("Deleted") == deleted:
+                    return line[1:line.index("]")]  # ISO time: sorts as it reads
+            return None
+        removed_on_a, added_on_b = when("a", True), when("b", False)
+        self.assertIsNotNone(removed_on_a, f"a never removed the VIP: {lines['a']}")
+        self.assertIsNotNone(added_on_b, f"b never added the VIP: {lines['b']}")
+        self.assertLess(removed_on_a, added_on_b, "b took the VIP while a still had it")
+        with open(a.log_path) as f:
+            log = f.read()
+        self.assertIn("(tachyd hung or blocked)", log)
+        self.assertIn("releasing group 10.213.7.100: own tachyd gone (no working detector) "
+                      "(addresses first)", log)
+        # a comes back (same generation: a partition that healed): b keeps it.
+        self.assert_single_holder(web, "b")
+
     def test_auto_failback_on_moves_the_vip_back(self):
         web = self.web(auto_failback="on")
         web.crash("a")

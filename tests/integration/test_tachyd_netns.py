@@ -78,6 +78,65 @@ class TachydNetnsTest(LabTestCase):
         self.assertTrue(all(e["to"] != "dead" for e in wb.drain()), b.log())
         self.assertEqual(b.peer("a")["state"], "up")
 
+    def test_a_blocked_log_destination_stalls_no_heartbeat(self):
+        """tachyd's stderr is a pipe nobody reads (full) for a second while
+        it has lines to log: heartbeats go on, status answers, no peer is
+        declared dead, and the lines come out once the pipe drains."""
+        na, nb = self.lab.ns("a"), self.lab.ns("b")
+        self.lab.veth(na, "hb0", nb, "hb0")
+        conf = ha_cf(["a", "b"], ["raw hb0"], KEEPALIVE, DEADTIME)
+        a, b = self.lab.node("a", na, conf), self.lab.node("b", nb, conf)
+        r, w = os.pipe()
+        try:
+            a.start(output=w)
+            b.start()
+            a.wait_ready()
+            b.wait_ready()
+            self.assertTrue(wait_state(b, "a", "up"), b.log())
+            self.assertTrue(wait_state(a, "b", "up"))
+            wb = self.lab.watch(b)
+            # Fill the pipe through a file description of our own (O_NONBLOCK
+            # on tachyd's would make its writes fail instead of block).
+            filler = os.open(f"/proc/self/fd/{w}", os.O_WRONLY | os.O_NONBLOCK)
+            filled = 0
+            try:
+                while True:  # every further write by tachyd now blocks
+                    try:
+                        filled += os.write(filler, b"x" * 4096)
+                    except BlockingIOError:
+                        break
+                    self.assertLess(filled, 16 << 20, "pipe never filled")
+            finally:
+                os.close(filler)
+            before = b.peer("a")["frames"]
+            t_end = time.monotonic() + 1.0
+            hups = 0
+            while time.monotonic() < t_end:  # each SIGHUP makes tachyd log a warning
+                a.signal(signal.SIGHUP)
+                hups += 1
+                self.assertIn(a.status()["nodes"][1]["state"], ("up", "late"))
+                time.sleep(0.05)
+            status = b.peer("a")
+            self.assertGreater(status["frames"], before + 100, "a stopped sending heartbeats")
+            self.assertEqual([e for e in wb.drain() if e["node"] == "a" and e["to"] == "dead"], [])
+            self.assertEqual(a.peer("b")["state"], "up")
+            print(f"\n  log blocked 1 s: b saw a's frames with max gap {status['max_gap_ms']:.2f} ms, "
+                  f"{a.status()['log_lines_dropped']} lines dropped", file=sys.stderr)
+            # Drain the pipe: the queued lines come out.
+            os.set_blocking(r, False)
+            out = b""
+            deadline = time.monotonic() + 5
+            while time.monotonic() < deadline and out.count(b"SIGHUP") < hups:
+                try:
+                    out += os.read(r, 1 << 16)
+                except BlockingIOError:
+                    time.sleep(0.02)
+            self.assertEqual(out.count(b"SIGHUP: configuration reload is not supported"), hups,
+                             out.replace(b"x" * 64, b"")[-2000:])
+        finally:
+            os.close(w)
+            os.close(r)
+
     def test_link_down_and_up(self):
         a, b = self.start_pair()
         w = self.lab.watch(a)

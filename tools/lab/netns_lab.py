@@ -108,13 +108,16 @@ class Node:
         self.log_path = os.path.join(conf_dir, "tachyd.log")
         self.proc = None
 
-    def start(self, extra_args=()):
-        log = open(self.log_path, "a")
+    def start(self, extra_args=(), output=None):
+        """Starts tachyd; its output goes to the node's log file, or to
+        `output` (a file object or fd, e.g. a pipe the caller controls)."""
+        log = open(self.log_path, "a") if output is None else output
         actions = [] if os.path.exists(os.path.join(self.dir, "haresources")) else ["--no-actions"]
         self.proc = self.lab.spawn(self.ns, [self.lab.tachyd, "-c", self.dir, "--node", self.name,
                                              "--state-dir", self.state_dir, "--socket", self.socket,
                                              *actions, *extra_args], stdout=log, stderr=log)
-        log.close()
+        if output is None:
+            log.close()
         return self
 
     def wait_ready(self, timeout=5.0):
