@@ -12,60 +12,77 @@ std::string Ms(absl::Duration d) { return FormatMillis(d); }
 
 }  // namespace
 
-TakeResult RunTake(GroupOps& ops, const TakeOptions& options) {
-  TakeResult r;
-  r.started = ops.Now();
-  std::vector<size_t> started;
-  for (size_t i = 0; i < ops.size(); ++i) {
-    const MonoTime t0 = ops.Now();
-    if (ops.is_address(i)) {
-      const absl::Status s = ops.AddAddress(i);
-      if (!s.ok() && !absl::IsAlreadyExists(s)) {
-        r.error = absl::StrCat(ops.name(i), ": ", s.message());
-        break;
-      }
-      const MonoTime added = ops.Now();
-      r.steps.push_back(s.ok() ? absl::StrCat("VIP ", ops.name(i), " added ", Ms(added - t0))
-                               : absl::StrCat("VIP ", ops.name(i), " already present"));
-      started.push_back(i);
-      const absl::Status sent = ops.Announce(i);
-      const MonoTime announced = ops.Now();
-      if (r.vip_added == MonoTime()) {
-        r.vip_added = added;
-        r.garp_sent = announced;
-      }
-      r.steps.push_back(sent.ok() ? absl::StrCat("GARP sent ", Ms(announced - added))
-                                  : absl::StrCat("GARP failed (", sent.message(), ")"));
-      continue;
+TakeJob::TakeJob(GroupOps& ops, const TakeOptions& options) : ops_(ops), options_(options) {
+  result_.started = ops_.Now();
+}
+
+bool TakeJob::Step() {
+  const size_t i = next_++;
+  const MonoTime t0 = ops_.Now();
+  TakeResult& r = result_;
+  if (ops_.is_address(i)) {
+    const absl::Status s = ops_.AddAddress(i);
+    if (!s.ok() && !absl::IsAlreadyExists(s)) {
+      r.error = absl::StrCat(ops_.name(i), ": ", s.message());
+      return false;
     }
-    if (!options.known_stopped && ops.Status(i) == ResourceStatus::kRunning) {
-      r.steps.push_back(absl::StrCat(ops.name(i), " already running"));
-      r.resources.push_back({ops.name(i), ops.Now()});
-      started.push_back(i);
-      continue;
+    const MonoTime added = ops_.Now();
+    r.steps.push_back(s.ok() ? absl::StrCat("VIP ", ops_.name(i), " added ", Ms(added - t0))
+                             : absl::StrCat("VIP ", ops_.name(i), " already present"));
+    started_.push_back(i);
+    const absl::Status sent = ops_.Announce(i);
+    const MonoTime announced = ops_.Now();
+    if (r.vip_added == MonoTime()) {
+      r.vip_added = added;
+      r.garp_sent = announced;
     }
-    const OpResult res = ops.Start(i);
-    if (!res.ok) {
-      r.error = absl::StrCat(ops.name(i), " start failed: ", res.detail);
-      break;
-    }
-    const MonoTime done = ops.Now();
-    r.steps.push_back(absl::StrCat(ops.name(i), " started ", Ms(done - t0)));
-    r.resources.push_back({ops.name(i), done});
-    started.push_back(i);
+    r.steps.push_back(sent.ok() ? absl::StrCat("GARP sent ", Ms(announced - added))
+                                : absl::StrCat("GARP failed (", sent.message(), ")"));
+    return true;
   }
+  if (!options_.known_stopped && ops_.Status(i) == ResourceStatus::kRunning) {
+    r.steps.push_back(absl::StrCat(ops_.name(i), " already running"));
+    r.resources.push_back({ops_.name(i), ops_.Now()});
+    started_.push_back(i);
+    return true;
+  }
+  const OpResult res = ops_.Start(i);
+  if (!res.ok) {
+    r.error = absl::StrCat(ops_.name(i), " start failed: ", res.detail);
+    return false;
+  }
+  const MonoTime done = ops_.Now();
+  r.steps.push_back(absl::StrCat(ops_.name(i), " started ", Ms(done - t0)));
+  r.resources.push_back({ops_.name(i), done});
+  started_.push_back(i);
+  return true;
+}
+
+void TakeJob::RunLeadingAddresses() {
+  while (result_.error.empty() && next_ < ops_.size() && ops_.is_address(next_)) Step();
+}
+
+TakeResult TakeJob::Finish() {
+  while (result_.error.empty() && next_ < ops_.size()) Step();
+  TakeResult& r = result_;
   if (!r.error.empty()) {
-    for (auto it = started.rbegin(); it != started.rend(); ++it) {
-      if (ops.is_address(*it)) {
-        (void)ops.DeleteAddress(*it);
-      } else if (!ops.Stop(*it).ok && ops.Status(*it) == ResourceStatus::kRunning) {
+    for (auto it = started_.rbegin(); it != started_.rend(); ++it) {
+      if (ops_.is_address(*it)) {
+        (void)ops_.DeleteAddress(*it);
+      } else if (!ops_.Stop(*it).ok && ops_.Status(*it) == ResourceStatus::kRunning) {
         r.held_anyway = true;
       }
     }
   }
   r.ok = r.error.empty();
-  r.done = ops.Now();
-  return r;
+  r.done = ops_.Now();
+  return std::move(r);
+}
+
+TakeResult RunTake(GroupOps& ops, const TakeOptions& options) {
+  TakeJob job(ops, options);
+  job.RunLeadingAddresses();
+  return job.Finish();
 }
 
 ReleaseResult RunRelease(GroupOps& ops, const ReleaseOptions& options) {

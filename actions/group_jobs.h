@@ -69,11 +69,35 @@ struct TakeOptions {
   bool known_stopped = false;
 };
 
+// TakeJob
+//
+// One take, in two parts so the caller can run the first where it stands:
+// RunLeadingAddresses() adds and announces the addresses the group starts
+// with (a netlink request and two send() calls each: the runner does this in
+// the very wake-up that decided, with no hand-over to a worker thread);
+// Finish() does the rest, typically on the group's worker: each script is
+// started unless `status` says it runs (asked only when !known_stopped). On
+// the first failure, what this job started is stopped or removed, newest
+// first, the leading addresses included. One thread at a time.
+class TakeJob {
+ public:
+  TakeJob(GroupOps& ops, const TakeOptions& options);
+  void RunLeadingAddresses();
+  TakeResult Finish();
+
+ private:
+  bool Step();  // resource next_; false on failure (error set)
+
+  GroupOps& ops_;
+  TakeOptions options_;
+  TakeResult result_;
+  size_t next_ = 0;
+  std::vector<size_t> started_;
+};
+
 // RunTake()
 //
-// Addresses are added and announced at once; each script is started unless
-// `status` says it runs (asked only when !known_stopped). On the first
-// failure, what this job started is stopped or removed, newest first.
+// A whole TakeJob on the calling thread.
 TakeResult RunTake(GroupOps& ops, const TakeOptions& options);
 
 struct ReleaseOptions {

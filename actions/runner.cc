@@ -522,12 +522,14 @@ void Runner::StartTake(size_t g, TakeCause cause) {
   gr.state = GroupState::kStarting;
   gr.busy = true;
   gr.last_action = "take";
-  // The work first, then the claim, then the words: the worker is adding the
-  // address while we tell the peer and the log.
-  GroupOps* ops = &kit_->GroupOpsFor(g);
-  const TakeOptions to{gr.known_stopped};
-  gr.worker->Submit([this, g, cause, ops, to](const JobWorker::Post& post) {
-    TakeResult r = RunTake(*ops, to);
+  // The work first, then the claim, then the words. The group's leading
+  // addresses go up right here, in the wake-up that decided (a netlink
+  // request and the first GARP: no hand-over to another thread); the worker
+  // starts the scripts while we tell the peer and the log.
+  auto job = std::make_shared<TakeJob>(kit_->GroupOpsFor(g), TakeOptions{gr.known_stopped});
+  job->RunLeadingAddresses();
+  gr.worker->Submit([this, g, cause, job](const JobWorker::Post& post) {
+    TakeResult r = job->Finish();
     post([this, g, cause, r = std::move(r)] { OnTakeDone(g, cause, r); });
   });
   Advertise(true);

@@ -361,5 +361,33 @@ TEST(GroupJobsTest, FailedAddressDeleteIsAnErrorNamingIt) {
   EXPECT_THAT(ops.log(), ElementsAre("stop apache2", "del 10.0.0.1"));
 }
 
+// The runner adds the leading addresses in the wake-up that decided and
+// hands the rest to the group's worker: the first part touches only the
+// addresses at the front, and a failure later still rolls them back.
+TEST(TakeJobTest, LeadingAddressesFirstThenTheRestAndRollbackCoversBoth) {
+  FakeResource httpd = Script("httpd");
+  httpd.start_ok = false;
+  FakeOps ops({Address("10.0.0.1"), Address("10.0.0.2"), httpd, Address("10.0.0.3")});
+  TakeJob job(ops, KnownStopped(true));
+  job.RunLeadingAddresses();
+  EXPECT_THAT(ops.log(), ElementsAre("add 10.0.0.1", "garp 10.0.0.1", "add 10.0.0.2",
+                                     "garp 10.0.0.2"));
+  const TakeResult r = job.Finish();
+  EXPECT_FALSE(r.ok);
+  EXPECT_THAT(r.error, HasSubstr("httpd start failed"));
+  EXPECT_THAT(ops.log(), ElementsAre("add 10.0.0.1", "garp 10.0.0.1", "add 10.0.0.2",
+                                     "garp 10.0.0.2", "start httpd", "del 10.0.0.2",
+                                     "del 10.0.0.1"));
+}
+
+TEST(TakeJobTest, AGroupStartingWithAScriptLeavesEverythingToFinish) {
+  FakeOps ops({Script("drbd"), Address("10.0.0.1")});
+  TakeJob job(ops, KnownStopped(true));
+  job.RunLeadingAddresses();
+  EXPECT_THAT(ops.log(), IsEmpty());
+  EXPECT_TRUE(job.Finish().ok);
+  EXPECT_THAT(ops.log(), ElementsAre("start drbd", "add 10.0.0.1", "garp 10.0.0.1"));
+}
+
 }  // namespace
 }  // namespace tachy
