@@ -143,6 +143,47 @@ void RealtimeLoop::GiveSnapshot(MonoTime now) {
   }
 }
 
+MonoTime RealtimeLoop::RunOnce(MonoTime now, MonoTime wake,
+                               absl::FunctionRef<bool(size_t)> readable) {
+  const bool judging = now >= wake;
+  // Before judging any deadline, drain every medium; otherwise only the
+  // ones that woke us. Each costs at least one system call.
+  for (size_t m = 0; m < media_.size(); ++m) {
+    if (!judging && !readable(m)) continue;
+    media_[m]->Drain([&](std::span<const uint8_t> payload, MonoTime rx) {
+      engine_.OnFrame(m, payload, rx, now);
+    });
+  }
+  TakeAdvertisement();
+  if (judging) {
+    if (engine_.Advance(now, now - wake)) {
+      if (last_sent_ != MonoTime() && now - last_sent_ > engine_.options().deadtime / 2) {
+        // No tick for half the deadtime (this thread was stalled or
+        // stopped): by the event stream's rule our runner has let go of
+        // everything. Its last advertisement may no longer be true, so
+        // do not vouch for it until the runner speaks again.
+        Advertisement ad = engine_.advertisement();
+        ad.ready = false;
+        engine_.set_advertisement(ad);
+        channel_.long_stalls.fetch_add(1, std::memory_order_relaxed);
+      }
+      last_sent_ = now;
+      SendOnAllMedia(engine_.NextHeartbeat(now));
+      channel_.frames_sent.store(engine_.stats().frames_sent, std::memory_order_release);
+      Tick(now);
+    }
+    wake = engine_.NextWakeup();
+  }
+  PushEvents();
+  GiveSnapshot(now);
+  if (channel_.leave_requested.load(std::memory_order_acquire)) {
+    SendOnAllMedia(engine_.LeaveFrame(MonotonicNow()));
+    channel_.left.store(true, std::memory_order_release);
+    Signal(channel_.events_ready.get());
+  }
+  return wake;
+}
+
 int RealtimeLoop::Run() {
   MonoTime wake = engine_.NextWakeup();
   for (;;) {
@@ -155,48 +196,16 @@ int RealtimeLoop::Run() {
     const int n = epoll_pwait2(epoll_.get(), ready, 16, &timeout, nullptr);
     if (n < 0 && errno != EINTR) return errno;
     const MonoTime now = MonotonicNow();
-    bool woken = false;
-    for (int i = 0; i < n; ++i) woken = woken || ready[i].data.u64 == kWakeTag;
-    if (woken) Consume(channel_.wake.get());
-    const bool judging = now >= wake;
-    // Before judging any deadline, drain every medium; otherwise only the
-    // ones that woke us. Each costs at least one system call.
-    for (size_t m = 0; m < media_.size(); ++m) {
-      bool readable = judging;
-      for (int k = 0; k < n && !readable; ++k) readable = ready[k].data.u64 == m;
-      if (!readable) continue;
-      media_[m]->Drain([&](std::span<const uint8_t> payload, MonoTime rx) {
-        engine_.OnFrame(m, payload, rx, now);
-      });
+    for (int i = 0; i < n; ++i) {
+      if (ready[i].data.u64 == kWakeTag) Consume(channel_.wake.get());
     }
-    TakeAdvertisement();
-    if (judging) {
-      if (engine_.Advance(now, now - wake)) {
-        if (last_sent_ != MonoTime() && now - last_sent_ > engine_.options().deadtime / 2) {
-          // No tick for half the deadtime (this thread was stalled or
-          // stopped): by the event stream's rule our runner has let go of
-          // everything. Its last advertisement may no longer be true, so
-          // do not vouch for it until the runner speaks again.
-          Advertisement ad = engine_.advertisement();
-          ad.ready = false;
-          engine_.set_advertisement(ad);
-          channel_.long_stalls.fetch_add(1, std::memory_order_relaxed);
-        }
-        last_sent_ = now;
-        SendOnAllMedia(engine_.NextHeartbeat(now));
-        channel_.frames_sent.store(engine_.stats().frames_sent, std::memory_order_release);
-        Tick(now);
+    wake = RunOnce(now, wake, [&](size_t m) {
+      for (int k = 0; k < n; ++k) {
+        if (ready[k].data.u64 == m) return true;
       }
-      wake = engine_.NextWakeup();
-    }
-    PushEvents();
-    GiveSnapshot(now);
-    if (channel_.leave_requested.load(std::memory_order_acquire)) {
-      SendOnAllMedia(engine_.LeaveFrame(MonotonicNow()));
-      channel_.left.store(true, std::memory_order_release);
-      Signal(channel_.events_ready.get());
-      return 0;
-    }
+      return false;
+    });
+    if (channel_.left.load(std::memory_order_acquire)) return 0;
     if (channel_.stop_requested.load(std::memory_order_acquire)) return 0;
   }
 }

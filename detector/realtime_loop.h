@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/functional/function_ref.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "detector/engine.h"
@@ -74,6 +75,16 @@ class RealtimeLoop {
   // frame is sent on every medium first). Returns 0, or an errno if epoll
   // failed (a post-initialisation invariant; the caller fails stop).
   int Run();
+
+  // RunOnce()
+  //
+  // One wake-up's work at `now`, the wake-up having been due at `wake`:
+  // drains the media that are `readable` (every medium when a deadline is
+  // due), runs the engine's timers and sends our frame when due, hands the
+  // events on, serves the control thread's requests. Returns when the next
+  // wake-up is due. Run() is this in an epoll loop; tests drive it with a
+  // manual clock.
+  MonoTime RunOnce(MonoTime now, MonoTime wake, absl::FunctionRef<bool(size_t)> readable);
 
  private:
   void SendOnAllMedia(std::span<const uint8_t> frame);

@@ -1,15 +1,18 @@
-// engine_test.cc: the detector core driven by a simulated daemon loop.
+// engine_test.cc: the detector core, alone and inside tachyd's real-time
+// loop.
 //
 // Local node "a", peers "b" and "c"; keepalive 2 ms, warntime 10 ms,
 // deadtime 20 ms, initdead 1 s, 100 µs wheel tick. Peers' frames are signed
-// with the same sha256 key (authkeys index 1). Time is a ManualClock; Run()
-// plays the daemon: it hands over peer frames when they are due (draining
-// receive queues before a timer wake-up at the same instant) and calls
-// Advance() exactly at NextWakeup().
+// with the same sha256 key (authkeys index 1). Time is a ManualClock. Run()
+// drives the daemon's own loop (RealtimeLoop::RunOnce) over in-memory media:
+// peer frames arrive when due (drained before a timer wake-up at the same
+// instant) and the loop wakes exactly at the engine's NextWakeup().
 #include "detector/engine.h"
 
 #include "actions/ownership_ad.h"
 #include "detector/event_text.h"
+#include "detector/realtime_loop.h"
+#include "tests/memory_transport.h"
 
 #include <algorithm>
 #include <cstdint>
@@ -131,7 +134,17 @@ class EngineTest : public ::testing::Test {
     o.initdead = kInitdead;
     o.generation = kLocalGeneration;
     start_ = clock_.Now();
+    const size_t media_count = o.media.size();
     engine_ = std::make_unique<Engine>(std::move(o), keys_, start_);
+    // tachyd's real-time loop over in-memory media, driven by Run().
+    transports_.clear();
+    std::vector<Transport*> loop_media;
+    for (size_t m = 0; m < media_count; ++m) {
+      transports_.push_back(std::make_unique<MemoryTransport>());
+      loop_media.push_back(transports_.back().get());
+    }
+    channel_ = *RtChannel::Create();
+    loop_ = std::make_unique<RealtimeLoop>(loop_media, *engine_, *channel_);
   }
 
   MonoTime Now() const { return clock_.Now(); }
@@ -177,9 +190,13 @@ class EngineTest : public ::testing::Test {
     Collect();
   }
 
-  // The daemon loop until `end` (inclusive): frames first, then timers.
+  // tachyd's real-time loop itself (RealtimeLoop::RunOnce) on in-memory
+  // media until `end` (inclusive): each stream's frames arrive at their
+  // times, and the loop wakes for them and for its timers, as in tachyd.
   void Run(MonoTime end, std::vector<Stream*> streams = {}) {
     for (int guard = 0; guard < 10'000'000; ++guard) {
+      // A wake-up due in the past (the test moved the clock) runs now, on
+      // time: lateness is what StallTest sets explicitly.
       const MonoTime wake = std::max(engine_->NextWakeup(), Now());
       Stream* due = nullptr;
       for (Stream* s : streams) {
@@ -192,11 +209,15 @@ class EngineTest : public ::testing::Test {
       clock_.Set(t);
       if (due != nullptr) {
         const std::span<const uint8_t> bytes = Send(*due);
-        for (size_t m : due->media) Deliver(bytes, m);
+        for (size_t m : due->media) {
+          transports_.at(m)->Deliver(std::vector<uint8_t>(bytes.begin(), bytes.end()), t);
+        }
         due->next = due->next + kKeepalive;
-      } else {
-        AdvanceAt(t);
       }
+      const size_t sent = transports_.front()->sent_count();
+      loop_->RunOnce(t, wake, [&](size_t m) { return transports_[m]->has_frames(); });
+      if (transports_.front()->sent_count() != sent) sends_.push_back(t);
+      Collect();
     }
     clock_.Set(std::max(Now(), end));
   }
@@ -204,7 +225,7 @@ class EngineTest : public ::testing::Test {
   void Collect() {
     const EngineOptions& o = engine_->options();
     const std::vector<std::string> names = PeerNames(o);
-    engine_->DrainEvents([&](const DetectorEvent& e) {
+    auto take = [&](const DetectorEvent& e) {
       const std::string& node = names.at(e.peer);
       switch (e.kind) {
         case EventKind::kPeer:
@@ -219,7 +240,12 @@ class EngineTest : public ::testing::Test {
         case EventKind::kAdvert:
           break;
       }
-    });
+    };
+    // What the loop handed on (it runs the engine in Run()), then what the
+    // test's own direct calls produced: oldest first either way.
+    DetectorEvent e;
+    while (channel_ != nullptr && channel_->events.TryPop(&e)) take(e);
+    engine_->DrainEvents(take);
   }
   std::vector<Notice> TakeNotices() {
     Collect();
@@ -246,6 +272,9 @@ class EngineTest : public ::testing::Test {
   std::vector<LinkEvent> links_;
   std::vector<Notice> notices_;
   std::vector<MonoTime> sends_;
+  std::vector<std::unique_ptr<MemoryTransport>> transports_;
+  std::unique_ptr<RtChannel> channel_;
+  std::unique_ptr<RealtimeLoop> loop_;
 };
 
 // ---------------------------------------------------------------------------

@@ -40,6 +40,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/frame_builder.h"
+#include "tests/memory_transport.h"
 
 namespace tachy {
 namespace {
@@ -48,52 +49,6 @@ namespace {
 // the loop's thread Drain()s them (rx time = when drained) and Send()s ours,
 // which are kept for the test to read. The fd is an eventfd that is readable
 // while frames wait, so epoll sees it like a socket.
-class MemoryTransport final : public Transport {
- public:
-  MemoryTransport() : fd_(eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) {}
-
-  bool valid() const { return fd_.valid(); }
-  const std::string& name() const override { return name_; }
-  int fd() const override { return fd_.get(); }
-
-  absl::Status Send(std::span<const uint8_t> payload) override {
-    std::lock_guard<std::mutex> lock(mu_);
-    sent_.emplace_back(payload.begin(), payload.end());
-    return absl::OkStatus();
-  }
-
-  size_t Drain(Sink sink) override {
-    std::deque<std::vector<uint8_t>> frames;
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      frames.swap(queue_);
-      uint64_t count;
-      [[maybe_unused]] const ssize_t n = read(fd_.get(), &count, sizeof(count));
-    }
-    for (const std::vector<uint8_t>& f : frames) sink(f, MonotonicNow());
-    return frames.size();
-  }
-
-  void Deliver(std::vector<uint8_t> frame) {
-    std::lock_guard<std::mutex> lock(mu_);
-    queue_.push_back(std::move(frame));
-    const uint64_t one = 1;
-    [[maybe_unused]] const ssize_t n = write(fd_.get(), &one, sizeof(one));
-  }
-
-  std::vector<std::vector<uint8_t>> Sent() const {
-    std::lock_guard<std::mutex> lock(mu_);
-    return sent_;
-  }
-
- private:
-  const std::string name_ = "mem:0";
-  UniqueFd fd_;
-  mutable std::mutex mu_;
-  std::deque<std::vector<uint8_t>> queue_;
-  std::vector<std::vector<uint8_t>> sent_;
-};
-
 struct Parsed {
   RejectReason reason = RejectReason::kShort;
   bool tag_ok = false;
