@@ -53,7 +53,10 @@ uint32_t PrefixMask(int prefix_len) {  // host order
 // message to `cb` until the dump's NLMSG_DONE or the request's ACK. A
 // netlink error comes back as errno (mnl_cb_run sets it from the NLMSG_ERROR),
 // also stored in `*error` when given (0 on success).
+std::atomic<uint64_t> g_sockets_opened{0};
+
 absl::StatusOr<MnlSocketPtr> OpenRoute(absl::string_view what) {
+  g_sockets_opened.fetch_add(1, std::memory_order_relaxed);
   MnlSocketPtr sock(mnl_socket_open(NETLINK_ROUTE));
   if (!sock) return absl::ErrnoToStatus(errno, absl::StrCat(what, ": netlink socket"));
   if (mnl_socket_bind(sock.get(), 0, MNL_SOCKET_AUTOPID) < 0) {
@@ -349,6 +352,8 @@ absl::Status DeleteAddress(const std::string& iface, absl::string_view ip, int p
   absl::Status s = Transact(*nlh, nullptr, nullptr, what, &error);
   return DeleteResult(std::move(s), error);
 }
+
+uint64_t NetlinkSocketsOpened() { return g_sockets_opened.load(std::memory_order_relaxed); }
 
 struct AddressSocket::Impl {
   MnlSocketPtr sock;

@@ -67,6 +67,12 @@ class AddressSocket {
   std::unique_ptr<Impl> impl_;
 };
 
+// NetlinkSocketsOpened()
+//
+// How many netlink sockets this process has opened (tests prove a takeover
+// through an AddressSocket opens none).
+uint64_t NetlinkSocketsOpened();
+
 // InterfaceWithAddress()
 //
 // The interface that has `ip` configured, or kNotFound.
