@@ -225,7 +225,7 @@ void ControlServer::ExpireRequests() {
 }
 
 void ControlServer::Process(absl::FunctionRef<std::string()> status,
-                            absl::FunctionRef<HelloMsg()> hello,
+                            absl::FunctionRef<std::optional<HelloMsg>()> hello,
                             absl::FunctionRef<void(const StreamMessage&)> on_message) {
   ExpireRequests();
   epoll_event events[16];
@@ -240,7 +240,13 @@ void ControlServer::Process(absl::FunctionRef<std::string()> status,
         UniqueFd client(accept4(c->fd.get(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC));
         if (!client.valid()) break;
         if (is_event) {
-          if (!SendAll(client.get(), EncodeStream({seq_, hello()}))) break;
+          const std::optional<HelloMsg> h = hello();
+          if (!h) {
+            LogWarning("event-stream reader turned away: the detector thread gave no snapshot "
+                       "in time for its hello (it reconnects)");
+            break;
+          }
+          if (!SendAll(client.get(), EncodeStream({seq_, *h}))) break;
           UniqueFd copy(fcntl(client.get(), F_DUPFD_CLOEXEC, 0));
           if (copy.valid()) new_event_clients_.push_back(std::move(copy));
           Add(std::move(client), Kind::kEventClient);

@@ -19,6 +19,7 @@
 #define TACHY_DETECTOR_CONTROL_SERVER_H_
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -50,10 +51,12 @@ class ControlServer {
   // Process()
   //
   // Accepts clients and answers requests without blocking. `status` renders
-  // the status document, `hello` the event-stream snapshot.
+  // the status document, `hello` the event-stream snapshot (nullopt: none
+  // can be had now; the reader is closed and reconnects).
   // `on_message` receives every message an event-stream reader sends (except
   // replies to forwarded requests, which go back to their requester).
-  void Process(absl::FunctionRef<std::string()> status, absl::FunctionRef<HelloMsg()> hello,
+  void Process(absl::FunctionRef<std::string()> status,
+               absl::FunctionRef<std::optional<HelloMsg>()> hello,
                absl::FunctionRef<void(const StreamMessage&)> on_message);
 
   // actions_connected()

@@ -13,6 +13,7 @@
 #include <atomic>
 #include <chrono>
 #include <future>
+#include <optional>
 #include <memory>
 #include <thread>
 #include <vector>
@@ -79,7 +80,9 @@ class Daemon {
   void NoteLongStalls();
   bool ReadyToLeave(MonoTime now);
   // The freshest snapshot the real-time thread can give within `wait`.
-  const EngineSnapshot& Snapshot(absl::Duration wait);
+  // The freshest snapshot the real-time thread gives within `wait`; null
+  // when it gave none and `fresh` was asked for.
+  const EngineSnapshot* Snapshot(absl::Duration wait, bool fresh);
 
   DaemonOptions options_;
   ClusterConfig config_;
@@ -208,20 +211,28 @@ absl::Status Daemon::Setup() {
   return absl::OkStatus();
 }
 
-const EngineSnapshot& Daemon::Snapshot(absl::Duration wait) {
-  if (!rt_thread_.joinable() || channel_->left.load(std::memory_order_acquire)) return snapshot_;
+const EngineSnapshot* Daemon::Snapshot(absl::Duration wait, bool fresh) {
+  if (!rt_thread_.joinable() || channel_->left.load(std::memory_order_acquire)) return &snapshot_;
+  // A flood of status requests must not become a flood of wake-ups of the
+  // detector thread: for status a snapshot younger than a millisecond is
+  // fresh enough. A hello never takes one: it must reflect every event
+  // numbered before it.
+  if (!fresh && MonotonicNow() - snapshot_.taken < absl::Milliseconds(1)) return &snapshot_;
   const uint64_t before = channel_->snapshot_version.load(std::memory_order_acquire);
   channel_->RequestSnapshot();
   const MonoTime deadline = MonotonicNow() + wait;
   // Bounded: the real-time thread answers on its next wake-up, which the
-  // request triggers; a stalled one leaves us with the previous snapshot.
-  for (int i = 0; i < 1000 && MonotonicNow() < deadline; ++i) {
-    if (channel_->snapshot_version.load(std::memory_order_acquire) != before) break;
-    std::this_thread::sleep_for(std::chrono::microseconds(50));
+  // request triggers; a stalled one leaves us with the previous snapshot,
+  // good enough for status (its age is shown), not for a hello.
+  bool answered = false;
+  for (int i = 0; i < 1000 && MonotonicNow() < deadline && !answered; ++i) {
+    answered = channel_->snapshot_version.load(std::memory_order_acquire) != before;
+    if (!answered) std::this_thread::sleep_for(std::chrono::microseconds(50));
   }
+  if (!answered && fresh) return nullptr;
   absl::MutexLock lock(&channel_->snapshot_mu);
   snapshot_ = channel_->snapshot;
-  return snapshot_;
+  return &snapshot_;
 }
 
 void Daemon::Publish(const DetectorEvent& e) {
@@ -311,12 +322,14 @@ bool Daemon::ReadyToLeave(MonoTime now) {
 void Daemon::ControlLoop() {
   const auto status = [&] {
     info_.log_lines_dropped = LogLinesDropped();
-    return StatusJson(engine_options_, started_, Snapshot(absl::Milliseconds(20)), MonotonicNow(),
+    return StatusJson(engine_options_, started_, *Snapshot(absl::Milliseconds(20), false), MonotonicNow(),
                       info_);
   };
   const auto hello = [&] {
     PublishEvents();  // everything before the snapshot is numbered before it
-    return MakeHello(engine_options_, Snapshot(absl::Milliseconds(20)));
+    const EngineSnapshot* snap = Snapshot(absl::Milliseconds(20), true);
+    return snap == nullptr ? std::nullopt
+                           : std::optional<HelloMsg>(MakeHello(engine_options_, *snap));
   };
   for (;;) {
     epoll_event ready[16];

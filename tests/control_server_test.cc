@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <cstring>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -76,7 +77,8 @@ class ControlServerTest : public ::testing::Test {
   void ProcessUntil(Done done) {
     for (int i = 0; i < 2000 && !done(); ++i) {
       server_->Process([&] { return std::string(R"({"v":1})"); },
-                       [&] {
+                       [&]() -> std::optional<HelloMsg> {
+                         if (!hello_available_) return std::nullopt;
                          HelloMsg h;
                          h.node = "a";
                          h.generation = 7;
@@ -90,6 +92,7 @@ class ControlServerTest : public ::testing::Test {
   std::string dir_, control_path_, event_path_;
   std::unique_ptr<ControlServer> server_;
   std::vector<StreamMessage> received_;
+  bool hello_available_ = true;
 };
 
 TEST_F(ControlServerTest, HelloThenNumberedEventsAndADuplicateForTicks) {
@@ -116,6 +119,22 @@ TEST_F(ControlServerTest, HelloThenNumberedEventsAndADuplicateForTicks) {
   ASSERT_EQ(send(dups[0].get(), tick.data(), tick.size(), MSG_NOSIGNAL),
             static_cast<ssize_t>(tick.size()));
   EXPECT_EQ(std::get<TickMsg>(Decoded(ReceivePacket(runner.get())).body).frames_sent, 10u);
+}
+
+// No snapshot in time (the detector thread stalled): no hello from an old
+// one, which could miss an event numbered before it. The reader is closed
+// and reconnects.
+TEST_F(ControlServerTest, NoFreshSnapshotMeansNoHelloAndTheReaderIsClosed) {
+  hello_available_ = false;
+  UniqueFd runner = ConnectTo(event_path_, SOCK_SEQPACKET);
+  bool closed = false;
+  ProcessUntil([&] {
+    char buf[64];
+    closed = recv(runner.get(), buf, sizeof(buf), MSG_DONTWAIT) == 0;
+    return closed;
+  });
+  EXPECT_TRUE(closed);
+  EXPECT_TRUE(server_->TakeNewEventClients().empty());
 }
 
 TEST_F(ControlServerTest, RunnerMessagesReachTheDaemonAndMakeItTheActionsClient) {
