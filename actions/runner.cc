@@ -120,7 +120,8 @@ class Runner {
   int Run();
 
  private:
-  void OnMessage(const StreamMessage& m, MonoTime now);
+  // Returns whether ownership may have to be decided again (not for ticks).
+  bool OnMessage(const StreamMessage& m, MonoTime now);
   void Reevaluate(MonoTime now);
   void Advertise(bool force);
   void SendGroups();
@@ -164,6 +165,7 @@ class Runner {
   std::vector<PendingGarp> garps_;
   std::map<std::string, MonoTime> conflict_logged_;
   MonoTime mismatch_warned_;
+  MonoTime last_evaluated_;
   UniqueFd epoll_, signals_;
 };
 
@@ -307,18 +309,18 @@ void Runner::NoteJoin(uint64_t generation) {
                            generation);
 }
 
-void Runner::OnMessage(const StreamMessage& m, MonoTime now) {
-  const bool was_greeted = view_.greeted();
-  view_.Apply(m, now);
+bool Runner::OnMessage(const StreamMessage& m, MonoTime now) {
+  bool matters = view_.Apply(m, now);
   if (const auto* h = std::get_if<HelloMsg>(&m.body)) {
-    LogInfo("connected to tachyd (generation %d)%s", h->generation,
-            was_greeted ? "" : "");
+    LogInfo("connected to tachyd (generation %d)", h->generation);
     NoteJoin(h->generation);
     advertised_ = false;
     last_groups_.clear();
   } else if (const auto* r = std::get_if<RequestMsg>(&m.body)) {
     HandleRequest(*r);
+    matters = true;
   }
+  return matters;
 }
 
 void Runner::HandleRequest(const RequestMsg& r) {
@@ -740,16 +742,27 @@ int Runner::Run() {
     epoll_event ready[16];
     const int n = epoll_pwait2(epoll_.get(), ready, 16, &ts, nullptr);
     now = MonotonicNow();
+    // Ticks (one per keepalive) only prove the detector alive: deciding
+    // ownership again for each would cost a wake-up's worth of work a
+    // thousand times a second. Anything else, a lost detector, and at least
+    // every 100 ms (retry delays, initdead waits, advert refresh) do.
+    bool changed = now - last_evaluated_ >= absl::Milliseconds(100);
     for (int i = 0; i < n; ++i) {
       const uint64_t tag = ready[i].data.u64 >> 32;
       const size_t index = ready[i].data.u64 & 0xffffffff;
+      if (tag != 2) changed = true;
       if (tag == 1) {
         DrainArp(index);
       } else if (tag == 2) {
         // Messages are judged as they arrive, in this wake-up: a death is
         // decided on (and its take submitted) before anything else runs.
-        const bool ok = link_.Read([&](const StreamMessage& m) { OnMessage(m, now); });
-        if (!ok) LoseDetector(now, "connection closed or out of sequence");
+        const bool ok = link_.Read([&](const StreamMessage& m) {
+          if (OnMessage(m, now)) changed = true;
+        });
+        if (!ok) {
+          LoseDetector(now, "connection closed or out of sequence");
+          changed = true;
+        }
       } else if (tag == 3) {
         groups_[index]->worker->RunPosted();
       } else if (tag == 4) {
@@ -772,10 +785,16 @@ int Runner::Run() {
         LoseDetector(now, absl::StrCat("no tick for ", Ms(now - view_.last_message()),
                                        " (tachyd hung or blocked)")
                               .c_str());
+        changed = true;
       }
+    } else if (now - lost_since_ > LostTachydGrace()) {
+      changed = true;  // the grace ran out: release (Reevaluate decides)
     }
     SendDueGarps(now);
-    Reevaluate(now);
+    if (changed) {
+      last_evaluated_ = now;
+      Reevaluate(now);
+    }
   }
 }
 

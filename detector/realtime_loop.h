@@ -32,7 +32,7 @@ struct RtChannel {
   static absl::StatusOr<std::unique_ptr<RtChannel>> Create();
 
   // Real-time -> control.
-  SpscRing<DetectorEvent, 1024> events;
+  SpscRing<DetectorEvent, 256> events;   // one wake-up makes at most kEventCapacity
   std::atomic<uint64_t> ring_full{0};     // events lost to a full ring
   UniqueFd events_ready;                  // eventfd, written when events were pushed
   std::atomic<uint64_t> frames_sent{0};   // the pulse the control thread ticks from
