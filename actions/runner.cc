@@ -1,9 +1,7 @@
 #include "actions/runner.h"
 
-#include <sched.h>
 #include <signal.h>
 #include <sys/epoll.h>
-#include <sys/mman.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
 
@@ -801,10 +799,10 @@ int Runner::Run() {
 // The runner's loop decides takeovers: it runs SCHED_FIFO one step below
 // tachyd's detector thread, memory locked; its children (scripts) run at
 // normal priority (reset on fork).
-void EnterRealtime(const ClusterConfig& config) {
+void EnterRunnerRealtime(const ClusterConfig& config) {
   if (!config.ha.realtime) return;
   const int detector = DetectorPriority(config.ha.rtprio);
-  const std::string note = tachy::EnterRealtime(detector - 1);
+  const std::string note = EnterRealtime(detector - 1);
   if (note.empty()) {
     LogInfo("realtime: SCHED_FIFO priority %d (below the detector's %d), memory locked",
             detector - 1, detector);
@@ -847,7 +845,7 @@ int RunActions(const RunnerOptions& input) {
   // every thread inherits the mask, so only our signalfd ever sees these.
   BlockDaemonSignals();
     // Threads created from here on (the group workers) inherit the policy.
-    EnterRealtime(*config);
+    EnterRunnerRealtime(*config);
     // The loop must never wait for a log destination either.
     StartAsyncLogging();
   }

@@ -1,9 +1,7 @@
 #include "detector/daemon.h"
 
-#include <sched.h>
 #include <signal.h>
 #include <sys/epoll.h>
-#include <sys/mman.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
 

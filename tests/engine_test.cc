@@ -36,6 +36,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/frame_builder.h"
+#include "tests/test_keys.h"
 
 namespace tachy {
 namespace {
@@ -114,12 +115,7 @@ struct Stream {
 class EngineTest : public ::testing::Test {
  protected:
   EngineTest() : signer_(MakeAuth(AuthMethod::kSha256, "secret")) {
-    AuthKeys keys;
-    keys.active_index = 1;
-    keys.keys = {{.index = 1, .method = AuthMethod::kSha256, .key = "secret"}};
-    absl::StatusOr<KeyRing> ring = KeyRing::Create(keys);
-    EXPECT_TRUE(ring.ok()) << ring.status();
-    if (ring.ok()) keys_ = *std::move(ring);
+    keys_ = Sha256KeyRing("secret");
   }
 
   void Start(std::vector<std::string> media = {"raw:eth1"},

@@ -40,6 +40,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/frame_builder.h"
+#include "tests/test_keys.h"
 #include "tests/memory_transport.h"
 
 namespace tachy {
@@ -65,16 +66,8 @@ constexpr absl::Duration kBound = absl::Seconds(5);
 class RealtimeLoopTest : public ::testing::Test {
  protected:
   RealtimeLoopTest() {
-    AuthKeys keys;
-    keys.active_index = 1;
-    keys.keys = {{.index = 1, .method = AuthMethod::kSha256, .key = "secret"}};
-    absl::StatusOr<KeyRing> ring = KeyRing::Create(keys);
-    EXPECT_TRUE(ring.ok()) << ring.status();
-    if (ring.ok()) keys_ = *std::move(ring);
-    absl::StatusOr<std::unique_ptr<Authenticator>> signer =
-        Authenticator::Create(AuthMethod::kSha256, "secret");
-    EXPECT_TRUE(signer.ok()) << signer.status();
-    if (signer.ok()) signer_ = *std::move(signer);
+    keys_ = Sha256KeyRing("secret");
+    signer_ = Sha256Signer("secret");
   }
 
   ~RealtimeLoopTest() override { StopLoop(); }

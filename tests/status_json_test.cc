@@ -22,6 +22,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/frame_builder.h"
+#include "tests/test_keys.h"
 
 namespace tachy {
 namespace {
@@ -37,16 +38,8 @@ std::set<std::string> Keys(const json& object) {
 class StatusJsonTest : public ::testing::Test {
  protected:
   StatusJsonTest() {
-    AuthKeys keys;
-    keys.active_index = 1;
-    keys.keys = {{.index = 1, .method = AuthMethod::kSha256, .key = "secret"}};
-    absl::StatusOr<KeyRing> ring = KeyRing::Create(keys);
-    EXPECT_TRUE(ring.ok()) << ring.status();
-    if (ring.ok()) keys_ = *std::move(ring);
-    absl::StatusOr<std::unique_ptr<Authenticator>> signer =
-        Authenticator::Create(AuthMethod::kSha256, "secret");
-    EXPECT_TRUE(signer.ok());
-    if (signer.ok()) signer_ = *std::move(signer);
+    keys_ = Sha256KeyRing("secret");
+    signer_ = Sha256Signer("secret");
     absl::StatusOr<std::unique_ptr<Authenticator>> wrong =
         Authenticator::Create(AuthMethod::kSha256, "wrong");
     EXPECT_TRUE(wrong.ok());
