@@ -320,8 +320,8 @@ bool Daemon::ReadyToLeave(MonoTime now) {
 void Daemon::ControlLoop() {
   const auto status = [&] {
     info_.log_lines_dropped = LogLinesDropped();
-    return StatusJson(engine_options_, started_, *Snapshot(absl::Milliseconds(20), false), MonotonicNow(),
-                      info_);
+    return StatusJson(engine_options_, started_, *Snapshot(absl::Milliseconds(20), false),
+                      MonotonicNow(), info_);
   };
   const auto hello = [&] {
     PublishEvents();  // everything before the snapshot is numbered before it
