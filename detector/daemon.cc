@@ -2,6 +2,7 @@
 
 #include <signal.h>
 #include <sys/epoll.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
 
@@ -55,6 +56,9 @@ std::string DescribeConfig(const ClusterConfig& c) {
       FormatMillis(c.ha.initdead), c.auth.active_index,
       AuthMethodName(c.auth.Find(c.auth.active_index)->method));
 }
+
+// The control thread's nice value under `realtime on`.
+constexpr int kControlNice = -10;
 
 class Daemon {
  public:
@@ -182,6 +186,13 @@ absl::Status Daemon::Setup() {
     [[maybe_unused]] ssize_t n = write(channel_->events_ready.get(), &one, sizeof(one));
   });
   if (realtime) {
+    // The control thread stays SCHED_OTHER (a flood of tachyctl requests
+    // must not starve the machine), but wakes ahead of ordinary busy work:
+    // it is what hands a death to the runner. Its children (the runner)
+    // set their own priority.
+    if (setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), kControlNice) != 0) {
+      LogWarning("control thread: nice %d refused: %s", kControlNice, strerror(errno));
+    }
     info_.realtime_note = note.get();
     info_.realtime = info_.realtime_note.empty();
     if (info_.realtime) {
