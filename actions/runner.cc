@@ -21,7 +21,9 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "actions/arp_guard.h"
 #include "actions/group_jobs.h"
+#include "actions/group_state.h"
 #include "actions/haresources.h"
 #include "actions/job_worker.h"
 #include "actions/netlink_address.h"
@@ -44,19 +46,6 @@ namespace {
 
 using nlohmann::json;
 
-enum class GroupState { kStopped, kStarting, kRunning, kStopping, kFailed };
-
-const char* GroupStateName(GroupState s) {
-  switch (s) {
-    case GroupState::kStopped: return "stopped";
-    case GroupState::kStarting: return "starting";
-    case GroupState::kRunning: return "running";
-    case GroupState::kStopping: return "stopping";
-    case GroupState::kFailed: return "failed";
-  }
-  return "?";
-}
-
 // Why a take happens, with the times the takeover timeline starts from.
 struct TakeCause {
   std::string why;           // "peer a dead", ...
@@ -68,15 +57,7 @@ struct TakeCause {
 
 struct Group {
   ResourceGroup spec;
-  GroupState state = GroupState::kStopped;
-  bool failed_held = false;  // failed to stop: may still run, so stay held
-  bool busy = false;         // a job is running
-  // Every script is known stopped: probed so at start-up, or stopped by us.
-  // A take then starts them without asking `status` first.
-  bool known_stopped = false;
-  MonoTime retry_after;
-  std::string last_action = "none";
-  absl::Duration last_duration;
+  GroupMachine machine;
   uint64_t arp_conflicts = 0;
   bool shared = false;  // a live peer holds it too (split brain in progress)
   // One worker per group: no group's take waits behind another's release.
@@ -162,7 +143,7 @@ class Runner {
   std::string last_groups_;
   MonoTime last_advert_time_;
   std::vector<PendingGarp> garps_;
-  std::map<std::string, MonoTime> conflict_logged_;
+  std::unique_ptr<ArpGuard> arp_guard_;
   MonoTime mismatch_warned_;
   MonoTime last_evaluated_;
   UniqueFd epoll_, signals_;
@@ -184,6 +165,13 @@ absl::Status Runner::Prepare() {
   auto kit = TakeoverKit::Prepare(specs, ko);
   if (!kit.ok()) return kit.status();
   kit_ = std::move(*kit);
+  std::vector<ArpGuard::Address> guarded;
+  for (size_t g = 0; g < groups_.size(); ++g) {
+    for (const PreparedResource& r : kit_->resources(g)) {
+      if (r.address) guarded.push_back({g, r.address->ip, r.address->iface});
+    }
+  }
+  arp_guard_ = std::make_unique<ArpGuard>(std::move(guarded));
   if (options_.check) return absl::OkStatus();
   for (const std::string& w : kit_->warnings()) LogWarning("%s", w);
 
@@ -227,10 +215,8 @@ void Runner::Probe() {
       if (st == ResourceStatus::kRunning) found.push_back(gr.spec.resources[i].token);
       unsure = unsure || st == ResourceStatus::kFailed;
     }
-    gr.known_stopped = found.empty() && !unsure;
+    gr.machine.Probed(!found.empty(), unsure);
     if (!found.empty()) {
-      gr.state = GroupState::kRunning;
-      gr.last_action = "found running at start-up";
       LogInfo("group %s: found running here (%s): holding it", gr.spec.key,
               absl::StrJoin(found, ", "));
     }
@@ -241,11 +227,7 @@ void Runner::Probe() {
 GroupMask Runner::HeldMask() const {
   GroupMask m = 0;
   for (size_t g = 0; g < groups_.size(); ++g) {
-    const Group& gr = *groups_[g];
-    const bool held = gr.state == GroupState::kStarting || gr.state == GroupState::kRunning ||
-                      gr.state == GroupState::kStopping ||
-                      (gr.state == GroupState::kFailed && gr.failed_held);
-    if (held) m |= GroupMask{1} << g;
+    if (groups_[g]->machine.held()) m |= GroupMask{1} << g;
   }
   return m;
 }
@@ -281,9 +263,10 @@ void Runner::SendGroups() {
     groups.push_back(json{{"key", gr.spec.key},
                           {"preferred", gr.spec.preferred_node},
                           {"owner", owner.empty() ? json() : json(owner)},
-                          {"state", GroupStateName(gr.state)},
-                          {"last_action", gr.last_action},
-                          {"last_duration_ms", absl::ToDoubleMilliseconds(gr.last_duration)},
+                          {"state", GroupStateName(gr.machine.state())},
+                          {"last_action", gr.machine.last_action()},
+                          {"last_duration_ms",
+                           absl::ToDoubleMilliseconds(gr.machine.last_duration())},
                           {"arp_conflicts", gr.arp_conflicts}});
   }
   std::string text = groups.dump();
@@ -410,8 +393,7 @@ void Runner::Reevaluate(MonoTime now) {
   if (shutting_down_) {
     for (size_t g = 0; g < groups_.size(); ++g) {
       Group& gr = *groups_[g];
-      if (!gr.busy && (gr.state == GroupState::kRunning ||
-                       (gr.state == GroupState::kFailed && gr.failed_held))) {
+      if (!gr.machine.busy() && gr.machine.held()) {
         StartRelease(g, "tachyd is stopping");
       }
     }
@@ -431,7 +413,7 @@ void Runner::Reevaluate(MonoTime now) {
                  "addresses first, before the peer takes over",
                  Ms(now - lost_since_));
       for (size_t g = 0; g < groups_.size(); ++g) {
-        if ((HeldMask() >> g & 1) && !groups_[g]->busy) {
+        if ((HeldMask() >> g & 1) && !groups_[g]->machine.busy()) {
           StartRelease(g, "own tachyd gone (no working detector)", /*emergency=*/true);
         }
       }
@@ -477,18 +459,17 @@ void Runner::Reevaluate(MonoTime now) {
   const std::vector<Decision> decisions = Decide(views, nodes, 0);
   for (size_t g = 0; g < groups_.size(); ++g) {
     Group& gr = *groups_[g];
-    if (gr.busy) continue;
+    if (gr.machine.busy()) continue;
     const GroupMask bit = GroupMask{1} << g;
     switch (decisions[g].action) {
       case GroupAction::kTake:
-        if (gr.state == GroupState::kFailed && now < gr.retry_after) break;
-        if (gr.state == GroupState::kStopped || gr.state == GroupState::kFailed) {
+        if (gr.machine.MayTake(now)) {
           declines_ &= ~bit;
           StartTake(g, CauseFor(g, decisions[g].why, now));
         }
         break;
       case GroupAction::kRelease:
-        if (gr.state == GroupState::kRunning || gr.state == GroupState::kFailed) {
+        if (gr.machine.MayRelease()) {
           StartRelease(g, decisions[g].why);
         }
         break;
@@ -520,14 +501,12 @@ void Runner::Reevaluate(MonoTime now) {
 
 void Runner::StartTake(size_t g, TakeCause cause) {
   Group& gr = *groups_[g];
-  gr.state = GroupState::kStarting;
-  gr.busy = true;
-  gr.last_action = "take";
+  gr.machine.BeginTake();
   // The work first, then the claim, then the words. The group's leading
   // addresses go up right here, in the wake-up that decided (a netlink
   // request and the first GARP: no hand-over to another thread); the worker
   // starts the scripts while we tell the peer and the log.
-  auto job = std::make_shared<TakeJob>(kit_->GroupOpsFor(g), TakeOptions{gr.known_stopped});
+  auto job = std::make_shared<TakeJob>(kit_->GroupOpsFor(g), TakeOptions{gr.machine.known_stopped()});
   job->RunLeadingAddresses();
   gr.worker->Submit([this, g, cause, job](const JobWorker::Post& post) {
     TakeResult r = job->Finish();
@@ -544,9 +523,7 @@ void Runner::StartTake(size_t g, TakeCause cause) {
 
 void Runner::StartRelease(size_t g, const std::string& why, bool emergency) {
   Group& gr = *groups_[g];
-  gr.state = GroupState::kStopping;
-  gr.busy = true;
-  gr.last_action = "release";
+  gr.machine.BeginRelease();
   GroupOps* ops = &kit_->GroupOpsFor(g);
   ReleaseOptions ro;
   ro.stop_retries = options_.stop_retries;
@@ -562,8 +539,8 @@ void Runner::StartRelease(size_t g, const std::string& why, bool emergency) {
 
 void Runner::OnTakeDone(size_t g, const TakeCause& cause, const TakeResult& r) {
   Group& gr = *groups_[g];
-  gr.busy = false;
-  gr.last_duration = r.done - r.started;
+  gr.machine.TakeDone(r.ok, r.held_anyway, r.ok ? cause.why : r.error, r.done - r.started,
+                      MonotonicNow(), options_.failed_retry_delay);
   const std::string done = absl::StrJoin(r.steps, ", ");
   // The timeline, on one clock, from the verdict (or the decision).
   const MonoTime origin = cause.verdict == MonoTime() ? cause.decision : cause.verdict;
@@ -592,9 +569,6 @@ void Runner::OnTakeDone(size_t g, const TakeCause& cause, const TakeResult& r) {
   t.done_ns = r.done.nanos();
   t.error = r.error;
   if (r.ok) {
-    gr.state = GroupState::kRunning;
-    gr.known_stopped = false;
-    gr.last_action = absl::StrCat("took: ", cause.why);
     for (const PreparedResource& res : kit_->resources(g)) {
       if (res.address && options_.garp_count > 1) {
         garps_.push_back({res.garp, options_.garp_count - 1, r.garp_sent + options_.garp_interval});
@@ -604,11 +578,6 @@ void Runner::OnTakeDone(size_t g, const TakeCause& cause, const TakeResult& r) {
             at(r.done), cause.verdict == MonoTime() ? "decision" : "verdict", cause.why,
             absl::StrJoin(line, ", "), done);
   } else {
-    gr.state = GroupState::kFailed;
-    gr.failed_held = r.held_anyway;
-    gr.known_stopped = !r.held_anyway && gr.known_stopped;
-    gr.retry_after = MonotonicNow() + options_.failed_retry_delay;
-    gr.last_action = absl::StrCat("start failed: ", r.error);
     // Hand it to a peer that can run it; retry here later if none can.
     declines_ |= GroupMask{1} << g;
     LogError("group %s failed to start: %s; after %s rolled back%s; declining it so a live "
@@ -625,21 +594,12 @@ void Runner::OnTakeDone(size_t g, const TakeCause& cause, const TakeResult& r) {
 
 void Runner::OnReleaseDone(size_t g, const std::string& why, const ReleaseResult& r) {
   Group& gr = *groups_[g];
-  gr.busy = false;
-  gr.last_duration = r.done - r.started;
+  gr.machine.ReleaseDone(r.ok, r.ok ? why : r.error, r.done - r.started);
   const std::string done = absl::StrJoin(r.steps, ", ");
   if (r.ok) {
-    gr.state = GroupState::kStopped;
-    gr.failed_held = false;
-    gr.known_stopped = true;  // we stopped every script ourselves
-    gr.last_action = absl::StrCat("released: ", why);
     LogInfo("released group %s: %s; %s (total %s)", gr.spec.key, why, done,
             Ms(r.done - r.started));
   } else {
-    gr.state = GroupState::kFailed;
-    gr.failed_held = true;
-    gr.known_stopped = false;
-    gr.last_action = absl::StrCat("stop failed: ", r.error);
     LogError("group %s could not be released: %s (%s); keeping it marked held so no other "
              "node starts a second copy: fix it by hand, then restart tachy-actions",
              gr.spec.key, r.error, done);
@@ -662,31 +622,22 @@ void Runner::SendDueGarps(MonoTime now) {
 void Runner::DrainArp(size_t i) {
   auto& [iface, watcher] = kit_->watchers()[i];
   const MacAddress* own = kit_->garp().mac(iface);
+  const MonoTime now = MonotonicNow();
   watcher->Drain([&](const ArpClaim& c) {
-    if (own != nullptr && c.sender_mac == *own) return;
-    char ip[16];
-    std::snprintf(ip, sizeof(ip), "%u.%u.%u.%u", c.sender_ip >> 24, (c.sender_ip >> 16) & 255,
-                  (c.sender_ip >> 8) & 255, c.sender_ip & 255);
-    for (size_t g = 0; g < groups_.size(); ++g) {
+    const auto guarded = [&](size_t g) {
       // Being released, the address may already be gone (an emergency
       // release removes it first): the successor's GARPs are no conflict.
-      if (!(HeldMask() >> g & 1) || groups_[g]->state == GroupState::kStopping) continue;
-      for (const PreparedResource& r : kit_->resources(g)) {
-        if (!r.address || r.address->ip != ip || r.address->iface != iface) continue;
-        ++groups_[g]->arp_conflicts;
-        const std::string mac = FormatMac(c.sender_mac);
-        const std::string key = absl::StrCat(ip, "/", mac);
-        const MonoTime now = MonotonicNow();
-        auto it = conflict_logged_.find(key);
-        if (it == conflict_logged_.end() || now - it->second > absl::Seconds(10)) {
-          conflict_logged_[key] = now;
-          LogError("ARP conflict: %s is claimed by %s on %s (%s) while this node holds it: "
-                   "split brain or address conflict",
-                   ip, mac, iface, c.gratuitous ? "gratuitous ARP" : "ARP reply");
-        }
-        link_.Send(ArpConflictMsg{now.nanos(), ip, mac, iface});
-        SendGroups();
+      return groups_[g]->machine.held() && groups_[g]->machine.state() != GroupState::kStopping;
+    };
+    for (const ArpGuard::Conflict& k : arp_guard_->Check(c, iface, own, guarded, now)) {
+      ++groups_[k.group]->arp_conflicts;
+      if (k.log) {
+        LogError("ARP conflict: %s is claimed by %s on %s (%s) while this node holds it: "
+                 "split brain or address conflict",
+                 k.ip, k.mac, k.iface, k.gratuitous ? "gratuitous ARP" : "ARP reply");
       }
+      link_.Send(ArpConflictMsg{now.nanos(), k.ip, k.mac, k.iface});
+      SendGroups();
     }
   });
 }
@@ -713,7 +664,7 @@ int Runner::Run() {
         }
       }
       bool busy = false;
-      for (const auto& g : groups_) busy = busy || g->busy;
+      for (const auto& g : groups_) busy = busy || g->machine.busy();
       if (released_for_lost_tachyd_ && !busy && HeldMask() == 0) {
         LogInfo("released everything after losing tachyd: exiting");
         return 0;

@@ -17,9 +17,11 @@
 //    first (before the peer, which waits a full deadtime, takes over): a
 //    node without a working detector must not hold the VIP.
 //  - the takeover path opens nothing: takeover_kit.h prepares it all at
-//    start; one worker per group (job_worker.h); the parts are
-//    group_jobs.h (take/release steps), peer_view.h (what tachyd says),
-//    ownership.h (who holds what).
+//    start; one worker per group (job_worker.h). The parts, each tested
+//    alone: peer_view.h (what tachyd says), ownership.h (who should hold
+//    what), group_state.h (each group's state, time as an argument),
+//    group_jobs.h (take/release steps over injected operations),
+//    arp_guard.h (which ARP claims are conflicts). This file wires them.
 #ifndef TACHY_ACTIONS_RUNNER_H_
 #define TACHY_ACTIONS_RUNNER_H_
 

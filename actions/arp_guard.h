@@ -1,0 +1,59 @@
+// arp_guard.h: which ARP claims seen on the wire are conflicts with an
+// address this node holds, and which of them to log.
+//
+// While we hold an address, another MAC answering for it or announcing it
+// is a split brain or an address conflict. Our own MAC's claims are not;
+// neither are claims while the group is being released (an emergency
+// release removes the address first, and the successor then announces it).
+// Each ip/mac pair is logged at most once per `log_every`; every conflict is
+// counted and reported.
+#ifndef TACHY_ACTIONS_ARP_GUARD_H_
+#define TACHY_ACTIONS_ARP_GUARD_H_
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "absl/functional/function_ref.h"
+#include "absl/time/time.h"
+#include "arp/arp_watcher.h"
+#include "arp/garp.h"
+#include "detector/mono_time.h"
+
+namespace tachy {
+
+class ArpGuard {
+ public:
+  struct Address {
+    size_t group = 0;
+    std::string ip;  // dotted quad
+    std::string iface;
+  };
+  struct Conflict {
+    size_t group = 0;
+    std::string ip, mac, iface;
+    bool gratuitous = false;
+    bool log = false;  // first for this ip/mac in `log_every`
+  };
+
+  explicit ArpGuard(std::vector<Address> addresses, absl::Duration log_every = absl::Seconds(10))
+      : addresses_(std::move(addresses)), log_every_(log_every) {}
+
+  // Check()
+  //
+  // The conflicts one claim seen on `iface` makes: `own` is our MAC there
+  // (null if unknown), `guarded(g)` whether group g's addresses are ours to
+  // defend now.
+  std::vector<Conflict> Check(const ArpClaim& claim, const std::string& iface,
+                              const MacAddress* own, absl::FunctionRef<bool(size_t)> guarded,
+                              MonoTime now);
+
+ private:
+  std::vector<Address> addresses_;
+  absl::Duration log_every_;
+  std::map<std::string, MonoTime> logged_;  // "ip/mac" -> last logged
+};
+
+}  // namespace tachy
+
+#endif  // TACHY_ACTIONS_ARP_GUARD_H_
