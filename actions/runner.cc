@@ -111,6 +111,8 @@ class Runner {
   void OnReleaseDone(size_t g, const std::string& why, const ReleaseResult& r);
   void SendDueGarps(MonoTime now);
   void DrainArp(size_t i);
+  void WatchArp(size_t i);
+  void RefreshKit(MonoTime now);
   void HandleRequest(const RequestMsg& r);
   GroupMask HeldMask() const;
   absl::Duration LostTachydGrace() const { return config_.ha.deadtime / 2; }
@@ -146,6 +148,7 @@ class Runner {
   std::unique_ptr<ArpGuard> arp_guard_;
   MonoTime mismatch_warned_;
   MonoTime last_evaluated_;
+  MonoTime last_refresh_;
   UniqueFd epoll_, signals_;
 };
 
@@ -162,6 +165,7 @@ absl::Status Runner::Prepare() {
   ko.stop_timeout = options_.stop_timeout;
   ko.haresources_path = config_.config_dir + "/haresources";
   ko.watch_arp = !options_.check;
+  ko.require_interfaces = options_.check;
   auto kit = TakeoverKit::Prepare(specs, ko);
   if (!kit.ok()) return kit.status();
   kit_ = std::move(*kit);
@@ -193,7 +197,7 @@ absl::Status Runner::Prepare() {
   }
   auto& watchers = kit_->watchers();
   for (size_t i = 0; i < watchers.size(); ++i) {
-    watch(watchers[i].second->fd(), (uint64_t{1} << 32) | i);
+    if (watchers[i].second != nullptr) WatchArp(i);
   }
   return absl::OkStatus();
 }
@@ -619,8 +623,29 @@ void Runner::SendDueGarps(MonoTime now) {
   std::erase_if(garps_, [](const PendingGarp& p) { return p.remaining <= 0; });
 }
 
+void Runner::WatchArp(size_t i) {
+  epoll_event ev{};
+  ev.events = EPOLLIN;
+  ev.data.u64 = (uint64_t{1} << 32) | i;
+  epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, kit_->watchers()[i].second->fd(), &ev);
+}
+
+void Runner::RefreshKit(MonoTime now) {
+  if (now - last_refresh_ < absl::Seconds(1)) return;
+  for (const auto& g : groups_) {
+    if (g->machine.busy()) return;  // jobs read what Refresh() changes
+  }
+  last_refresh_ = now;
+  std::vector<std::string> notes;
+  // A watcher replaced closes its old fd, which leaves the epoll set by
+  // itself; the new one joins it here.
+  for (size_t i : kit_->Refresh(&notes)) WatchArp(i);
+  for (const std::string& n : notes) LogInfo("%s", n);
+}
+
 void Runner::DrainArp(size_t i) {
   auto& [iface, watcher] = kit_->watchers()[i];
+  if (watcher == nullptr) return;
   const MacAddress* own = kit_->garp().mac(iface);
   const MonoTime now = MonotonicNow();
   watcher->Drain([&](const ArpClaim& c) {
@@ -741,6 +766,7 @@ int Runner::Run() {
       changed = true;  // the grace ran out: release (Reevaluate decides)
     }
     SendDueGarps(now);
+    RefreshKit(now);
     if (changed) {
       last_evaluated_ = now;
       Reevaluate(now);

@@ -2,6 +2,7 @@
 
 #include <net/if.h>
 
+#include <algorithm>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
@@ -76,7 +77,13 @@ absl::StatusOr<std::unique_ptr<TakeoverKit>> TakeoverKit::Prepare(
           if (a.prefix_len < 0) a.prefix_len = route->prefix_len;
         }
         a.ifindex = if_nametoindex(a.iface.c_str());
-        if (a.ifindex == 0) return fail(absl::StrCat("no interface ", a.iface));
+        if (a.ifindex == 0) {
+          if (options.require_interfaces) return fail(absl::StrCat("no interface ", a.iface));
+          kit->warnings_.push_back(absl::StrFormat(
+              "%s:%d: %s: interface %s is not there (yet): this group cannot be taken here "
+              "until it appears (checked every second)",
+              file, spec.line, r.token, a.iface));
+        }
         auto garp = kit->garp_.AddAddress(a.iface, a.ip);
         if (!garp.ok()) return fail(garp.status().message());
         p.garp = *garp;
@@ -84,13 +91,13 @@ absl::StatusOr<std::unique_ptr<TakeoverKit>> TakeoverKit::Prepare(
         for (const auto& [name, w] : kit->watchers_) watched = watched || name == a.iface;
         if (!watched) {
           auto w = ArpWatcher::Open(a.iface);
-          if (w.ok()) {
-            kit->watchers_.emplace_back(a.iface, std::move(*w));
-          } else {
+          if (!w.ok() && a.ifindex != 0) {
             kit->warnings_.push_back(absl::StrFormat(
                 "cannot watch ARP on %s: %s (address conflicts there go unseen)", a.iface,
                 w.status().message()));
           }
+          // A missing one is retried by Refresh().
+          kit->watchers_.emplace_back(a.iface, w.ok() ? std::move(*w) : nullptr);
         }
         p.address = std::move(a);
       } else {
@@ -106,6 +113,39 @@ absl::StatusOr<std::unique_ptr<TakeoverKit>> TakeoverKit::Prepare(
         std::make_unique<SystemGroupOps>(g, *kit->netlink_, kit->garp_, kit->options_));
   }
   return kit;
+}
+
+std::vector<size_t> TakeoverKit::Refresh(std::vector<std::string>* notes) {
+  std::vector<size_t> reopened_watchers;
+  const std::vector<std::string> reopened = garp_.Refresh();
+  for (auto& group : groups_) {
+    for (PreparedResource& r : group) {
+      if (!r.address) continue;
+      const unsigned int index = if_nametoindex(r.address->iface.c_str());
+      if (index != r.address->ifindex && notes != nullptr) {
+        notes->push_back(index == 0 ? absl::StrFormat("interface %s is gone", r.address->iface)
+                                    : absl::StrFormat("interface %s is there (index %d)",
+                                                      r.address->iface, index));
+      }
+      r.address->ifindex = index;
+    }
+  }
+  for (size_t i = 0; i < watchers_.size(); ++i) {
+    auto& [name, watcher] = watchers_[i];
+    const bool changed = std::find(reopened.begin(), reopened.end(), name) != reopened.end();
+    if (watcher != nullptr && !changed) continue;
+    if (if_nametoindex(name.c_str()) == 0) continue;
+    auto w = ArpWatcher::Open(name);
+    if (!w.ok()) {
+      if (notes != nullptr) {
+        notes->push_back(absl::StrFormat("cannot watch ARP on %s: %s", name, w.status().message()));
+      }
+      continue;
+    }
+    watcher = std::move(*w);
+    reopened_watchers.push_back(i);
+  }
+  return reopened_watchers;
 }
 
 }  // namespace tachy

@@ -30,6 +30,9 @@ struct KitOptions {
   absl::Duration stop_timeout = absl::Seconds(60);
   std::string haresources_path;  // for error messages: file:line
   bool watch_arp = true;
+  // A named interface that does not exist is an error (tachy-actions
+  // --check); else a warning, and Refresh() picks it up when it appears.
+  bool require_interfaces = false;
 };
 
 struct PreparedResource {
@@ -44,9 +47,10 @@ class TakeoverKit {
   // Prepare()
   //
   // Resolves and opens everything for `groups`. kInvalidArgument names the
-  // haresources line of a resource that cannot be resolved; an ARP watcher
-  // that cannot be opened is a warning in `warnings` (the takeover still
-  // works; conflicts then go unseen).
+  // haresources line of a resource that cannot be resolved. An interface
+  // not there yet (unless require_interfaces) and an ARP watcher that cannot
+  // be opened are warnings in `warnings`: a take of that group fails until
+  // the interface appears; conflicts there go unseen meanwhile.
   static absl::StatusOr<std::unique_ptr<TakeoverKit>> Prepare(
       const std::vector<ResourceGroup>& groups, const KitOptions& options);
 
@@ -57,7 +61,17 @@ class TakeoverKit {
   GroupOps& GroupOpsFor(size_t g) { return *ops_[g]; }
   const std::vector<PreparedResource>& resources(size_t g) const { return groups_[g]; }
 
+  // Refresh()
+  //
+  // Off the takeover path, with no job running (the runner calls it every
+  // second while all groups are idle): opens what an interface that
+  // appeared or was re-created needs (its index, GARP socket, ARP watcher).
+  // Returns the indexes of the watchers it (re)opened, for the caller's
+  // epoll set; `notes` gets what changed, for the log.
+  std::vector<size_t> Refresh(std::vector<std::string>* notes);
+
   GarpOwner& garp() { return garp_; }
+  // One per service interface; null while it cannot be opened.
   std::vector<std::pair<std::string, std::unique_ptr<ArpWatcher>>>& watchers() {
     return watchers_;
   }

@@ -4,8 +4,11 @@
 // AF_PACKET socket (bound, MAC known) and per service address its two
 // frames (request and reply, as send_arp builds them: BuildGarpFrame). An
 // announcement is then two send() calls: no libnet handle, no allocation,
-// nothing opened while a takeover waits. Thread-safe (group workers announce
-// the first, the runner's loop the repeats).
+// nothing opened while a takeover waits. An interface that is missing at
+// start, or is re-created later (a new index), is (re)opened by Refresh(),
+// which the runner calls off the takeover path. Announce() is thread-safe
+// (group workers and the runner's loop); AddAddress() and Refresh() are
+// for the runner's loop while no announcement runs.
 #ifndef TACHY_ARP_GARP_OWNER_H_
 #define TACHY_ARP_GARP_OWNER_H_
 
@@ -29,20 +32,28 @@ class GarpOwner {
 
   // AddAddress()
   //
-  // Prepares announcements of `ip` on `iface` (opening the interface's socket
-  // the first time it is named). Call before any takeover; errors name the
-  // interface.
+  // Prepares announcements of `ip` on `iface`, opening the interface's
+  // socket the first time it is named. kInvalidArgument for a bad IP or
+  // name. A missing interface is not an error: the address is registered
+  // and its frames are built once Refresh() finds the interface (until then
+  // Announce() says kUnavailable).
   absl::StatusOr<AddressId> AddAddress(const std::string& iface, const std::string& ip);
+
+  // Refresh()
+  //
+  // Opens interfaces that have appeared and re-opens those whose index
+  // changed (re-created). Returns the names of the interfaces it (re)opened.
+  std::vector<std::string> Refresh();
 
   // Announce()
   //
   // Sends the prepared request and reply for `id`. kUnavailable if the
-  // kernel refuses (link down).
+  // interface is missing or the kernel refuses (link down).
   absl::Status Announce(AddressId id);
 
   // mac()
   //
-  // The MAC our announcements on `iface` carry (nullptr if never prepared).
+  // The MAC our announcements on `iface` carry (nullptr if not open).
   const MacAddress* mac(const std::string& iface) const;
 
   // opened()
@@ -54,14 +65,18 @@ class GarpOwner {
  private:
   struct Interface {
     std::string name;
+    unsigned int index = 0;  // 0: not open (missing)
     UniqueFd fd;
     MacAddress mac{};
   };
   struct Address {
     size_t iface;
     std::string ip;
-    std::vector<uint8_t> request, reply;
+    std::vector<uint8_t> request, reply;  // empty until the interface is open
   };
+
+  absl::Status Open(Interface& itf);
+  absl::Status BuildFrames(Address& a);
 
   std::vector<std::unique_ptr<Interface>> ifaces_;
   std::vector<Address> addresses_;

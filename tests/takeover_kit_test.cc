@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <fstream>
 #include <string>
 
@@ -102,12 +103,63 @@ TEST_F(TakeoverKitTest, AnAddressOnNoInterfaceIsRefusedWithFileAndLine) {
     if (!c.Expect(hr.ok(), absl::StrCat("haresources: ", hr.status().ToString()))) return;
     KitOptions o;
     o.haresources_path = "/etc/ha.d/haresources";
+    o.require_interfaces = true;  // as `tachy-actions --check` asks
     auto kit = TakeoverKit::Prepare(hr->groups, o);
     c.Expect(!kit.ok() && absl::IsInvalidArgument(kit.status()), "refused");
     c.Expect(absl::StrContains(kit.status().message(), "/etc/ha.d/haresources:3:"),
              absl::StrCat("names file:line: ", kit.status().message()));
     c.Expect(absl::StrContains(kit.status().message(), "nosuch0"),
              absl::StrCat("names the interface: ", kit.status().message()));
+  });
+  EXPECT_EQ(failures, "");
+}
+
+// An interface that appears after the runner started, or is re-created
+// with a new index: until then a take fails cleanly (and is said), and the
+// once-a-second Refresh() opens what it needs, off the takeover path.
+TEST_F(TakeoverKitTest, AnInterfaceThatAppearsLaterIsPickedUpByRefresh) {
+  const std::string failures = RunInPrivateNetns([](NetnsChild& c) {
+    auto hr = ParseHaResources("a IPaddr2::10.79.0.5/24/late0\n", "haresources", {"a", "b"});
+    if (!c.Expect(hr.ok(), absl::StrCat("haresources: ", hr.status().ToString()))) return;
+    KitOptions o;
+    o.haresources_path = "haresources";
+    auto kit = TakeoverKit::Prepare(hr->groups, o);
+    if (!c.Expect(kit.ok(), absl::StrCat("Prepare: ", kit.status().ToString()))) return;
+    c.Expect(!(*kit)->warnings().empty() &&
+                 absl::StrContains((*kit)->warnings()[0], "late0 is not there (yet)"),
+             "the missing interface is a warning with file:line");
+    TakeOptions to;
+    to.known_stopped = true;
+    TakeResult r = RunTake((*kit)->GroupOpsFor(0), to);
+    c.Expect(!r.ok && absl::StrContains(r.error, "late0"),
+             absl::StrCat("take without the interface fails naming it: ", r.error));
+
+    if (!c.Sh("ip link add late0 type veth peer name late0p && ip link set late0p up && "
+              "ip link set late0 up")) {
+      return;
+    }
+    std::vector<std::string> notes;
+    const std::vector<size_t> watchers = (*kit)->Refresh(&notes);
+    c.Expect(watchers.size() == 1, "its ARP watcher opened");
+    c.Expect(!notes.empty() && absl::StrContains(notes[0], "late0 is there"),
+             "the refresh says what it found");
+    r = RunTake((*kit)->GroupOpsFor(0), to);
+    c.Expect(r.ok, absl::StrCat("take once the interface is there: ", r.error));
+    c.Expect(r.garp_sent != MonoTime(), "announced once the interface is there");
+    (void)RunRelease((*kit)->GroupOpsFor(0), ReleaseOptions{});
+
+    // Re-created: a new index. The stale one would fail; Refresh() mends it.
+    if (!c.Sh("ip link del late0 && ip link add late0 type veth peer name late0p && "
+              "ip link set late0p up && ip link set late0 up")) {
+      return;
+    }
+    notes.clear();
+    c.Expect((*kit)->Refresh(&notes).size() == 1, "its ARP watcher re-opened");
+    r = RunTake((*kit)->GroupOpsFor(0), to);
+    c.Expect(r.ok, absl::StrCat("take after the interface was re-created: ", r.error));
+    bool announced = false;
+    for (const std::string& step : r.steps) announced = announced || step.rfind("GARP sent", 0) == 0;
+    c.Expect(announced, "the GARP went out on the re-created interface");
   });
   EXPECT_EQ(failures, "");
 }
