@@ -466,6 +466,12 @@ class ImpairBridgeTest(unittest.TestCase):
         for d in dirs.values():
             self.assertEqual((d["forwarded"], d["dropped"], d["delayed"]), (10, 0, 0))
         self.assertEqual(stats["rx_frames"], 10)
+        # Its own share of the path: every frame sent at once was measured
+        # from the kernel's receive time (the figure itself is the bench's).
+        fwd = stats["forwarding"]
+        self.assertEqual(fwd["measured"], 20, fwd)  # 10 frames, each to two ports
+        self.assertGreaterEqual(fwd["max_delay_us"], 0.0)
+        self.assertTrue(fwd["realtime"], "the bridge runs SCHED_FIFO with memory locked")
 
     def test_bad_commands_are_refused_without_change(self):
         cases = [

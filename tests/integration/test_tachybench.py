@@ -140,6 +140,41 @@ class TachybenchTest(unittest.TestCase):
         self.assertEqual(doc["detect_ms"]["n"], 0)
         self.assertEqual(doc["false_failovers"], 0, doc["mistakes"])
         self.assertGreaterEqual(doc["duration_s"], 3)
+        # No impairment asked for: the kernel's bridge joins the lab.
+        self.assertEqual(doc["settings"]["path"], "kernel")
+        self.assertNotIn("bridge", doc)
+
+    def test_impair_path_reports_the_bridges_own_forwarding_delay(self):
+        doc, _, _ = self.run_bench("--fault", "none", "--duration", "2", "--path", "impair")
+        self.assertEqual(doc["settings"]["path"], "impair")
+        fwd = doc["bridge"]
+        self.assertGreater(fwd["measured"], 0, fwd)
+        self.assertIn("max_delay_us", fwd)
+        self.assertTrue(fwd["realtime"], fwd)
+
+
+class MistakeAttributionTest(unittest.TestCase):
+    """Each mistake says who declared whom, and whether the path went silent
+    both ways at once (both declared each other) or one side stopped."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.tb = load_tachybench()
+
+    def test_mutual_deaths_are_a_path_stall_and_a_lone_one_names_the_silent_side(self):
+        t = 10_000_000_000
+        events = {"a": [{"node": "b", "to": "dead", "t_ns": t}],
+                  "b": [{"node": "a", "to": "dead", "t_ns": t + 300_000}]}
+        found = [{"observer": "a", "node": "b", "to": "dead", "t_ns": t},
+                 {"observer": "b", "node": "a", "to": "dead", "t_ns": t + 300_000}]
+        timing = {"a": {"max_lateness_ms": 0.4}, "b": {"max_lateness_ms": 9.1}}
+        out = self.tb.attribute_mistakes(found, events, timing, 10.0)
+        self.assertEqual(out[0]["declared"], "a declared b dead")
+        self.assertIn("path stall", out[0]["cause"])
+        self.assertIn("path stall", out[1]["cause"])
+        self.assertEqual(out[0]["lateness_max_ms"], {"a": 0.4, "b": 9.1})
+        lone = self.tb.attribute_mistakes(found[:1], {"a": events["a"], "b": []}, timing, 10.0)
+        self.assertIn("one side: b's frames stopped reaching a", lone[0]["cause"])
 
 
 class TakeoverParsingTest(unittest.TestCase):

@@ -25,7 +25,9 @@
 #include <linux/if_packet.h>
 #include <net/if.h>
 #include <signal.h>
+#include <sched.h>
 #include <sys/epoll.h>
+#include <sys/mman.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -85,6 +87,9 @@ Options:
                          interface; at least two ports
   -s, --seed N           seed of the loss and jitter random generator
                          (default: random, printed on stderr)
+  -r, --rtprio N         SCHED_FIFO priority, memory locked (default 60: above
+                         tachyd's detector thread, so the lab's path is never
+                         what delays a heartbeat); 0 = normal priority
   -h, --help             show this help
 
 Prints "ready" on stdout once every port is open and the control socket
@@ -126,7 +131,12 @@ or * (every port; a port is never its own destination).
                              block, burst, loss or a full delay queue,
                              delayed = frames that went through the delay
                              queue, send_errors = egress send() failed (e.g.
-                             ENOBUFS), queued = delayed frames still waiting.
+                             ENOBUFS), queued = delayed frames still waiting;
+                             "forwarding": {"measured":N, "max_delay_us":..,
+                             "over_1ms":N, "max_release_late_us":..,
+                             "realtime":bool}: kernel receive to our send for
+                             frames sent at once, and how late delayed frames
+                             left after their release time.
 Errors answer {"ok":false,"error":"..."} naming what was wrong; no change is
 made then. A change applies to frames read after it; frames already delayed
 keep their release time.
@@ -422,6 +432,8 @@ class Bridge {
   //
   // Serves frames and commands until SIGTERM or SIGINT arrives (then OK).
   absl::Status Run();
+  // Whether Main got SCHED_FIFO and locked memory (said in `stats`).
+  void set_realtime(bool v) { realtime_ = v; }
 
  private:
   absl::Status OpenPort(const PortSpec& spec, size_t index);
@@ -433,6 +445,7 @@ class Bridge {
   void Egress(size_t in, size_t out, std::span<const uint8_t> bytes, bool tachy, MonoTime now);
   void Transmit(size_t direction, std::span<const uint8_t> bytes);
   void ReleaseDue(MonoTime now);
+  void NoteForwarded();
   void ArmTimer();
 
   void AcceptClients();
@@ -483,6 +496,14 @@ class Bridge {
   uint64_t rx_oversize_ = 0;
   uint64_t queue_overflows_ = 0;
   uint64_t same_port_ = 0;  // unicast whose destination sits on the ingress port
+  // Forwarding delay: kernel receive time (CLOCK_REALTIME, SO_TIMESTAMPNS)
+  // to our send, for frames sent at once; release lateness for delayed ones.
+  int64_t rx_real_ns_ = 0;  // of the frame being handled; 0 = unknown
+  int64_t max_forward_ns_ = 0;
+  uint64_t forward_measured_ = 0;
+  uint64_t forward_over_1ms_ = 0;
+  int64_t max_release_late_ns_ = 0;
+  bool realtime_ = false;  // SCHED_FIFO and memory locked
 };
 
 absl::Status Bridge::Open() {
@@ -528,7 +549,10 @@ absl::Status Bridge::OpenPort(const PortSpec& spec, size_t index) {
   };
   for (const Option& o : {Option{SOL_PACKET, PACKET_VNET_HDR, "PACKET_VNET_HDR"},
                           Option{SOL_PACKET, PACKET_AUXDATA, "PACKET_AUXDATA"},
-                          Option{SOL_PACKET, PACKET_IGNORE_OUTGOING, "PACKET_IGNORE_OUTGOING"}}) {
+                          Option{SOL_PACKET, PACKET_IGNORE_OUTGOING, "PACKET_IGNORE_OUTGOING"},
+                          // The kernel's receive time: how long a frame spent
+                          // in the bridge, socket queue included.
+                          Option{SOL_SOCKET, SO_TIMESTAMPNS, "SO_TIMESTAMPNS"}}) {
     if (setsockopt(fd.get(), o.level, o.name, &one, sizeof(one)) != 0) {
       return absl::ErrnoToStatus(errno, absl::StrCat("setsockopt ", o.label, " on ", what));
     }
@@ -655,7 +679,8 @@ void Bridge::ReadPort(size_t in) {
     // moving only the header in front of it.
     uint8_t* const base = rx_.data();
     iovec iov{base + kVlanTagBytes, rx_.size() - kVlanTagBytes};
-    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(tpacket_auxdata))];
+    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(tpacket_auxdata)) +
+                                  CMSG_SPACE(sizeof(timespec))];
     sockaddr_ll from{};
     msghdr msg{};
     msg.msg_name = &from;
@@ -681,7 +706,14 @@ void Bridge::ReadPort(size_t in) {
       continue;
     }
     uint8_t* start = base + kVlanTagBytes;
+    rx_real_ns_ = 0;
     for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c != nullptr; c = CMSG_NXTHDR(&msg, c)) {
+      if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPNS) {
+        timespec ts;
+        std::memcpy(&ts, CMSG_DATA(c), sizeof(ts));
+        rx_real_ns_ = int64_t{ts.tv_sec} * 1'000'000'000 + ts.tv_nsec;
+        continue;
+      }
       if (c->cmsg_level != SOL_PACKET || c->cmsg_type != PACKET_AUXDATA) continue;
       tpacket_auxdata aux;
       std::memcpy(&aux, CMSG_DATA(c), sizeof(aux));
@@ -752,6 +784,7 @@ void Bridge::Egress(size_t in, size_t out, std::span<const uint8_t> bytes, bool 
   d.seen = true;
   if (imp.proto == Proto::kTachy && !tachy) {
     Transmit(index, bytes);
+    NoteForwarded();
     return;
   }
   if (imp.block) {
@@ -782,6 +815,7 @@ void Bridge::Egress(size_t in, size_t out, std::span<const uint8_t> bytes, bool 
   d.last_release = std::max(d.last_release, release);
   if (release <= now) {
     Transmit(index, bytes);
+    NoteForwarded();
     return;
   }
   if (queued_bytes_ + bytes.size() > kMaxQueuedBytes) {
@@ -812,11 +846,24 @@ void Bridge::Transmit(size_t direction, std::span<const uint8_t> bytes) {
   }
 }
 
+void Bridge::NoteForwarded() {
+  if (rx_real_ns_ == 0) return;
+  timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  const int64_t delay = int64_t{ts.tv_sec} * 1'000'000'000 + ts.tv_nsec - rx_real_ns_;
+  max_forward_ns_ = std::max(max_forward_ns_, delay);
+  ++forward_measured_;
+  if (delay > 1'000'000) ++forward_over_1ms_;
+}
+
 void Bridge::ReleaseDue(MonoTime now) {
   while (!heap_.empty() && heap_.front().release <= now) {
     std::pop_heap(heap_.begin(), heap_.end(), ReleasesLater());
     DelayedFrame frame = std::move(heap_.back());
     heap_.pop_back();
+    // A delayed frame is late by how much its release was missed.
+    max_release_late_ns_ =
+        std::max(max_release_late_ns_, (now - frame.release) / absl::Nanoseconds(1));
     Transmit(frame.direction, frame.bytes);
     --directions_[frame.direction].queued;
     queued_bytes_ -= frame.bytes.size();
@@ -1039,9 +1086,13 @@ std::string Bridge::Stats() const {
   }
   absl::StrAppendFormat(&out,
                         R"(],"rx_frames":%d,"rx_errors":%d,"rx_runts":%d,"rx_oversize":%d,)"
-                        R"("queue_overflows":%d,"same_port":%d,"mac_entries":%d})",
+                        R"("queue_overflows":%d,"same_port":%d,"mac_entries":%d,)"
+                        R"("forwarding":{"measured":%d,"max_delay_us":%.1f,"over_1ms":%d,)"
+                        R"("max_release_late_us":%.1f,"realtime":%s}})",
                         rx_frames_, rx_errors_, rx_runts_, rx_oversize_, queue_overflows_,
-                        same_port_, macs_.size());
+                        same_port_, macs_.size(), forward_measured_, max_forward_ns_ / 1e3,
+                        forward_over_1ms_, max_release_late_ns_ / 1e3,
+                        realtime_ ? "true" : "false");
   return out;
 }
 
@@ -1056,15 +1107,22 @@ int Main(int argc, char** argv) {
       {"control", required_argument, nullptr, 'c'},
       {"port", required_argument, nullptr, 'p'},
       {"seed", required_argument, nullptr, 's'},
+      {"rtprio", required_argument, nullptr, 'r'},
       {"help", no_argument, nullptr, 'h'},
       {nullptr, 0, nullptr, 0},
   };
   std::string control;
   std::vector<PortSpec> ports;
   std::optional<uint64_t> seed;
+  int rtprio = 60;
   int opt;
-  while ((opt = getopt_long(argc, argv, "c:p:s:h", kOptions, nullptr)) != -1) {
+  while ((opt = getopt_long(argc, argv, "c:p:s:r:h", kOptions, nullptr)) != -1) {
     switch (opt) {
+      case 'r':
+        if (!absl::SimpleAtoi(optarg, &rtprio) || rtprio < 0 || rtprio > 99) {
+          return UsageError(absl::StrCat("bad --rtprio '", optarg, "' (0..99, 0 = none)"));
+        }
+        break;
       case 'c':
         control = optarg;
         break;
@@ -1115,6 +1173,20 @@ int Main(int argc, char** argv) {
 
   Bridge bridge(std::move(ports), control, *seed);
   absl::Status status = bridge.Open();
+  if (status.ok() && rtprio > 0) {
+    // Above the detectors (tachyd's default 50): the lab's path must never
+    // be what delays a heartbeat.
+    sched_param param{};
+    param.sched_priority = std::min(rtprio, sched_get_priority_max(SCHED_FIFO));
+    const bool fifo = sched_setscheduler(0, SCHED_FIFO, &param) == 0;
+    const bool locked = mlockall(MCL_CURRENT | MCL_FUTURE) == 0;
+    bridge.set_realtime(fifo && locked);
+    if (!(fifo && locked)) {
+      std::fprintf(stderr, "tachy-impair-bridge: realtime priority %d %s (%s)\n",
+                   param.sched_priority, fifo ? "granted, but mlockall refused" : "refused",
+                   strerror(errno));
+    }
+  }
   if (status.ok()) {
     std::puts("ready");
     std::fflush(stdout);
