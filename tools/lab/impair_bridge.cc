@@ -61,6 +61,7 @@
 #include "absl/time/time.h"
 #include "detector/mono_time.h"
 #include "detector/unique_fd.h"
+#include "tools/lab/impairment.h"
 
 namespace tachy {
 namespace {
@@ -237,19 +238,6 @@ std::string ErrorReply(absl::string_view message) {
   return absl::StrCat("{\"ok\":false,\"error\":", JsonString(message), "}");
 }
 
-enum class Proto { kAll, kTachy };
-
-struct Impairment {
-  double loss = 0.0;
-  int burst = 1;
-  absl::Duration delay = absl::ZeroDuration();
-  absl::Duration jitter = absl::ZeroDuration();
-  bool block = false;
-  Proto proto = Proto::kAll;
-
-  bool operator==(const Impairment&) const = default;
-};
-
 // The keys of one `set` command; unset fields keep the direction's value.
 struct ImpairmentPatch {
   std::optional<double> loss;
@@ -378,8 +366,7 @@ struct Port {
 // One direction ingress port -> egress port: its impairment and counters.
 struct Direction {
   Impairment impairment;
-  int burst_left = 0;     // frames still to drop of the current burst
-  MonoTime last_release;  // latest release time given out (FIFO order)
+  ImpairState state;      // the model's memory (impairment.h)
   bool seen = false;      // a frame took this direction
   uint64_t forwarded = 0;
   uint64_t dropped = 0;
@@ -414,7 +401,7 @@ class Bridge {
   Bridge(std::vector<PortSpec> specs, std::string control_path, uint64_t seed)
       : specs_(std::move(specs)),
         control_path_(std::move(control_path)),
-        rng_(seed),
+        chance_(seed),
         rx_(kRxBufferBytes + kVlanTagBytes) {}
   Bridge(const Bridge&) = delete;
   Bridge& operator=(const Bridge&) = delete;
@@ -486,8 +473,20 @@ class Bridge {
   uint64_t next_seq_ = 0;
   std::optional<MonoTime> armed_;
 
-  std::mt19937_64 rng_;
-  std::uniform_real_distribution<double> unit_{0.0, 1.0};
+  // The model's chance: a seeded generator (--seed makes runs repeatable).
+  class SeededChance : public Chance {
+   public:
+    explicit SeededChance(uint64_t seed) : rng_(seed) {}
+    double Unit() override { return unit_(rng_); }
+    int64_t Between(int64_t lo, int64_t hi) override {
+      return std::uniform_int_distribution<int64_t>(lo, hi)(rng_);
+    }
+
+   private:
+    std::mt19937_64 rng_;
+    std::uniform_real_distribution<double> unit_{0.0, 1.0};
+  };
+  SeededChance chance_;
   std::vector<uint8_t> rx_;
 
   uint64_t rx_frames_ = 0;
@@ -780,44 +779,21 @@ void Bridge::Egress(size_t in, size_t out, std::span<const uint8_t> bytes, bool 
                     MonoTime now) {
   const size_t index = DirectionIndex(in, out);
   Direction& d = directions_[index];
-  const Impairment& imp = d.impairment;
   d.seen = true;
-  if (imp.proto == Proto::kTachy && !tachy) {
-    Transmit(index, bytes);
-    NoteForwarded();
-    return;
+  const Verdict v = Impair(d.impairment, d.state, tachy, now, chance_);
+  switch (v.fate) {
+    case Fate::kDrop:
+      ++d.dropped;
+      return;
+    case Fate::kPass:
+    case Fate::kSend:
+      Transmit(index, bytes);
+      NoteForwarded();
+      return;
+    case Fate::kDelay:
+      break;
   }
-  if (imp.block) {
-    ++d.dropped;
-    return;
-  }
-  if (d.burst_left > 0) {
-    --d.burst_left;
-    ++d.dropped;
-    return;
-  }
-  if (imp.loss > 0.0 && unit_(rng_) < imp.loss) {
-    d.burst_left = imp.burst - 1;
-    ++d.dropped;
-    return;
-  }
-
-  absl::Duration wait = imp.delay;
-  if (imp.jitter > absl::ZeroDuration()) {
-    const int64_t j = absl::ToInt64Nanoseconds(imp.jitter);
-    wait += absl::Nanoseconds(std::uniform_int_distribution<int64_t>(-j, j)(rng_));
-    wait = std::max(wait, absl::ZeroDuration());
-  }
-  MonoTime release = now + wait;
-  // Without jitter a frame never overtakes an earlier one of its direction,
-  // even after the delay was lowered.
-  if (imp.jitter == absl::ZeroDuration()) release = std::max(release, d.last_release);
-  d.last_release = std::max(d.last_release, release);
-  if (release <= now) {
-    Transmit(index, bytes);
-    NoteForwarded();
-    return;
-  }
+  const MonoTime release = v.release;
   if (queued_bytes_ + bytes.size() > kMaxQueuedBytes) {
     ++queue_overflows_;
     ++d.dropped;
@@ -969,7 +945,7 @@ std::string Bridge::Execute(absl::string_view line) {
         d.impairment.block = false;
       } else {
         d.impairment = Impairment{};
-        d.burst_left = 0;
+        d.state.burst_left = 0;
       }
     }
     return R"({"ok":true})";
@@ -1024,7 +1000,7 @@ std::string Bridge::Set(std::span<const absl::string_view> args) {
   for (const size_t i : targets) {
     patch.ApplyTo(directions_[i].impairment);
     // A burst in progress ends when loss or burst change.
-    if (patch.loss || patch.burst) directions_[i].burst_left = 0;
+    if (patch.loss || patch.burst) directions_[i].state.burst_left = 0;
   }
   return R"({"ok":true})";
 }
