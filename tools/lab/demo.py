@@ -20,6 +20,7 @@ import json
 import os
 import statistics
 import sys
+import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -59,16 +60,26 @@ def main():
         for trial in range(1, args.trials + 1):
             watch = lab.watch(web.nodes[other])
             probe = web.probe(duration=30)
+            answers = []
+            reader = threading.Thread(
+                target=lambda: answers.extend(json.loads(line) for line in probe.stdout),
+                daemon=True)
+            reader.start()
             time.sleep(0.4)
             t_kill = web.crash(holder)
             dead = watch.wait_for(holder, "dead", timeout=5)
             if not web.wait_holder(other, timeout=10):
                 sys.exit(f"demo: trial {trial}: {other} did not take over\n"
                          + web.nodes[other].log())
-            time.sleep(0.1)
+            # Wait for the client's first page from the new holder (bounded),
+            # not a fixed time: apache2 may still be starting on a busy machine.
+            deadline = time.monotonic() + 10
+            while time.monotonic() < deadline and not any(
+                    a["page"] == f"node {other}" and a["t_ns"] > t_kill for a in list(answers)):
+                time.sleep(0.01)
             probe.stdin.close()
-            answers = [json.loads(line) for line in probe.stdout]
             probe.wait()
+            reader.join(timeout=5)
             watch.proc.kill()
             before = [a["t_ns"] for a in answers if a["page"] == f"node {holder}"
                       and a["t_ns"] <= t_kill]
