@@ -1,4 +1,4 @@
-// haresources.cc: Heartbeat's haresources file (heartbeat-reference.md §2).
+// haresources.cc: Heartbeat's haresources file (Heartbeat 3's format).
 
 #include "actions/haresources.h"
 

@@ -1,4 +1,4 @@
-// haresources.h: Heartbeat's haresources file (heartbeat-reference.md §2).
+// haresources.h: Heartbeat's haresources file (Heartbeat 3's format).
 //
 //   preferred-node resource1 resource2 ...      one line = one resource group
 //

@@ -42,7 +42,7 @@ struct AgentDirs {
   std::string ocf_root = "/usr/lib/ocf";
   std::string systemctl = "systemctl";  // a path, or a name looked up in PATH
   // "NAME=value" entries for every script's environment (e.g. the HA_*
-  // variables of heartbeat-reference.md §5.5), applied after the defaults
+  // variables Heartbeat's ResourceManager sets), applied after the defaults
   // (OCF_ROOT, and HA_DIR=config_dir for kScript) and before the OCF_* ones.
   std::vector<std::string> env;
 };

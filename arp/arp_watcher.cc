@@ -1,5 +1,5 @@
 // ARP claims seen on an interface, through libpcap in immediate mode (without
-// it a claim would wait for the buffer timeout; lab-notes.md "Packet I/O").
+// it a claim would wait for the buffer timeout; as measured in the lab).
 #include "arp/arp_watcher.h"
 
 #include <pcap/pcap.h>

@@ -1,6 +1,6 @@
 // Gratuitous ARP frames laid out like resource-agents' send_arp (libnet
 // build), which is what Heartbeat's IPaddr/IPaddr2 run after adding a VIP
-// (heartbeat-reference.md §6).
+// (what Heartbeat's IPaddr does).
 #include "arp/garp.h"
 
 #include <arpa/inet.h>
@@ -18,7 +18,7 @@
 #include "absl/strings/str_format.h"
 
 // libnet.h trips -Wshadow and has const-unsafe prototypes: keep it quiet and
-// confined to this file (style.md §4.6).
+// confined to this file (one file owns each C library's quirks).
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wshadow"
 #pragma GCC diagnostic ignored "-Wunused-parameter"
@@ -121,7 +121,7 @@ absl::StatusOr<std::vector<uint8_t>> BuildGarpFrame(const MacAddress& mac, absl:
   }
   char errbuf[LIBNET_ERRBUF_SIZE] = "";
   // LIBNET_NONE: build only, no device and no privileges. The autobuild
-  // helpers refuse this mode in 1.1.6 (lab-notes.md), the explicit ones work.
+  // helpers refuse this mode in 1.1.6 (measured), the explicit ones work.
   LibnetPtr net(libnet_init(LIBNET_NONE, nullptr, errbuf));
   if (!net) return absl::InternalError(absl::StrCat("libnet_init: ", errbuf));
   libnet_ptag_t arp_tag = 0;

@@ -9,7 +9,7 @@
 // Sign() and Verify() cost two short hash runs and never allocate.
 //
 // HeartbeatDigest() gives the hex digests Heartbeat 3 puts on the wire
-// (heartbeat-reference.md §3.2), for compatibility code and tests.
+// (Heartbeat 3's authkeys methods), for compatibility code and tests.
 #ifndef TACHY_DETECTOR_AUTH_H_
 #define TACHY_DETECTOR_AUTH_H_
 

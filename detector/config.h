@@ -1,7 +1,6 @@
 // config.h: Heartbeat-compatible ha.cf and authkeys, read into ClusterConfig.
 //
-// Syntax and semantics follow Heartbeat 3.0.x (shared/docs/heartbeat-reference.md
-// §1 and §3): order-sensitive ha.cf, `#` comments, option lists separated by
+// Syntax and semantics follow Heartbeat 3.0.x: order-sensitive ha.cf, `#` comments, option lists separated by
 // any of ", \t", Heartbeat's time syntax (bare number = seconds, `ms`/`msec`,
 // `us`/`usec`), lower-cased node names. tachy adds `raw IFACE [IFACE...]` for
 // the raw-Ethernet medium and the `sha256` authkeys method. Every error names

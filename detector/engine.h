@@ -5,7 +5,7 @@
 // wheel is due; the engine answers with frames to send and state-change
 // events. That makes every behaviour testable with a ManualClock.
 //
-// Telling a dead peer from a stalled self (design.md):
+// Telling a dead peer from a stalled self:
 //  - the daemon drains every receive queue before Advance(), and silence is
 //    measured from kernel receive timestamps, not from when we read a frame;
 //  - every wake-up's lateness is measured; a wake-up later than

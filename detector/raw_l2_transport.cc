@@ -23,7 +23,7 @@
 #include "detector/unique_fd.h"
 
 // libnet.h trips -Wshadow and has const-unsafe prototypes: keep it quiet and
-// confined to this file (style.md §4.6).
+// confined to this file (one file owns each C library's quirks).
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wshadow"
 #pragma GCC diagnostic ignored "-Wunused-parameter"

@@ -1,5 +1,5 @@
 // UDP media as Heartbeat's bcast, mcast and ucast plugins set them up
-// (heartbeat-reference.md §1.2), carrying tachy frames.
+// (Heartbeat 3's bcast/mcast/ucast directives), carrying tachy frames.
 #include <arpa/inet.h>
 #include <net/if.h>
 #include <netdb.h>

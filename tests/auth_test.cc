@@ -170,7 +170,7 @@ TEST(HeartbeatCrcTest, SignWritesBigEndianCrc) {
 }
 
 // ---------------------------------------------------------------------------
-// Heartbeat message vectors (heartbeat-reference.md §4.8 and §9).
+// Heartbeat message vectors (as Heartbeat 3.0.6 computes them).
 
 using Field = HbField;
 

@@ -1,5 +1,5 @@
 // garp_test.cc: the exact bytes of BuildGarpFrame's request and reply (the
-// send_arp layout, heartbeat-reference.md §6), ParseArpClaim on them and on
+// send_arp layout), ParseArpClaim on them and on
 // every malformed variant, and FormatMac.
 #include "arp/garp.h"
 

@@ -1,4 +1,4 @@
-// haresources_test.cc: haresources parsing (heartbeat-reference.md §2, §6).
+// haresources_test.cc: haresources parsing (Heartbeat 3's format).
 
 #include "actions/haresources.h"
 

@@ -1,5 +1,5 @@
 // heartbeat_message_builder.h: Heartbeat 3 messages for tests, built field by
-// field (heartbeat-reference.md §4.2-§4.3) rather than pasted as blobs.
+// field (Heartbeat 3's wire format) rather than pasted as blobs.
 #ifndef TACHY_TESTS_HEARTBEAT_MESSAGE_BUILDER_H_
 #define TACHY_TESTS_HEARTBEAT_MESSAGE_BUILDER_H_
 

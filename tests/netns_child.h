@@ -56,7 +56,7 @@ std::string RunInPrivateNetns(const std::function<void(NetnsChild&)>& body,
 
 // A fixture for tests that need root for unshare(CLONE_NEWNET): they skip
 // without it, except under CI (the CI environment variable set), where
-// they must run (style.md §4.13) and so fail.
+// they must run (a test that cannot run must not pass silently) and so fail.
 class NetnsTest : public ::testing::Test {
  protected:
   void SetUp() override;

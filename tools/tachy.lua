@@ -7,7 +7,7 @@
 --
 -- tachy frames (detector/frame.h) are decoded on ethertype 0x88B5 and, by
 -- heuristic, in any UDP payload starting with the magic "TY" and version 1.
--- Heartbeat messages (heartbeat-reference.md §4.2-§4.3) are decoded by
+-- Heartbeat messages (Heartbeat 3's wire format) are decoded by
 -- heuristic in UDP payloads starting with "###\n" (netstring) or ">>>\n"
 -- (classic). Signatures are shown, not verified: use tachydump -k for that.
 -- Malformed frames get expert info with tachyd's reject reason names.
