@@ -305,6 +305,16 @@ void ControlServer::Publish(StreamBody body) {
   SendToEventClients(EncodeStream({++seq_, std::move(body)}));
 }
 
+void ControlServer::DropEventClients() {
+  std::vector<int> readers;
+  for (auto& c : clients_) {
+    if (c->kind == Kind::kEventClient || c->kind == Kind::kActionsClient) {
+      readers.push_back(c->fd.get());
+    }
+  }
+  for (int fd : readers) Drop(fd);
+}
+
 void ControlServer::PublishWatchLine(const std::string& json_line) {
   const std::string line = json_line + "\n";
   std::vector<int> lagging;

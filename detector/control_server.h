@@ -70,6 +70,12 @@ class ControlServer {
   // Numbers `body` and sends it to every event-stream reader.
   void Publish(StreamBody body);
 
+  // DropEventClients()
+  //
+  // Disconnects every event-stream reader (they reconnect and start again
+  // from a hello): for when an event could not be published.
+  void DropEventClients();
+
   // PublishWatchLine()
   //
   // Sends one JSON line (newline added) to every `watch` client.

@@ -283,8 +283,12 @@ void Daemon::PublishEvents() {
   while (channel_->events.TryPop(&e)) Publish(e);
   const uint64_t full = channel_->ring_full.load(std::memory_order_relaxed);
   if (full != ring_full_logged_) {
+    // The stream can no longer tell the whole story: every reader starts
+    // again from a hello (a fresh snapshot), so none acts on a picture
+    // with a death missing.
+    control_->DropEventClients();
     LogError("%d detector event(s) lost: the event ring was full (the control thread fell "
-             "behind); the action runner resynchronises",
+             "behind); event-stream readers were disconnected to resynchronise",
              full - ring_full_logged_);
     ring_full_logged_ = full;
   }

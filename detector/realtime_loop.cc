@@ -113,6 +113,12 @@ void RealtimeLoop::Tick(MonoTime now) {
 }
 
 void RealtimeLoop::PushEvents() {
+  // Events the engine itself could not buffer count as lost the same way.
+  const uint64_t dropped = engine_.stats().events_dropped;
+  if (dropped != engine_dropped_) {
+    channel_.ring_full.fetch_add(dropped - engine_dropped_, std::memory_order_relaxed);
+    engine_dropped_ = dropped;
+  }
   bool pushed = false;
   engine_.DrainEvents([&](const DetectorEvent& e) {
     if (channel_.events.TryPush(e)) {

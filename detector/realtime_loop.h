@@ -33,7 +33,7 @@ struct RtChannel {
 
   // Real-time -> control.
   SpscRing<DetectorEvent, 256> events;   // one wake-up makes at most kEventCapacity
-  std::atomic<uint64_t> ring_full{0};     // events lost to a full ring
+  std::atomic<uint64_t> ring_full{0};     // events lost (full ring or engine buffer)
   UniqueFd events_ready;                  // eventfd, written when events were pushed
   std::atomic<uint64_t> frames_sent{0};   // the pulse the control thread ticks from
   std::atomic<int> media_send_failing{0}; // bit i: medium i's last send failed
@@ -100,6 +100,7 @@ class RealtimeLoop {
   bool batch_rx_ = false;
   std::array<UniqueFd, 8> tick_fds_;
   MonoTime last_sent_;
+  uint64_t engine_dropped_ = 0;  // engine events lost, as last counted
   std::array<uint8_t, kTickSize> tick_buffer_{};
 };
 

@@ -234,5 +234,17 @@ TEST_F(ControlServerTest, AReaderThatFallsBehindIsDroppedAndItsTickDuplicateFail
   EXPECT_TRUE(dropped) << "the detector thread's duplicate still sends to a dropped reader";
 }
 
+// An event that could not be published: every reader is let go, to start
+// again from a hello, rather than act on a picture with a hole in it.
+TEST_F(ControlServerTest, DroppingEventClientsClosesEveryReader) {
+  UniqueFd runner = ConnectTo(event_path_, SOCK_SEQPACKET);
+  ProcessUntil([&] { return !server_->TakeNewEventClients().empty(); });
+  (void)ReceivePacket(runner.get());  // hello
+  server_->DropEventClients();
+  char buf[64];
+  EXPECT_EQ(recv(runner.get(), buf, sizeof(buf), 0), 0);  // EOF
+  EXPECT_FALSE(server_->actions_connected());
+}
+
 }  // namespace
 }  // namespace tachy
