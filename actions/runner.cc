@@ -166,6 +166,7 @@ absl::Status Runner::Prepare() {
   ko.haresources_path = config_.config_dir + "/haresources";
   ko.watch_arp = !options_.check;
   ko.require_interfaces = options_.check;
+  ko.check_only = options_.check;
   auto kit = TakeoverKit::Prepare(specs, ko);
   if (!kit.ok()) return kit.status();
   kit_ = std::move(*kit);

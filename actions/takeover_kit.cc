@@ -84,9 +84,11 @@ absl::StatusOr<std::unique_ptr<TakeoverKit>> TakeoverKit::Prepare(
               "until it appears (checked every second)",
               file, spec.line, r.token, a.iface));
         }
-        auto garp = kit->garp_.AddAddress(a.iface, a.ip);
-        if (!garp.ok()) return fail(garp.status().message());
-        p.garp = *garp;
+        if (!options.check_only) {  // a check needs no raw socket (nor root)
+          auto garp = kit->garp_.AddAddress(a.iface, a.ip);
+          if (!garp.ok()) return fail(garp.status().message());
+          p.garp = *garp;
+        }
         bool watched = !options.watch_arp;
         for (const auto& [name, w] : kit->watchers_) watched = watched || name == a.iface;
         if (!watched) {

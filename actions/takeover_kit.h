@@ -33,6 +33,9 @@ struct KitOptions {
   // A named interface that does not exist is an error (tachy-actions
   // --check); else a warning, and Refresh() picks it up when it appears.
   bool require_interfaces = false;
+  // Only resolve and check (tachy-actions --check): open no raw socket and
+  // no capture.
+  bool check_only = false;
 };
 
 struct PreparedResource {
