@@ -309,7 +309,7 @@ void Daemon::OnActionsMessage(const StreamMessage& m) {
     runner_holds_ = ad->holds;
     runner_ad_ = Advertisement{ad->data, ad->ready};
     channel_->SetAdvertisement(runner_ad_);
-    channel_->Wake();  // the next frame carries it: a claim must not wait a keepalive
+    channel_->Wake();  // sent at once in a frame of its own: a claim must not wait a keepalive
   } else if (const auto* g = std::get_if<GroupsMsg>(&m.body)) {
     info_.groups_json = g->json;
   } else if (const auto* t = std::get_if<TakeoverMsg>(&m.body)) {

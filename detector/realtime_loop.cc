@@ -130,12 +130,15 @@ void RealtimeLoop::PushEvents() {
   if (pushed) Signal(channel_.events_ready.get());
 }
 
-void RealtimeLoop::TakeAdvertisement() {
-  if (channel_.ad_dirty.load(std::memory_order_acquire) && channel_.ad_mu.TryLock()) {
-    channel_.ad_dirty.store(false, std::memory_order_relaxed);
-    engine_.set_advertisement(channel_.pending_ad);
-    channel_.ad_mu.Unlock();
+bool RealtimeLoop::TakeAdvertisement() {
+  if (!channel_.ad_dirty.load(std::memory_order_acquire) || !channel_.ad_mu.TryLock()) {
+    return false;
   }
+  channel_.ad_dirty.store(false, std::memory_order_relaxed);
+  const bool changed = !(engine_.advertisement() == channel_.pending_ad);
+  engine_.set_advertisement(channel_.pending_ad);
+  channel_.ad_mu.Unlock();
+  return changed;
 }
 
 void RealtimeLoop::GiveSnapshot(MonoTime now) {
@@ -160,7 +163,13 @@ MonoTime RealtimeLoop::RunOnce(MonoTime now, MonoTime wake,
       engine_.OnFrame(m, payload, rx, now);
     });
   }
-  TakeAdvertisement();
+  const bool new_ad = TakeAdvertisement();
+  if (new_ad && !judging) {
+    // A claim or a release goes out now, not a keepalive later: the peers'
+    // runners decide on it.
+    SendOnAllMedia(engine_.NextHeartbeat(now));
+    channel_.frames_sent.store(engine_.stats().frames_sent, std::memory_order_release);
+  }
   if (judging) {
     if (engine_.Advance(now, now - wake)) {
       if (last_sent_ != MonoTime() && now - last_sent_ > engine_.options().deadtime / 2) {

@@ -90,7 +90,7 @@ class RealtimeLoop {
   void SendOnAllMedia(std::span<const uint8_t> frame);
   void Tick(MonoTime now);
   void PushEvents();
-  void TakeAdvertisement();
+  bool TakeAdvertisement();  // true if it changed what our frames carry
   void GiveSnapshot(MonoTime now);
 
   std::vector<Transport*> media_;

@@ -313,5 +313,47 @@ TEST_F(RealtimeLoopTest, StopEndsTheLoopWithoutLeaving) {
   }
 }
 
+// A new advertisement (a claim or a release) goes out at once in a frame of
+// its own, not with the next keepalive; an unchanged one sends nothing
+// extra. Driven by RunOnce() with a manual clock.
+TEST(RealtimeLoopRunOnceTest, ANewAdvertisementIsSentAtOnce) {
+  KeyRing keys = Sha256KeyRing("secret");
+  MemoryTransport medium;
+  EngineOptions o;
+  o.local_node = "a";
+  o.nodes = {"a", "b"};
+  o.media = {medium.name()};
+  o.keepalive = absl::Milliseconds(2);
+  o.deadtime = absl::Milliseconds(20);
+  o.warntime = absl::Milliseconds(10);
+  o.initdead = absl::Seconds(1);
+  const MonoTime t0 = MonoTime::FromNanos(1'000'000'000);
+  Engine engine(o, keys, t0);
+  std::unique_ptr<RtChannel> channel = *RtChannel::Create();
+  RealtimeLoop loop({&medium}, engine, *channel);
+  const auto none = [](size_t) { return false; };
+  const MonoTime first = engine.NextWakeup();
+  MonoTime wake = loop.RunOnce(first, first, none);  // the first heartbeat
+  ASSERT_EQ(medium.sent_count(), 1u);
+  ASSERT_GT(wake, first + absl::Microseconds(500));
+
+  Advertisement ad;
+  ad.data[0] = 0x01;  // "holds group 0", as the runner encodes it
+  ad.ready = true;
+  channel->SetAdvertisement(ad);
+  loop.RunOnce(first + absl::Microseconds(100), wake, none);  // not due: only the claim
+  ASSERT_EQ(medium.sent_count(), 2u);
+  Frame f;
+  std::span<const uint8_t> signed_part, tag;
+  const std::vector<uint8_t> claim = medium.Sent().back();
+  ASSERT_EQ(ParseFrameHeader(claim, &f, &signed_part, &tag), RejectReason::kNone);
+  EXPECT_EQ(f.runner[0], 0x01);
+  EXPECT_EQ(f.flags & kFlagActionsReady, kFlagActionsReady);
+
+  channel->SetAdvertisement(ad);  // the same again: nothing extra
+  loop.RunOnce(first + absl::Microseconds(200), wake, none);
+  EXPECT_EQ(medium.sent_count(), 2u);
+}
+
 }  // namespace
 }  // namespace tachy
