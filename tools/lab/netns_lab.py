@@ -571,11 +571,18 @@ class WebLab:
         node = self.nodes[name]
         pids = [int(p) for p in sh("ip", "netns", "pids", node.ns).split()]
         t = mono_ns()
-        for pid in pids:
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
+        # A process forked after the listing (an apache2 child) would outlive
+        # the crash and hold the port: kill until the namespace is empty.
+        for _ in range(50):
+            for pid in pids:
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+            pids = [int(p) for p in sh("ip", "netns", "pids", node.ns).split()]
+            if not pids:
+                break
+            time.sleep(0.01)
         self.lab.link(node.ns, "hb0", up=False)
         if node.proc:
             node.proc.wait(timeout=5)
