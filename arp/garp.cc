@@ -70,42 +70,6 @@ absl::Status BuildInto(libnet_t* l, const uint8_t mac[6], const uint8_t ip[4], b
   return absl::OkStatus();
 }
 
-class LibnetGarpSender final : public GarpSender {
- public:
-  LibnetGarpSender(std::string iface, LibnetPtr net, const MacAddress& mac)
-      : iface_(std::move(iface)), net_(std::move(net)), mac_(mac) {}
-
-  const MacAddress& mac() const override { return mac_; }
-
-  absl::Status Announce(absl::string_view ip) override {
-    uint8_t addr[4];
-    if (!ParseIpv4(ip, addr)) {
-      return absl::InvalidArgumentError(
-          absl::StrFormat("GARP on %s: bad IPv4 address '%s'", iface_, ip));
-    }
-    for (bool reply : {false, true}) {
-      // Same tags: the second build rewrites the pblocks of the first.
-      if (absl::Status s = BuildInto(net_.get(), mac_.data(), addr, reply, &arp_tag_, &eth_tag_);
-          !s.ok()) {
-        return absl::Status(s.code(), absl::StrCat(iface_, ": ", s.message()));
-      }
-      if (libnet_write(net_.get()) == -1) {
-        return absl::UnavailableError(absl::StrFormat("send GARP %s for %s on %s: %s",
-                                                      reply ? "reply" : "request", ip, iface_,
-                                                      libnet_geterror(net_.get())));
-      }
-    }
-    return absl::OkStatus();
-  }
-
- private:
-  std::string iface_;
-  LibnetPtr net_;
-  MacAddress mac_;
-  libnet_ptag_t arp_tag_ = 0;
-  libnet_ptag_t eth_tag_ = 0;
-};
-
 }  // namespace
 
 std::string FormatMac(const MacAddress& mac) {
@@ -137,20 +101,6 @@ absl::StatusOr<std::vector<uint8_t>> BuildGarpFrame(const MacAddress& mac, absl:
   }
   std::unique_ptr<uint8_t, MallocFree> packet(raw);
   return std::vector<uint8_t>(packet.get(), packet.get() + size);
-}
-
-absl::StatusOr<std::unique_ptr<GarpSender>> GarpSender::Open(const std::string& iface) {
-  char errbuf[LIBNET_ERRBUF_SIZE] = "";
-  LibnetPtr net(libnet_init(LIBNET_LINK, const_cast<char*>(iface.c_str()), errbuf));
-  if (!net) return absl::UnavailableError(absl::StrCat(iface, ": libnet_init: ", errbuf));
-  const libnet_ether_addr* hw = libnet_get_hwaddr(net.get());
-  if (hw == nullptr) {
-    return absl::UnavailableError(
-        absl::StrCat(iface, ": libnet_get_hwaddr: ", libnet_geterror(net.get())));
-  }
-  MacAddress mac;
-  std::memcpy(mac.data(), hw->ether_addr_octet, mac.size());
-  return std::make_unique<LibnetGarpSender>(iface, std::move(net), mac);
 }
 
 }  // namespace tachy

@@ -1,4 +1,5 @@
-// garp.h: gratuitous ARP announcements for a service address (libnet).
+// garp.h: gratuitous ARP frames for a service address (built with libnet;
+// garp_owner.h sends them).
 //
 // Matches resource-agents' send_arp (libnet build), which IPaddr/IPaddr2 use:
 // each announcement is an ARP request then an ARP reply, both to Ethernet
@@ -33,26 +34,6 @@ std::string FormatMac(const MacAddress& mac);
 // for a bad IP.
 absl::StatusOr<std::vector<uint8_t>> BuildGarpFrame(const MacAddress& mac, absl::string_view ip,
                                                     bool reply);
-
-// GarpSender
-//
-// Sends gratuitous ARPs on one interface (raw link-layer injection).
-class GarpSender {
- public:
-  // Open()
-  //
-  // Opens `iface` for injection and reads its MAC. Errors name the interface.
-  static absl::StatusOr<std::unique_ptr<GarpSender>> Open(const std::string& iface);
-  virtual ~GarpSender() = default;
-
-  virtual const MacAddress& mac() const = 0;
-
-  // Announce()
-  //
-  // Sends one request and one reply for `ip`. kUnavailable if the interface
-  // refuses (e.g. link down).
-  virtual absl::Status Announce(absl::string_view ip) = 0;
-};
 
 }  // namespace tachy
 

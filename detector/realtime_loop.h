@@ -35,7 +35,7 @@ struct RtChannel {
   SpscRing<DetectorEvent, 256> events;   // one wake-up makes at most kEventCapacity
   std::atomic<uint64_t> ring_full{0};     // events lost (full ring or engine buffer)
   UniqueFd events_ready;                  // eventfd, written when events were pushed
-  std::atomic<uint64_t> frames_sent{0};   // the pulse the control thread ticks from
+  std::atomic<uint64_t> frames_sent{0};   // heartbeats sent so far
   std::atomic<int> media_send_failing{0}; // bit i: medium i's last send failed
   std::atomic<bool> left{false};          // the leave frame went out; the loop ended
   std::atomic<uint64_t> long_stalls{0};   // sends more than half a deadtime apart

@@ -1,4 +1,4 @@
-// arp_watcher_test.cc: GarpSender and ArpWatcher on a live veth pair in a
+// arp_watcher_test.cc: GarpOwner and ArpWatcher on a live veth pair in a
 // private network namespace (tests/netns_child.h): what one end announces the
 // other end sees as gratuitous claims, and the sender does not see its own.
 // ParseArpClaim's byte-level cases are in garp_test.cc.
@@ -17,6 +17,7 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "arp/garp.h"
+#include "arp/garp_owner.h"
 #include "gtest/gtest.h"
 #include "tests/netns_child.h"
 
@@ -60,22 +61,25 @@ TEST_F(ArpWatcherLiveTest, SeesPeersGratuitousRequestAndReply) {
     }
     absl::StatusOr<std::unique_ptr<ArpWatcher>> far = ArpWatcher::Open("veth1");
     absl::StatusOr<std::unique_ptr<ArpWatcher>> near = ArpWatcher::Open("veth0");
-    absl::StatusOr<std::unique_ptr<GarpSender>> sender = GarpSender::Open("veth0");
+    GarpOwner sender;
+    absl::StatusOr<GarpOwner::AddressId> vip = sender.AddAddress("veth0", "10.77.0.5");
     if (!c.Expect(far.ok(), absl::StrCat("ArpWatcher veth1: ", far.status().ToString())) ||
         !c.Expect(near.ok(), absl::StrCat("ArpWatcher veth0: ", near.status().ToString())) ||
-        !c.Expect(sender.ok(), absl::StrCat("GarpSender veth0: ", sender.status().ToString()))) {
+        !c.Expect(vip.ok(), absl::StrCat("GarpOwner veth0: ", vip.status().ToString())) ||
+        !c.Expect(sender.mac("veth0") != nullptr, "GarpOwner opened veth0")) {
       return;
     }
-    const MacAddress mac = (*sender)->mac();
+    const MacAddress mac = *sender.mac("veth0");
     const std::string link = c.ShOutput("ip -o link show dev veth0");
     c.Expect(absl::StrContains(link, absl::StrCat("link/ether ", FormatMac(mac))),
              absl::StrCat("sender MAC ", FormatMac(mac), " vs `ip link`: ", link));
 
     c.Expect((*far)->Drain([](const ArpClaim&) {}) == 0, "claims before any announcement");
-    c.Expect((*sender)->Announce("10.77.0.256").code() == absl::StatusCode::kInvalidArgument,
-             "Announce with a bad IP");
+    c.Expect(sender.AddAddress("veth0", "10.77.0.256").status().code() ==
+                 absl::StatusCode::kInvalidArgument,
+             "a bad IP is refused when prepared");
 
-    const absl::Status sent = (*sender)->Announce("10.77.0.5");
+    const absl::Status sent = sender.Announce(*vip);
     if (!c.Expect(sent.ok(), absl::StrCat("Announce: ", sent.ToString()))) return;
 
     std::vector<ArpClaim> claims;
@@ -99,7 +103,7 @@ TEST_F(ArpWatcherLiveTest, SeesPeersGratuitousRequestAndReply) {
 
     // A down interface refuses the frame (ENETDOWN from the packet socket).
     if (!c.Sh("ip link set veth0 down")) return;
-    const absl::Status down = (*sender)->Announce("10.77.0.5");
+    const absl::Status down = sender.Announce(*vip);
     c.Expect(
         down.code() == absl::StatusCode::kUnavailable && absl::StrContains(down.message(), "veth0"),
         absl::StrCat("Announce on a down link: ", down.ToString()));

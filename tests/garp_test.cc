@@ -2,6 +2,7 @@
 // send_arp layout), ParseArpClaim on them and on
 // every malformed variant, and FormatMac.
 #include "arp/garp.h"
+#include "arp/garp_owner.h"
 
 #include <cstddef>
 #include <cstdint>
@@ -176,10 +177,16 @@ TEST(FormatMacTest, LowerCaseColonSeparated) {
   EXPECT_EQ(FormatMac({}), "00:00:00:00:00:00");
 }
 
-TEST(GarpSenderTest, OpenUnknownInterfaceNamesIt) {
-  absl::StatusOr<std::unique_ptr<GarpSender>> sender = GarpSender::Open("nosuchif9");
-  ASSERT_FALSE(sender.ok());
-  EXPECT_THAT(sender.status().message(), HasSubstr("nosuchif9"));
+// A missing interface is prepared for later (it may appear); announcing on
+// it meanwhile fails, naming it.
+TEST(GarpOwnerTest, AnnounceOnAnUnknownInterfaceNamesIt) {
+  GarpOwner owner;
+  absl::StatusOr<GarpOwner::AddressId> id = owner.AddAddress("nosuchif9", "10.77.0.5");
+  ASSERT_TRUE(id.ok()) << id.status();
+  const absl::Status s = owner.Announce(*id);
+  EXPECT_EQ(s.code(), absl::StatusCode::kUnavailable);
+  EXPECT_THAT(s.message(), HasSubstr("nosuchif9"));
+  EXPECT_EQ(owner.mac("nosuchif9"), nullptr);
 }
 
 TEST(ArpWatcherTest, OpenUnknownInterfaceNamesIt) {

@@ -63,6 +63,20 @@ std::string Brief(const DetectorEvent& e) {
 // Every wait in these tests ends by this bound at the latest.
 constexpr absl::Duration kBound = absl::Seconds(5);
 
+// Local node "a" with peer "b" on `medium`.
+EngineOptions TwoNodes(const std::string& medium, absl::Duration keepalive,
+                       absl::Duration initdead) {
+  EngineOptions o;
+  o.local_node = "a";
+  o.nodes = {"a", "b"};
+  o.media = {medium};
+  o.keepalive = keepalive;
+  o.warntime = absl::Milliseconds(10);
+  o.deadtime = absl::Milliseconds(20);
+  o.initdead = initdead;
+  return o;
+}
+
 class RealtimeLoopTest : public ::testing::Test {
  protected:
   RealtimeLoopTest() {
@@ -75,14 +89,7 @@ class RealtimeLoopTest : public ::testing::Test {
   void StartLoop() {
     ASSERT_TRUE(medium_.valid());
     ASSERT_NE(signer_, nullptr);
-    EngineOptions o;
-    o.local_node = "a";
-    o.nodes = {"a", "b"};
-    o.media = {medium_.name()};
-    o.keepalive = absl::Milliseconds(1);
-    o.warntime = absl::Milliseconds(10);
-    o.deadtime = absl::Milliseconds(20);
-    o.initdead = absl::Milliseconds(200);
+    EngineOptions o = TwoNodes(medium_.name(), absl::Milliseconds(1), absl::Milliseconds(200));
     o.generation = 5;
     engine_ = std::make_unique<Engine>(std::move(o), keys_, MonotonicNow());
     absl::StatusOr<std::unique_ptr<RtChannel>> channel = RtChannel::Create();
@@ -319,14 +326,7 @@ TEST_F(RealtimeLoopTest, StopEndsTheLoopWithoutLeaving) {
 TEST(RealtimeLoopRunOnceTest, ANewAdvertisementIsSentAtOnce) {
   KeyRing keys = Sha256KeyRing("secret");
   MemoryTransport medium;
-  EngineOptions o;
-  o.local_node = "a";
-  o.nodes = {"a", "b"};
-  o.media = {medium.name()};
-  o.keepalive = absl::Milliseconds(2);
-  o.deadtime = absl::Milliseconds(20);
-  o.warntime = absl::Milliseconds(10);
-  o.initdead = absl::Seconds(1);
+  const EngineOptions o = TwoNodes(medium.name(), absl::Milliseconds(2), absl::Seconds(1));
   const MonoTime t0 = MonoTime::FromNanos(1'000'000'000);
   Engine engine(o, keys, t0);
   std::unique_ptr<RtChannel> channel = *RtChannel::Create();
