@@ -24,7 +24,7 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from netns_lab import Lab, WebLab  # noqa: E402
+from netns_lab import Lab, WebLab, wait_state  # noqa: E402
 
 
 def summary(name, values):
@@ -85,7 +85,12 @@ def main():
                       and a["t_ns"] <= t_kill]
             after = [a["t_ns"] for a in answers if a["page"] == f"node {other}"]
             if dead is None or not before or not after:
-                sys.exit(f"demo: trial {trial}: incomplete measurement")
+                missing = [what for what, absent in (
+                    (f"{other}'s 'dead' event for {holder}", dead is None),
+                    (f"a page from {holder} before the crash", not before),
+                    (f"a page from {other} after it", not after)) if absent]
+                sys.exit(f"demo: trial {trial}: incomplete measurement: no "
+                         + ", no ".join(missing))
             r = {"trial": trial, "crashed": holder,
                  "detect_ms": (dead["t_ns"] - t_kill) / 1e6,
                  "failover_ms": (min(after) - t_kill) / 1e6,
@@ -99,6 +104,13 @@ def main():
             holder, other = other, holder
             if not web.wait_holder(holder, timeout=10):
                 sys.exit(f"demo: {holder} lost the VIP after {other} came back")
+            # The next trial's observer is the node just revived: it must see
+            # the holder up before the holder crashes, or there is no death
+            # to declare (the CI run that failed crashed b 0.4 s after a's
+            # restart, before a had heard from it).
+            if not wait_state(web.nodes[other], holder, "up", timeout=10):
+                sys.exit(f"demo: {other} never saw {holder} up after its restart\n"
+                         + web.nodes[other].log())
         print()
         print(summary("detection", [t["detect_ms"] for t in trials]))
         print(summary("failover", [t["failover_ms"] for t in trials]))
