@@ -8,6 +8,9 @@ PACKAGES=(
   libabsl-dev libpcap-dev libnet1-dev libssl-dev libmnl-dev
   libgtest-dev libgmock-dev libbenchmark-dev nlohmann-json3-dev
   iproute2 procps psmisc util-linux python3 apache2 gnuplot-nox tshark
+  # tachybench's side-by-side runs and the suite's smoke of them: the peers,
+  # and the ifconfig that Heartbeat's IPaddr runs.
+  keepalived heartbeat net-tools
 )
 
 missing=()

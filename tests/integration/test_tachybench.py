@@ -229,6 +229,114 @@ class TakeoverParsingTest(unittest.TestCase):
         self.assertEqual(dists["vip"]["n"], 1)
 
 
+class SideBySideTest(unittest.TestCase):
+    """tachybench --detector tachy,keepalived,heartbeat: a 2-trial smoke of
+    the alternating loop (the figures' shape and order, not their timing)."""
+
+    def test_alternating_trials_give_every_detector_figures_and_a_ratio(self):
+        tb = load_tachybench()
+        names = ["tachy", "keepalived", "heartbeat"]
+        missing = tb.side_by_side.unavailable(names)
+        if missing:
+            self.skipTest("side by side needs the peers' packages: " + "; ".join(missing.values()))
+        out = tempfile.mkdtemp(prefix="tachybench-sbs-")
+        self.addCleanup(subprocess.run, ["rm", "-rf", out])
+        path, svg = os.path.join(out, "sbs.json"), os.path.join(out, "sbs.svg")
+        r = subprocess.run([sys.executable, ARGS.tachybench, "--tachyd", ARGS.tachyd,
+                            "--tachyctl", ARGS.tachyctl, "--bridge", ARGS.bridge,
+                            "--detector", ",".join(names), "--mode", "restart", "--trials", "2",
+                            "--json", path, "--svg", svg],
+                           capture_output=True, text=True, timeout=400)
+        self.assertEqual(r.returncode, 0, r.stderr[-4000:] + r.stdout[-2000:])
+        with open(path) as f:
+            doc = json.load(f)
+        self.assertEqual(doc["settings"]["detectors"], names)
+        self.assertEqual(doc["settings"]["fault"], "crash")
+        self.assertEqual(list(doc["detectors"]), names)
+        for name in names:
+            d = doc["detectors"][name]
+            self.assertEqual(d["detect_ms"]["n"], 2, (name, d["trials"]))
+            self.assertEqual(d["failover_ms"]["n"], 2, (name, d["trials"]))
+            for t in d["trials"]:
+                self.assertTrue(t["served_before_fault"], (name, t))
+                # The survivor's detection precedes the client's first page
+                # from it, for every detector.
+                self.assertLess(t["detect_ms"], t["failover_ms"], (name, t))
+            self.assertIn("timing", d["settings"])
+        self.assertEqual(doc["ratios"]["tachy"], {"detect_p50": 1.0, "failover_p50": 1.0})
+        for name in names[1:]:
+            self.assertGreater(doc["ratios"][name]["detect_p50"], 0)
+        # Trials alternate: A B C A B C.
+        order = sorted((t["t_fault_ns"], name) for name in names
+                       for t in doc["detectors"][name]["trials"])
+        self.assertEqual([n for _, n in order], names * 2)
+        self.assertEqual(doc["detectors"]["tachy"]["stages_missing"], 0)
+        for name in names:
+            self.assertIn(name, r.stdout)
+        if tb.shutil.which("gnuplot"):
+            with open(svg) as f:
+                text = f.read()
+            for name in names:
+                self.assertIn(name, text)
+
+
+class PeerLogParsingTest(unittest.TestCase):
+    """The peers' log lines as detections, on lines as keepalived 2.2.7 and
+    Heartbeat 3.0.6 write them."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.tb = load_tachybench()
+        import peers
+        cls.peers = peers
+
+    def driver(self, cls):
+        d = cls(argparse.Namespace(keepalived_advert="0.01", heartbeat_keepalive="20ms",
+                                   heartbeat_deadtime="60ms"))
+        d.names, d.state, d.marks = ["a", "b"], {}, {}
+        return d
+
+    def test_keepalived_backup_timeout_is_a_death_and_backup_again_is_up(self):
+        d = self.driver(self.peers.KeepalivedDriver)
+        lines = ["Tue Dec  1 17:48:43 2026: (VI) Entering BACKUP STATE (init)",
+                 "Tue Dec  1 17:48:45 2026: (VI) Receive advertisement timeout",
+                 "Tue Dec  1 17:48:45 2026: (VI) Entering MASTER STATE",
+                 "Tue Dec  1 17:48:46 2026: (VI) Master received advert from 10.213.7.1 with "
+                 "higher priority 200, ours 100",
+                 "Tue Dec  1 17:48:46 2026: (VI) Entering BACKUP STATE"]
+        for t, line in enumerate(lines):
+            d._on_line("b", t, line)
+        self.assertEqual([(o, e["node"], e["to"], e["t_ns"]) for o, e in d.all_events()],
+                         [("b", "a", "dead", 1), ("b", "a", "up", 4)])
+        self.assertEqual(d.state["b"], "BACKUP")
+
+    def test_heartbeat_dead_and_active_lines(self):
+        d = self.driver(self.peers.HeartbeatDriver)
+        lines = ["Dec 01 17:49:01 b heartbeat: [29808]: info: Status update for node a: "
+                 "status active",
+                 "Dec 01 17:49:12 b heartbeat: [29808]: info: Initial resource acquisition "
+                 "complete (T_RESOURCES(us))",
+                 "Dec 01 17:49:13 b heartbeat: [29808]: WARN: node a: is dead",
+                 "Dec 01 17:49:13 b heartbeat: [29808]: info: Link a:hb0 dead."]
+        for t, line in enumerate(lines):
+            d._on_line("b", t, line)
+        self.assertEqual([(o, e["node"], e["to"], e["t_ns"]) for o, e in d.all_events()],
+                         [("b", "a", "up", 0), ("b", "a", "dead", 2)])
+        self.assertEqual(d.marks["b"], {"active a", "resources"})
+
+    def test_detector_lists(self):
+        sbs = self.tb.side_by_side
+        self.assertEqual(sbs.parse_detectors("tachy, keepalived"), ["tachy", "keepalived"])
+        for bad in ("", "tachy,tachy", "tachy,vrrpd"):
+            with self.assertRaises(ValueError):
+                sbs.parse_detectors(bad)
+        per = {"tachy": {"detect_ms": {"p50": 20.0}, "failover_ms": {"p50": 40.0}},
+               "keepalived": {"detect_ms": {"p50": 33.0}, "failover_ms": {"p50": None}}}
+        self.assertEqual(sbs.ratios(per, ["tachy", "keepalived"]),
+                         {"tachy": {"detect_p50": 1.0, "failover_p50": 1.0},
+                          "keepalived": {"detect_p50": 1.65, "failover_p50": None}})
+
+
 def main():
     global ARGS
     p = argparse.ArgumentParser()

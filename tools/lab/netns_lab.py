@@ -367,6 +367,7 @@ class WebLab:
             raise ValueError(f"service must be one of {self.SERVICES}: {service!r}")
         self.lab = lab
         self.service = service
+        self.keepalive, self.deadtime = keepalive, deadtime
         self.vip = f"{self.SUBNET}.100"
         sw = lab.ns("sw")
         self.client_ns = lab.ns("c")
@@ -571,8 +572,15 @@ class WebLab:
         node = self.nodes[name]
         pids = [int(p) for p in sh("ip", "netns", "pids", node.ns).split()]
         t = mono_ns()
+        self._kill_all(node, pids)
+        self.lab.link(node.ns, "hb0", up=False)
+        if node.proc:
+            node.proc.wait(timeout=5)
+        return t
+
+    def _kill_all(self, node, pids):
         # A process forked after the listing (an apache2 child) would outlive
-        # the crash and hold the port: kill until the namespace is empty.
+        # the kill and hold the port: kill until the namespace is empty.
         for _ in range(50):
             for pid in pids:
                 try:
@@ -581,12 +589,28 @@ class WebLab:
                     pass
             pids = [int(p) for p in sh("ip", "netns", "pids", node.ns).split()]
             if not pids:
-                break
+                return
             time.sleep(0.01)
-        self.lab.link(node.ns, "hb0", up=False)
+        raise RuntimeError(f"processes of {node.ns} survive SIGKILL: {pids}")
+
+    def clean(self, name):
+        """Ends whatever runs on a node (every process of its namespace
+        SIGKILLed), takes the VIP off and its link up: the node as booted,
+        no detector running. Trials of different detectors alternate by
+        cleaning every node between them."""
+        node = self.nodes[name]
+        self._kill_all(node, [int(p) for p in sh("ip", "netns", "pids", node.ns).split()])
         if node.proc:
             node.proc.wait(timeout=5)
-        return t
+        for p in self.lab.procs:
+            p.poll()  # reaps the killed children: no zombie keeps a pid alive
+        sh("ip", "-n", node.ns, "addr", "flush", "dev", "hb0", "to", f"{self.vip}/32",
+           check=False)
+        try:
+            os.unlink(node.apache_pid)
+        except FileNotFoundError:
+            pass
+        self.lab.link(node.ns, "hb0", up=True)
 
     def revive(self, name):
         """Brings a crashed node back: link up, stale VIP gone (a rebooted
