@@ -10,6 +10,7 @@ import importlib.machinery
 import importlib.util
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -151,6 +152,42 @@ class TachybenchTest(unittest.TestCase):
         self.assertGreater(fwd["measured"], 0, fwd)
         self.assertIn("max_delay_us", fwd)
         self.assertTrue(fwd["realtime"], fwd)
+
+
+class PresetTest(unittest.TestCase):
+    """The demo and the soak are tachybench presets: their reports."""
+
+    def run_preset(self, *argv):
+        r = subprocess.run([sys.executable, ARGS.tachybench, "--tachyd", ARGS.tachyd,
+                            "--tachyctl", ARGS.tachyctl, "--bridge", ARGS.bridge, *argv],
+                           capture_output=True, text=True, timeout=300)
+        return r
+
+    def test_demo_prints_each_trial_and_the_summary(self):
+        r = self.run_preset("--preset", "demo", "--trials", "2", "--keepalive", "5ms",
+                            "--deadtime", "50ms")
+        self.assertEqual(r.returncode, 0, r.stderr[-3000:] + r.stdout)
+        out = r.stdout
+        self.assertRegex(out, r"haresources: 'a 10\.213\.7\.100 httpd'")
+        self.assertIn("client gets: 'node a'", out)
+        self.assertRegex(out, r"trial  1: crash a: b declares it dead after +[0-9.]+ ms; client's "
+                              r"first page from b after +[0-9.]+ ms \(gap since last page from a "
+                              r"+[0-9.]+ ms\)")
+        self.assertRegex(out, r"trial  2: crash b: a declares it dead after")
+        for name in ("detection", "failover", "gap"):
+            self.assertRegex(out, name + r" +median +[0-9.]+ ms +min +[0-9.]+ ms +max +[0-9.]+ ms"
+                                         r" +\(n=2\)")
+        self.assertIn("took group 10.213.7.100", out)
+
+    def test_soak_reports_deaths_and_each_link(self):
+        r = self.run_preset("--preset", "soak", "--duration", "3")
+        self.assertIn(r.returncode, (0, 1), r.stderr[-3000:])
+        self.assertRegex(r.stdout, r"soak [0-9]+ s, keepalive 2ms, deadtime 20ms, path kernel: "
+                                   r"([0-9]+) false deaths, [0-9]+ late warnings")
+        deaths = int(re.search(r"([0-9]+) false deaths", r.stdout).group(1))
+        self.assertEqual(r.returncode, 1 if deaths else 0)
+        self.assertRegex(r.stdout, r"a of b: frames [0-9]+, lost [0-9]+, max gap")
+        self.assertRegex(r.stdout, r"b of a: frames [0-9]+, lost [0-9]+, max gap")
 
 
 class MistakeAttributionTest(unittest.TestCase):
