@@ -206,8 +206,10 @@ def run(args, lab, deadtime, names, progress):
                 progress(f"trial {i}/{args.trials} {d.name}: detected {fmt(r['detect_ms'])} ms, "
                          f"site back {fmt(r['failover_ms'])} ms")
     finally:
-        for name in web.nodes:
-            web.clean(name)
+        # Interrupted (SIGINT, SIGTERM), the lab has already been taken down.
+        if not lab.closed:
+            for name in web.nodes:
+                web.clean(name)
     out = {}
     for d in drivers:
         trials = per[d.name]

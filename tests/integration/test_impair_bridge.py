@@ -53,7 +53,7 @@ TCP_PORT = 8089
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..",
                                 "tools", "lab"))
-from netns_lab import Lab, sh  # noqa: E402
+from netns_lab import Lab, bridge_command, sh  # noqa: E402
 
 ARGS = None
 
@@ -248,17 +248,7 @@ class Bridge:
             raise RuntimeError(f"bridge not ready (exit {self.proc.returncode}): {self.log()}")
 
     def ctl(self, command):
-        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        s.settimeout(3)
-        try:
-            s.connect(self.control)
-            s.sendall(command.encode() + b"\n")
-            data = b""
-            while chunk := s.recv(65536):
-                data += chunk
-        finally:
-            s.close()
-        return json.loads(data)
+        return bridge_command(self.control, command, timeout=3)
 
     def ok(self, command):
         reply = self.ctl(command)

@@ -13,6 +13,7 @@ import os
 import re
 import subprocess
 import sys
+import signal
 import tempfile
 import unittest
 
@@ -188,6 +189,41 @@ class PresetTest(unittest.TestCase):
         self.assertEqual(r.returncode, 1 if deaths else 0)
         self.assertRegex(r.stdout, r"a of b: frames [0-9]+, lost [0-9]+, max gap")
         self.assertRegex(r.stdout, r"b of a: frames [0-9]+, lost [0-9]+, max gap")
+
+
+class LabCrashTest(unittest.TestCase):
+    """WebLab.crash is a crash: every process of the node is stopped before
+    any is killed, so none sees another die and acts on it (keepalived's
+    VRRP child, SIGTERMed by its parent's death, sends a priority-0 advert
+    that hands over at once: killed one by one, keepalived 'detected' a
+    crash in 10 ms)."""
+
+    def test_every_process_is_stopped_before_any_is_killed(self):
+        import netns_lab
+        from unittest import mock
+        calls, listings = [], [["101", "102", "103"], [], []]
+
+        def fake_sh(*argv, check=True):
+            if argv[:3] == ("ip", "netns", "pids"):
+                return " ".join(listings.pop(0)) if listings else ""
+            calls.append(("sh",) + argv)
+            return ""
+        web = mock.Mock()
+        node = mock.Mock(ns="tyXa", proc=None)
+        web.nodes = {"a": node}
+        web.lab = mock.Mock()
+        with mock.patch.object(netns_lab, "sh", fake_sh), \
+                mock.patch.object(netns_lab.os, "kill",
+                                  lambda pid, sig: calls.append((pid, sig))):
+            web._kill_all = lambda n, pids: netns_lab.WebLab._kill_all(web, n, pids)
+            netns_lab.WebLab.crash(web, "a")
+        signals = [c for c in calls if c[0] != "sh"]
+        stops = [k for k, c in enumerate(signals) if c[1] == signal.SIGSTOP]
+        kills = [k for k, c in enumerate(signals) if c[1] == signal.SIGKILL]
+        self.assertEqual(sorted(p for p, sig in signals if sig == signal.SIGSTOP), [101, 102, 103])
+        self.assertEqual(sorted(p for p, sig in signals if sig == signal.SIGKILL), [101, 102, 103])
+        self.assertLess(max(stops), min(kills), signals)
+        web.lab.link.assert_called_once_with("tyXa", "hb0", up=False)
 
 
 class MistakeAttributionTest(unittest.TestCase):

@@ -37,6 +37,22 @@ def sh(*argv, check=True):
     return r.stdout
 
 
+def bridge_command(control, command, timeout=5):
+    """One command to tachy-impair-bridge's control socket (`control`); its
+    JSON reply, as it came (errors included: {"ok": false, "error": ...})."""
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.settimeout(timeout)
+    try:
+        s.connect(control)
+        s.sendall(command.encode() + b"\n")
+        data = b""
+        while chunk := s.recv(65536):
+            data += chunk
+    finally:
+        s.close()
+    return json.loads(data)
+
+
 class Watcher:
     """Follows `tachyctl watch --json` and queues its events: peer lines
     (`"type": "peer"`, or no "type", as tachyd wrote them before it had other
@@ -197,6 +213,10 @@ class Lab:
 
     def __enter__(self):
         return self
+
+    @property
+    def closed(self):
+        return self._closed
 
     def __exit__(self, *exc):
         self.close()
@@ -521,17 +541,7 @@ class WebLab:
 
     def impair(self, command):
         """Sends one command to the impairment bridge; returns its JSON reply."""
-        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        s.settimeout(5)
-        try:
-            s.connect(self.impair_control)
-            s.sendall(command.encode() + b"\n")
-            data = b""
-            while chunk := s.recv(65536):
-                data += chunk
-        finally:
-            s.close()
-        reply = json.loads(data)
+        reply = bridge_command(self.impair_control, command)
         if not reply.get("ok"):
             raise RuntimeError(f"impairment bridge: {command}: {reply.get('error')}")
         return reply
@@ -572,6 +582,15 @@ class WebLab:
         node = self.nodes[name]
         pids = [int(p) for p in sh("ip", "netns", "pids", node.ns).split()]
         t = mono_ns()
+        # Everything stops at once, then dies: killed one by one, a process
+        # would see its parent die first and act on it (keepalived's VRRP
+        # child gets SIGTERM from its parent's death and sends a priority-0
+        # advert, a goodbye that a crashed machine never sends).
+        for pid in pids:
+            try:
+                os.kill(pid, signal.SIGSTOP)
+            except ProcessLookupError:
+                pass
         self._kill_all(node, pids)
         self.lab.link(node.ns, "hb0", up=False)
         if node.proc:
