@@ -15,6 +15,8 @@ import subprocess
 import sys
 import signal
 import tempfile
+import threading
+import time
 import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -191,6 +193,43 @@ class PresetTest(unittest.TestCase):
         self.assertRegex(r.stdout, r"b of a: frames [0-9]+, lost [0-9]+, max gap")
 
 
+class ProbeTest(unittest.TestCase):
+    """The client probe opens a connection every millisecond whatever hangs:
+    with 200 connections waiting on a dead path it used to open none until
+    the oldest timed out (500 ms), so every outage longer than 200 ms
+    measured as about 500 ms."""
+
+    def test_an_outage_of_300_ms_measures_as_300_ms(self):
+        from netns_lab import Lab, WebLab, mono_ns
+        with Lab(ARGS.tachyd, ARGS.tachyctl, tag="pr") as lab:
+            web = WebLab(lab, service="hot")
+            web.start_hot_httpd("a")
+            node = web.nodes["a"]
+            probe = web.probe(duration=20, ip=node.ip)
+            answers = []
+            reader = threading.Thread(
+                target=lambda: answers.extend(json.loads(line) for line in probe.stdout),
+                daemon=True)
+            reader.start()
+            time.sleep(0.3)
+            t_down = mono_ns()
+            lab.link(node.ns, "hb0", up=False)
+            time.sleep(0.3)
+            lab.link(node.ns, "hb0", up=True)
+            t_up = mono_ns()
+            deadline = time.monotonic() + 5
+            while time.monotonic() < deadline and not any(a["t_ns"] > t_up for a in answers):
+                time.sleep(0.01)
+            probe.stdin.close()
+            probe.wait()
+            reader.join(timeout=5)
+            after = [a["t_ns"] for a in answers if a["t_ns"] > t_up]
+            self.assertTrue(after, "no page after the link came back")
+            self.assertTrue(any(a["t_ns"] < t_down for a in answers), "no page before")
+            back_ms = (min(after) - t_up) / 1e6
+            self.assertLess(back_ms, 100, f"first page {back_ms:.1f} ms after the link came back")
+
+
 class LabCrashTest(unittest.TestCase):
     """WebLab.crash is a crash: every process of the node is stopped before
     any is killed, so none sees another die and acts on it (keepalived's
@@ -248,6 +287,13 @@ class MistakeAttributionTest(unittest.TestCase):
         self.assertEqual(out[0]["lateness_max_ms"], {"a": 0.4, "b": 9.1})
         lone = self.tb.attribute_mistakes(found[:1], {"a": events["a"], "b": []}, timing, 10.0)
         self.assertIn("one side: b's frames stopped reaching a", lone[0]["cause"])
+        # The silent side woke a deadtime late itself: it stalled, not the path.
+        stalled = self.tb.attribute_mistakes(found[:1], {"a": events["a"], "b": []},
+                                             {"a": {"max_lateness_ms": 0.4},
+                                              "b": {"max_lateness_ms": 13.9}}, 10.0)
+        self.assertIn("b stalled", stalled[0]["cause"])
+        self.assertIn("(13.9 ms) is at least the deadtime (10 ms): not the path",
+                      stalled[0]["cause"])
 
 
 class TakeoverParsingTest(unittest.TestCase):

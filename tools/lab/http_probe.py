@@ -5,13 +5,14 @@ new TCP connection (several in flight), and prints one JSON line per answer:
 
 A probe that loops one request at a time would sit out a 1 s SYN retransmit
 whenever its SYN went to the dead node; a new connection every millisecond
-finds the new owner as soon as it answers. Runs until --duration passes or
+finds the new owner as soon as it answers. At most --max-inflight
+connections wait at once; beyond that the oldest is dropped, so a new one is
+still opened every millisecond. Runs until --duration passes or
 stdin is closed (the harness's way to stop it).
 """
 
 import argparse
 import json
-import os
 import selectors
 import socket
 import sys
@@ -39,7 +40,17 @@ def main():
     out = sys.stdout
     while time.monotonic() < end:
         now = mono_ns()
-        if now >= next_send and len(inflight) < args.max_inflight:
+        if now >= next_send:
+            if len(inflight) >= args.max_inflight:
+                # Full of connections that hang (SYNs to a dead node): the
+                # oldest gives way. Waiting for one to time out instead would
+                # open no connection at all for timeout - max_inflight ms, and
+                # every outage longer than max_inflight ms would measure as at
+                # least timeout_ms (Heartbeat's failovers all came out ~508 ms).
+                oldest = min(inflight, key=lambda k: inflight[k]["sent"])
+                sel.unregister(oldest)
+                oldest.close()
+                inflight.pop(oldest)
             s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
             s.setblocking(False)
             s.connect_ex((args.ip, 80))
