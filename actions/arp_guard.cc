@@ -17,12 +17,16 @@ std::vector<ArpGuard::Conflict> ArpGuard::Check(const ArpClaim& c, const std::st
                 (c.sender_ip >> 8) & 255, c.sender_ip & 255);
   for (const Address& a : addresses_) {
     if (a.ip != ip || a.iface != iface || !guarded(a.group)) continue;
-    Conflict k{a.group, a.ip, FormatMac(c.sender_mac), iface, c.gratuitous, false};
-    const std::string key = absl::StrCat(k.ip, "/", k.mac);
-    auto it = logged_.find(key);
-    if (it == logged_.end() || now - it->second > log_every_) {
-      logged_[key] = now;
+    Conflict k{a.group, a.ip, FormatMac(c.sender_mac), iface, c.gratuitous, false, 0};
+    auto [it, fresh] = logged_.try_emplace(a.ip);
+    LogState& st = it->second;
+    if (fresh || now - st.last > log_every_) {
       k.log = true;
+      k.unlogged = st.unlogged;
+      st.last = now;
+      st.unlogged = 0;
+    } else {
+      ++st.unlogged;
     }
     out.push_back(std::move(k));
   }

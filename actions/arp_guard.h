@@ -5,8 +5,10 @@
 // is a split brain or an address conflict. Our own MAC's claims are not;
 // neither are claims while the group is being released (an emergency
 // release removes the address first, and the successor then announces it).
-// Each ip/mac pair is logged at most once per `log_every`; every conflict is
-// counted and reported.
+// Each address is logged at most once per `log_every`, whichever MACs claim
+// it (a flood of claims from random MACs is one line per period, saying how
+// many claims it stands for), and the guard's memory is one entry per
+// address; every conflict is counted.
 #ifndef TACHY_ACTIONS_ARP_GUARD_H_
 #define TACHY_ACTIONS_ARP_GUARD_H_
 
@@ -33,7 +35,8 @@ class ArpGuard {
     size_t group = 0;
     std::string ip, mac, iface;
     bool gratuitous = false;
-    bool log = false;  // first for this ip/mac in `log_every`
+    bool log = false;        // first for this address in `log_every`
+    uint64_t unlogged = 0;   // with `log`: conflicts of this address not logged before it
   };
 
   explicit ArpGuard(std::vector<Address> addresses, absl::Duration log_every = absl::Seconds(10))
@@ -48,10 +51,18 @@ class ArpGuard {
                               const MacAddress* own, absl::FunctionRef<bool(size_t)> guarded,
                               MonoTime now);
 
+  // The number of addresses whose logging is being rate-limited (at most
+  // the number of addresses guarded).
+  size_t tracked() const { return logged_.size(); }
+
  private:
   std::vector<Address> addresses_;
   absl::Duration log_every_;
-  std::map<std::string, MonoTime> logged_;  // "ip/mac" -> last logged
+  struct LogState {
+    MonoTime last;
+    uint64_t unlogged = 0;
+  };
+  std::map<std::string, LogState> logged_;  // by address (dotted quad)
 };
 
 }  // namespace tachy

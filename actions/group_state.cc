@@ -22,10 +22,12 @@ void GroupMachine::Probed(bool running, bool unsure) {
 }
 
 bool GroupMachine::MayTake(MonoTime now) const {
+  if (stuck_) return false;
   return state_ == GroupState::kStopped || (state_ == GroupState::kFailed && now >= retry_after_);
 }
 
 bool GroupMachine::MayRelease() const {
+  if (stuck_) return false;
   return state_ == GroupState::kRunning || state_ == GroupState::kFailed;
 }
 
@@ -68,7 +70,8 @@ void GroupMachine::ReleaseDone(bool ok, const std::string& what, absl::Duration 
   state_ = GroupState::kFailed;
   failed_held_ = true;
   known_stopped_ = false;
-  last_action_ = "stop failed: " + what;
+  stuck_ = true;
+  last_action_ = "stop failed (fix by hand, then restart tachy-actions): " + what;
 }
 
 }  // namespace tachy

@@ -9,8 +9,11 @@
 //
 // Held (advertised as ours): starting, running, stopping, and failed when a
 // resource would not stop. A failed take may be retried only after the
-// retry delay. `known_stopped`: every script is known stopped (probed so at
-// start-up, or stopped by us), so a take need not ask `status` first.
+// retry delay. A failed release is not retried at all (`stuck`): a resource
+// that would not stop needs a human, and retrying would run its stop script
+// again and again; the group stays held until tachy-actions is restarted
+// after the fix. `known_stopped`: every script is known stopped (probed so
+// at start-up, or stopped by us), so a take need not ask `status` first.
 #ifndef TACHY_ACTIONS_GROUP_STATE_H_
 #define TACHY_ACTIONS_GROUP_STATE_H_
 
@@ -37,6 +40,7 @@ class GroupMachine {
   }
   bool busy() const { return state_ == GroupState::kStarting || state_ == GroupState::kStopping; }
   bool known_stopped() const { return known_stopped_; }
+  bool stuck() const { return stuck_; }
   const std::string& last_action() const { return last_action_; }
   absl::Duration last_duration() const { return last_duration_; }
 
@@ -71,6 +75,7 @@ class GroupMachine {
  private:
   GroupState state_ = GroupState::kStopped;
   bool failed_held_ = false;
+  bool stuck_ = false;  // a release failed: no take or release until restarted
   bool known_stopped_ = false;
   MonoTime retry_after_;
   std::string last_action_ = "none";

@@ -57,7 +57,8 @@ std::atomic<uint64_t> g_sockets_opened{0};
 
 absl::StatusOr<MnlSocketPtr> OpenRoute(absl::string_view what) {
   g_sockets_opened.fetch_add(1, std::memory_order_relaxed);
-  MnlSocketPtr sock(mnl_socket_open(NETLINK_ROUTE));
+  // Close-on-exec: resource scripts (children) must not inherit it.
+  MnlSocketPtr sock(mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC));
   if (!sock) return absl::ErrnoToStatus(errno, absl::StrCat(what, ": netlink socket"));
   if (mnl_socket_bind(sock.get(), 0, MNL_SOCKET_AUTOPID) < 0) {
     return absl::ErrnoToStatus(errno, absl::StrCat(what, ": netlink bind"));

@@ -99,12 +99,39 @@ ResourceStatus Report(ResourceStatus status, const ScriptResult& r, absl::Durati
   return status;
 }
 
+// "" if `st` (of `path`) is owned by root or by us and writable by nobody
+// else, else why not (`what`: "the script", "its directory").
+std::string UnsafeToRunAsUs(const std::string& path, const struct stat& st, const char* what) {
+  if (st.st_uid != 0 && st.st_uid != geteuid()) {
+    return absl::StrFormat("%s %s is owned by uid %d (not root): refusing to run it as root; "
+                           "chown root it",
+                           what, path, static_cast<int>(st.st_uid));
+  }
+  if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
+    return absl::StrFormat("%s %s is writable by group or others (mode %04o): refusing to run "
+                           "it as root; chmod go-w it",
+                           what, path, st.st_mode & 07777);
+  }
+  return "";
+}
+
 // "" if `path` is a regular file we may execute, else why not.
 std::string NotExecutableReason(const std::string& path) {
   struct stat st;
   if (stat(path.c_str(), &st) != 0) return ErrnoText(errno);
   if (!S_ISREG(st.st_mode)) return "not a regular file";
   if (access(path.c_str(), X_OK) != 0) return "not executable";
+  // It runs as root: whoever may change it, or swap it in its directory,
+  // could run anything as root.
+  if (std::string why = UnsafeToRunAsUs(path, st, "the script"); !why.empty()) return why;
+  const std::string dir = path.substr(0, path.rfind('/') == std::string::npos ? 0 : path.rfind('/'));
+  struct stat dst;
+  if (!dir.empty() && stat(dir.c_str(), &dst) == 0) {
+    // A sticky directory (/tmp) lets nobody replace another's file.
+    if ((dst.st_mode & S_ISVTX) == 0) {
+      if (std::string why = UnsafeToRunAsUs(dir, dst, "its directory"); !why.empty()) return why;
+    }
+  }
   return "";
 }
 

@@ -274,7 +274,7 @@ void Runner::SendGroups() {
                            absl::ToDoubleMilliseconds(gr.machine.last_duration())},
                           {"arp_conflicts", gr.arp_conflicts}});
   }
-  std::string text = groups.dump();
+  std::string text = groups.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   if (text != last_groups_ && link_.Send(GroupsMsg{text})) last_groups_ = std::move(text);
 }
 
@@ -398,7 +398,9 @@ void Runner::Reevaluate(MonoTime now) {
   if (shutting_down_) {
     for (size_t g = 0; g < groups_.size(); ++g) {
       Group& gr = *groups_[g];
-      if (!gr.machine.busy() && gr.machine.held()) {
+      // A group whose stop already failed is not stopped again and again:
+      // it stays held, and tachyd's leave waits for the operator.
+      if (!gr.machine.busy() && gr.machine.held() && !gr.machine.stuck()) {
         StartRelease(g, "tachyd is stopping");
       }
     }
@@ -649,6 +651,7 @@ void Runner::DrainArp(size_t i) {
   if (watcher == nullptr) return;
   const MacAddress* own = kit_->garp().mac(iface);
   const MonoTime now = MonotonicNow();
+  bool counted = false;
   watcher->Drain([&](const ArpClaim& c) {
     const auto guarded = [&](size_t g) {
       // Being released, the address may already be gone (an emergency
@@ -657,15 +660,21 @@ void Runner::DrainArp(size_t i) {
     };
     for (const ArpGuard::Conflict& k : arp_guard_->Check(c, iface, own, guarded, now)) {
       ++groups_[k.group]->arp_conflicts;
-      if (k.log) {
-        LogError("ARP conflict: %s is claimed by %s on %s (%s) while this node holds it: "
-                 "split brain or address conflict",
-                 k.ip, k.mac, k.iface, k.gratuitous ? "gratuitous ARP" : "ARP reply");
-      }
+      counted = true;
+      if (!k.log) continue;
+      // What is logged is also what tachyd hears of: a flood of claims
+      // costs one line and one message per address and period, not one per
+      // packet.
+      LogError("ARP conflict: %s is claimed by %s on %s (%s) while this node holds it: "
+               "split brain or address conflict%s",
+               k.ip, k.mac, k.iface, k.gratuitous ? "gratuitous ARP" : "ARP reply",
+               k.unlogged == 0 ? ""
+                               : absl::StrCat(" (", k.unlogged,
+                                              " more conflicting claims since the last line)"));
       link_.Send(ArpConflictMsg{now.nanos(), k.ip, k.mac, k.iface});
-      SendGroups();
     }
   });
+  if (counted) SendGroups();  // the group report carries the counts
 }
 
 int Runner::Run() {

@@ -2,6 +2,7 @@
 // it a claim would wait for the buffer timeout; as measured in the lab).
 #include "arp/arp_watcher.h"
 
+#include <fcntl.h>
 #include <pcap/pcap.h>
 
 #include <cstring>
@@ -134,6 +135,9 @@ absl::StatusOr<std::unique_ptr<ArpWatcher>> ArpWatcher::Open(const std::string& 
   }
   const int fd = pcap_get_selectable_fd(pcap.get());
   if (fd < 0) return absl::InternalError(absl::StrCat(iface, ": no selectable fd"));
+  // libpcap opens its socket without O_CLOEXEC: children (the action runner,
+  // resource scripts) must not inherit a capture of the heartbeat link.
+  fcntl(fd, F_SETFD, fcntl(fd, F_GETFD) | FD_CLOEXEC);
   return std::make_unique<PcapArpWatcher>(std::move(pcap), fd);
 }
 

@@ -221,6 +221,15 @@ absl::StatusOr<KeyRing> KeyRing::Create(const AuthKeys& keys) {
         absl::StrFormat("auth %d names an undefined key", keys.active_index));
   }
   ring.signer_index_ = static_cast<uint8_t>(keys.active_index);
+  ring.accepted_ = static_cast<uint16_t>(1u << keys.active_index);
+  for (int index : keys.rotating) {
+    if (index < 0 || index >= static_cast<int>(ring.by_index_.size()) ||
+        ring.by_index_[index] == nullptr) {
+      return absl::InvalidArgumentError(
+          absl::StrFormat("rotate %d names an undefined key", index));
+    }
+    ring.accepted_ |= static_cast<uint16_t>(1u << index);
+  }
   return ring;
 }
 

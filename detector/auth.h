@@ -67,7 +67,10 @@ class Authenticator {
 
 // KeyRing
 //
-// One Authenticator per authkeys index; the `auth N` one signs.
+// One Authenticator per authkeys index; the `auth N` one signs, and only it
+// and the `rotate` ones verify: a key left over in authkeys (say a `crc`
+// from a Heartbeat migration) must not let anyone who knows it speak for a
+// node.
 class KeyRing {
  public:
   static absl::StatusOr<KeyRing> Create(const AuthKeys& keys);
@@ -78,12 +81,22 @@ class KeyRing {
   const Authenticator* Find(uint8_t index) const {
     return index < by_index_.size() ? by_index_[index].get() : nullptr;
   }
+
+  // Accepted()
+  //
+  // The authenticator to verify a frame signed with key `index`: the
+  // signer's, or a rotating one's; nullptr for any other index.
+  const Authenticator* Accepted(uint8_t index) const {
+    return index < by_index_.size() && (accepted_ >> index & 1) ? by_index_[index].get()
+                                                                : nullptr;
+  }
   const Authenticator& signer() const { return *by_index_[signer_index_]; }
   uint8_t signer_index() const { return signer_index_; }
 
  private:
   std::array<std::unique_ptr<Authenticator>, 16> by_index_;
   uint8_t signer_index_ = 0;
+  uint16_t accepted_ = 0;  // bit i: key i verifies
 };
 
 // HeartbeatCrc32()

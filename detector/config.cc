@@ -142,12 +142,20 @@ absl::StatusOr<absl::string_view> ScalarValue(const Line& line, HaCfState& state
   return line.values[0];
 }
 
+constexpr absl::Duration kMaxHaCfTime = absl::Hours(24);
+
 absl::Status SetTime(const Line& line, HaCfState& state, absl::Duration* field) {
   absl::StatusOr<absl::string_view> value = ScalarValue(line, state);
   if (!value.ok()) return value.status();
   absl::StatusOr<absl::Duration> time = ParseHeartbeatTime(*value);
   if (!time.ok()) {
     return ErrorAt(state, line.number, "%s: %s", line.directive, time.status().message());
+  }
+  // Longer times are mistakes, and they overflow the engine's arithmetic
+  // (times are added to CLOCK_MONOTONIC nanoseconds and to wheel slots).
+  if (*time > kMaxHaCfTime) {
+    return ErrorAt(state, line.number, "%s: '%s' is longer than the limit of %s", line.directive,
+                   *value, absl::FormatDuration(kMaxHaCfTime));
   }
   *field = *time;
   return absl::OkStatus();
@@ -676,6 +684,20 @@ absl::StatusOr<std::string> ReadConfigFile(const std::string& path, bool private
         "%s: mode %04o lets group or others read it; chmod 600 it (Heartbeat refuses it too)", path,
         st.st_mode & 07777));
   }
+  // Whoever may write these files decides what tachy runs as root (ha.cf,
+  // haresources) or which frames it believes (authkeys): root or the user
+  // tachy runs as, and nobody else.
+  if (st.st_uid != 0 && st.st_uid != geteuid()) {
+    return absl::PermissionDeniedError(absl::StrFormat(
+        "%s: owned by uid %d, who could change what tachy trusts; chown root it", path,
+        static_cast<int>(st.st_uid)));
+  }
+  if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
+    return absl::PermissionDeniedError(absl::StrFormat(
+        "%s: mode %04o lets group or others change it (and so what tachy runs or trusts); "
+        "chmod go-w it",
+        path, st.st_mode & 07777));
+  }
   if (st.st_size > kMaxConfigFileSize) {
     return absl::InvalidArgumentError(
         absl::StrCat(path, ": larger than ", kMaxConfigFileSize, " bytes; not a config file"));
@@ -819,6 +841,7 @@ absl::StatusOr<AuthKeys> ParseAuthKeys(absl::string_view text, absl::string_view
   AuthKeys auth;
   int auth_line = 0;
   std::map<int, int> index_lines;
+  std::vector<std::pair<int, int>> rotate_lines;  // (index, line)
   int number = 0;
   for (absl::string_view raw : absl::StrSplit(text, '\n')) {
     ++number;
@@ -846,6 +869,17 @@ absl::StatusOr<AuthKeys> ParseAuthKeys(absl::string_view text, absl::string_view
       continue;
     }
 
+    if (tokens[0] == "rotate") {
+      // A key rotation in progress: frames signed with key N are still
+      // accepted, until every peer signs with `auth`'s key and the line goes.
+      std::optional<int> rotating = tokens.size() == 2 ? ParseAuthIndex(tokens[1]) : std::nullopt;
+      if (!rotating) {
+        return AuthError(filename, number, "'rotate' takes one key index (0..%d)", kMaxAuthIndex);
+      }
+      auth.rotating.push_back(*rotating);
+      rotate_lines.emplace_back(*rotating, number);
+      continue;
+    }
     std::optional<int> index = ParseAuthIndex(tokens[0]);
     if (!index) {
       if (ParseDecimal(tokens[0])) {
@@ -891,9 +925,56 @@ absl::StatusOr<AuthKeys> ParseAuthKeys(absl::string_view text, absl::string_view
     return AuthError(filename, auth_line, "'auth %d' names a key that is not defined",
                      auth.active_index);
   }
+  for (const auto& [index, line] : rotate_lines) {
+    if (auth.Find(index) == nullptr) {
+      return AuthError(filename, line, "'rotate %d' names a key that is not defined", index);
+    }
+    if (index == auth.active_index) {
+      return AuthError(filename, line, "'rotate %d' names the signing key ('auth %d')", index,
+                       index);
+    }
+  }
   std::sort(auth.keys.begin(), auth.keys.end(),
             [](const AuthKey& a, const AuthKey& b) { return a.index < b.index; });
   return auth;
+}
+
+absl::Status CheckAuthPolicy(const ClusterConfig& config, bool allow_crc_on_udp,
+                             std::vector<std::string>* warnings) {
+  const AuthKeys& auth = config.auth;
+  const auto accepted = [&](int index) {
+    return index == auth.active_index ||
+           std::find(auth.rotating.begin(), auth.rotating.end(), index) != auth.rotating.end();
+  };
+  bool crc = false;
+  for (const AuthKey& k : auth.keys) {
+    if (!accepted(k.index)) {
+      warnings->push_back(absl::StrFormat(
+          "authkeys: key %d (%s) is defined but neither signs ('auth %d') nor rotates: frames "
+          "signed with it are refused (add 'rotate %d' while peers still use it)",
+          k.index, AuthMethodName(k.method), auth.active_index, k.index));
+    } else if (k.method == AuthMethod::kCrc) {
+      crc = true;
+    }
+  }
+  if (!crc) return absl::OkStatus();
+  std::string udp;
+  for (const MediumConfig& m : config.ha.media) {
+    if (m.kind != MediumConfig::Kind::kRaw) udp = m.iface;
+  }
+  if (!udp.empty() && !allow_crc_on_udp) {
+    return absl::PermissionDeniedError(absl::StrFormat(
+        "authkeys: a crc key authenticates nothing, and a UDP medium (on %s) lets any process "
+        "of any host that reaches it speak for a node: use sha256 (or sha1/md5 with Heartbeat "
+        "peers), or start tachyd with --allow-crc-on-udp to accept the risk",
+        udp));
+  }
+  warnings->push_back(absl::StrFormat(
+      "WARNING: authkeys uses crc, which authenticates nothing: anyone who can send %s can "
+      "declare this cluster's nodes alive or dead; use sha256",
+      udp.empty() ? "raw Ethernet frames on the heartbeat links (root on a host of the segment)"
+                  : "UDP to the heartbeat port (--allow-crc-on-udp given)"));
+  return absl::OkStatus();
 }
 
 absl::StatusOr<ClusterConfig> LoadClusterConfig(const std::string& dir,

@@ -78,6 +78,9 @@ struct AuthKey {
 struct AuthKeys {
   int active_index = -1;
   std::vector<AuthKey> keys;  // sorted by index, unique
+  // Keys that verify besides `auth N`'s, while peers move to it (`rotate N`
+  // lines, a tachy extension). Any other defined key signs nothing we accept.
+  std::vector<int> rotating;
 
   // Find()
   //
@@ -127,6 +130,18 @@ absl::StatusOr<AuthKeys> ParseAuthKeys(absl::string_view text, absl::string_view
 // for authkeys). Errors name the path: kNotFound, kPermissionDenied,
 // kInvalidArgument (not a regular file, too large).
 absl::StatusOr<std::string> ReadConfigFile(const std::string& path, bool private_file);
+
+// CheckAuthPolicy()
+//
+// What the keys allow, checked against the media: a `crc` key that verifies
+// (`auth` or `rotate`) authenticates nothing, so on a UDP medium (bcast,
+// mcast, ucast: any process on any host that reaches it can send) it is
+// refused unless `allow_crc_on_udp`; on raw Ethernet only (sending needs
+// root on a host of the segment) it is allowed with a warning. Keys that are
+// defined but neither sign nor rotate are said to be ignored. Warnings are
+// appended to `warnings`.
+absl::Status CheckAuthPolicy(const ClusterConfig& config, bool allow_crc_on_udp,
+                             std::vector<std::string>* warnings);
 
 // LoadClusterConfig()
 //

@@ -16,10 +16,13 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
+#include "detector/control_request.h"
 #include "detector/log.h"
 
 namespace tachy {
 namespace {
+
+constexpr size_t kMaxRequestBytes = 4096;
 
 absl::Status MakeParentDirs(const std::string& path) {
   for (size_t pos = path.find('/', 1); pos != std::string::npos; pos = path.find('/', pos + 1)) {
@@ -45,7 +48,16 @@ absl::StatusOr<UniqueFd> ListenUnix(const std::string& path, int type) {
     return absl::AlreadyExistsError(
         absl::StrCat(path, ": another tachyd is listening here (use --socket)"));
   }
-  unlink(path.c_str());
+  // Only a stale socket is ours to replace: a file of any other kind at
+  // the path (a typo in --socket) is left alone.
+  struct stat st{};
+  if (lstat(path.c_str(), &st) == 0) {
+    if (!S_ISSOCK(st.st_mode)) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          path, " exists and is not a socket: not replacing it (choose another --socket)"));
+    }
+    unlink(path.c_str());
+  }
   UniqueFd fd(socket(AF_UNIX, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
   if (!fd.valid()) return absl::ErrnoToStatus(errno, "socket AF_UNIX");
   if (bind(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
@@ -66,8 +78,9 @@ bool SendAll(int fd, const std::string& data) {
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<ControlServer>> ControlServer::Listen(
-    const std::string& control_path, const std::string& event_path) {
-  std::unique_ptr<ControlServer> server(new ControlServer());  // private constructor
+    const std::string& control_path, const std::string& event_path, Limits limits) {
+  // The constructor is private: make_unique cannot reach it.
+  std::unique_ptr<ControlServer> server(new ControlServer(limits));
   server->epoll_ = UniqueFd(epoll_create1(EPOLL_CLOEXEC));
   if (!server->epoll_.valid()) return absl::ErrnoToStatus(errno, "epoll_create1");
   auto control = ListenUnix(control_path, SOCK_STREAM);
@@ -85,7 +98,7 @@ ControlServer::~ControlServer() {
   for (const std::string& p : paths_) unlink(p.c_str());
 }
 
-void ControlServer::Add(UniqueFd fd, Kind kind) {
+void ControlServer::Add(UniqueFd fd, Kind kind, MonoTime deadline) {
   epoll_event ev{};
   ev.events = EPOLLIN;
   ev.data.fd = fd.get();
@@ -93,7 +106,74 @@ void ControlServer::Add(UniqueFd fd, Kind kind) {
   auto c = std::make_unique<Client>();
   c->fd = std::move(fd);
   c->kind = kind;
+  c->deadline = deadline;
   clients_.push_back(std::move(c));
+}
+
+size_t ControlServer::Count(bool event_side) const {
+  size_t n = 0;
+  for (const auto& c : clients_) {
+    const bool event = c->kind == Kind::kEventClient || c->kind == Kind::kActionsClient ||
+                       c->kind == Kind::kSubscriber;
+    const bool control = c->kind == Kind::kControlClient || c->kind == Kind::kWatcher ||
+                         c->kind == Kind::kAwaitingReply;
+    n += event_side ? event : control;
+  }
+  return n;
+}
+
+bool ControlServer::IsRunner(int fd) const {
+  if (runner_pid_ <= 0) return false;
+  ucred cred{};
+  socklen_t len = sizeof(cred);
+  return getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0 && cred.pid == runner_pid_;
+}
+
+void ControlServer::Refuse(UniqueFd fd, bool is_event) {
+  ++refused_;
+  if (!is_event) {
+    SendAll(fd.get(), ControlErrorLine(absl::StrCat("too many connections (", limits_.max_control_clients,
+                                             "); try again")));
+  }
+  // Said once per burst, not per connection: a flood must not flood the log.
+  if (refused_ == 1 || refused_ % 1000 == 0) {
+    LogWarning("%s socket: connection refused over the cap of %d (%d refused so far)",
+               is_event ? "event" : "control",
+               static_cast<int>(is_event ? limits_.max_event_clients : limits_.max_control_clients),
+               static_cast<int>(refused_));
+  }
+}
+
+void ControlServer::PauseListeners(MonoTime now) {
+  // accept() failed (EMFILE, ENFILE, ENOBUFS, ...): the pending connection
+  // keeps the listener readable, so retrying at once would spin. Stop
+  // listening for a while; the waiting connections stay queued.
+  ++accept_failures_;
+  if (!listeners_paused_ && (accept_failures_ == 1 || accept_failures_ % 100 == 0)) {
+    LogWarning("accept: %s; not accepting for %s (%d failures so far)", strerror(errno),
+               absl::FormatDuration(limits_.accept_backoff).c_str(),
+               static_cast<int>(accept_failures_));
+  }
+  listeners_paused_ = true;
+  listeners_paused_until_ = now + limits_.accept_backoff;
+  for (auto& c : clients_) {
+    if (c->kind != Kind::kControlListener && c->kind != Kind::kEventListener) continue;
+    epoll_event ev{};
+    ev.data.fd = c->fd.get();
+    epoll_ctl(epoll_.get(), EPOLL_CTL_MOD, c->fd.get(), &ev);
+  }
+}
+
+void ControlServer::ResumeListeners(MonoTime now) {
+  if (!listeners_paused_ || now < listeners_paused_until_) return;
+  listeners_paused_ = false;
+  for (auto& c : clients_) {
+    if (c->kind != Kind::kControlListener && c->kind != Kind::kEventListener) continue;
+    epoll_event ev{};
+    ev.events = EPOLLIN;
+    ev.data.fd = c->fd.get();
+    epoll_ctl(epoll_.get(), EPOLL_CTL_MOD, c->fd.get(), &ev);
+  }
 }
 
 ControlServer::Client* ControlServer::Find(int fd) {
@@ -107,7 +187,8 @@ void ControlServer::Drop(int fd) {
   epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, fd, nullptr);
   const Client* dropped = Find(fd);
   if (dropped != nullptr &&
-      (dropped->kind == Kind::kEventClient || dropped->kind == Kind::kActionsClient)) {
+      (dropped->kind == Kind::kEventClient || dropped->kind == Kind::kActionsClient ||
+       dropped->kind == Kind::kSubscriber)) {
     // The detector thread holds a duplicate for its ticks: shutting the
     // socket down (not just closing ours) makes its next send fail, and it
     // lets go of its copy.
@@ -119,48 +200,53 @@ void ControlServer::Drop(int fd) {
 void ControlServer::HandleRequest(Client& c, absl::FunctionRef<std::string()> status) {
   const size_t nl = c.input.find('\n');
   if (nl == std::string::npos) return;
-  const std::string request(absl::StripAsciiWhitespace(c.input.substr(0, nl)));
-  const std::string verb = request.substr(0, request.find(' '));
-  if (verb == "standby" || verb == "takeover") {
-    std::string scope = request.size() > verb.size() ? request.substr(verb.size() + 1) : "all";
-    Client* actions = nullptr;
-    for (auto& other : clients_) {
-      if (other->kind == Kind::kActionsClient) actions = other.get();
-    }
-    if (actions == nullptr) {
-      SendAll(c.fd.get(), "{\"ok\":false,\"message\":\"no action runner is connected to "
-                          "this tachyd (started with --no-actions, or it is restarting)\"}\n");
+  const ControlRequest request = ParseControlRequest(absl::string_view(c.input).substr(0, nl));
+  c.input.clear();
+  switch (request.verb) {
+    case ControlRequest::Verb::kInvalid:
+      SendAll(c.fd.get(), ControlErrorLine(request.error));
       Drop(c.fd.get());
       return;
-    }
-    c.kind = Kind::kAwaitingReply;
-    c.request_id = next_request_id_++;
-    c.deadline = MonotonicNow() + absl::Seconds(10);
-    const std::string forward =
-        EncodeStream({++seq_, RequestMsg{c.request_id, verb, scope}});
-    if (!SendAll(actions->fd.get(), forward)) {
-      SendAll(c.fd.get(), "{\"ok\":false,\"message\":\"the action runner did not accept "
-                          "the request\"}\n");
+    case ControlRequest::Verb::kStatus:
+      SendAll(c.fd.get(), status() + "\n");
       Drop(c.fd.get());
-    }
+      return;
+    case ControlRequest::Verb::kWatch:
+      c.kind = Kind::kWatcher;
+      return;
+    case ControlRequest::Verb::kStandby:
+    case ControlRequest::Verb::kTakeover:
+      break;
+  }
+  const std::string verb =
+      request.verb == ControlRequest::Verb::kStandby ? "standby" : "takeover";
+  Client* actions = nullptr;
+  for (auto& other : clients_) {
+    if (other->kind == Kind::kActionsClient) actions = other.get();
+  }
+  if (actions == nullptr) {
+    SendAll(c.fd.get(), JsonLine({{"ok", false},
+                                  {"message", "no action runner is connected to this tachyd "
+                                              "(started with --no-actions, or it is restarting)"}}));
+    Drop(c.fd.get());
     return;
   }
-  if (request == "status") {
-    SendAll(c.fd.get(), status() + "\n");
-    Drop(c.fd.get());
-  } else if (request == "watch") {
-    c.kind = Kind::kWatcher;
-    c.input.clear();
-  } else {
-    SendAll(c.fd.get(), absl::StrCat("{\"error\":\"unknown request '", request.substr(0, 40),
-                                     "'; expected status, watch, standby or takeover\"}\n"));
+  c.kind = Kind::kAwaitingReply;
+  c.request_id = next_request_id_++;
+  c.deadline = MonotonicNow() + absl::Seconds(10);
+  const std::string forward =
+      EncodeStream({++seq_, RequestMsg{c.request_id, verb, request.scope}});
+  if (!SendAll(actions->fd.get(), forward)) {
+    SendAll(c.fd.get(), JsonLine({{"ok", false},
+                                  {"message", "the action runner did not accept the request"}}));
     Drop(c.fd.get());
   }
 }
 
-bool ControlServer::has_pending_requests() const {
+bool ControlServer::has_deadlines() const {
+  if (listeners_paused_) return true;
   for (const auto& c : clients_) {
-    if (c->kind == Kind::kAwaitingReply) return true;
+    if (c->kind == Kind::kAwaitingReply || c->kind == Kind::kControlClient) return true;
   }
   return false;
 }
@@ -184,8 +270,24 @@ void ControlServer::HandleEventMessage(Client& c,
     }
     if (r < 0) return;
     if (c.kind == Kind::kEventClient) {
-      c.kind = Kind::kActionsClient;
-      LogInfo("action runner connected");
+      if (IsRunner(c.fd.get())) {
+        c.kind = Kind::kActionsClient;
+        LogInfo("action runner connected");
+      } else {
+        // Only the runner tachyd started speaks for this node: anyone else
+        // advertising "held nothing" would hand our groups to the peer.
+        c.kind = Kind::kSubscriber;
+        ucred cred{};
+        socklen_t len = sizeof(cred);
+        getsockopt(c.fd.get(), SOL_SOCKET, SO_PEERCRED, &cred, &len);
+        LogWarning("event-stream reader pid %d is not the action runner (pid %d): what it "
+                   "sends is ignored; it stays a read-only subscriber",
+                   static_cast<int>(cred.pid), static_cast<int>(runner_pid_));
+      }
+    }
+    if (c.kind == Kind::kSubscriber) {
+      ++ignored_messages_;
+      continue;
     }
     absl::StatusOr<StreamMessage> m =
         DecodeStream({reinterpret_cast<const uint8_t*>(buf), static_cast<size_t>(r)});
@@ -199,8 +301,8 @@ void ControlServer::HandleEventMessage(Client& c,
     if (const auto* reply = std::get_if<ReplyMsg>(&m->body)) {
       for (auto& waiting : clients_) {
         if (waiting->kind == Kind::kAwaitingReply && waiting->request_id == reply->id) {
-          const nlohmann::json answer{{"ok", reply->ok}, {"message", reply->message}};
-          SendAll(waiting->fd.get(), answer.dump() + "\n");
+          SendAll(waiting->fd.get(),
+                  JsonLine({{"ok", reply->ok}, {"message", reply->message}}));
           Drop(waiting->fd.get());
           break;
         }
@@ -211,23 +313,60 @@ void ControlServer::HandleEventMessage(Client& c,
   }
 }
 
-void ControlServer::ExpireRequests() {
-  const MonoTime now = MonotonicNow();
-  std::vector<int> expired;
+void ControlServer::ExpireDeadlines(MonoTime now) {
+  ResumeListeners(now);
+  std::vector<std::pair<int, std::string>> expired;
   for (auto& c : clients_) {
-    if (c->kind == Kind::kAwaitingReply && now > c->deadline) expired.push_back(c->fd.get());
+    if (now <= c->deadline) continue;
+    if (c->kind == Kind::kAwaitingReply) {
+      expired.emplace_back(c->fd.get(),
+                           JsonLine({{"ok", false},
+                                     {"message", "the action runner did not answer within 10 s"}}));
+    } else if (c->kind == Kind::kControlClient) {
+      expired.emplace_back(c->fd.get(),
+                           ControlErrorLine(absl::StrCat("no request line within ",
+                                                  absl::FormatDuration(limits_.request_timeout))));
+    }
   }
-  for (int fd : expired) {
-    SendAll(fd, "{\"ok\":false,\"message\":\"the action runner did not answer within "
-                "10 s\"}\n");
+  for (const auto& [fd, answer] : expired) {
+    SendAll(fd, answer);
     Drop(fd);
   }
+}
+
+void ControlServer::Accept(Client& listener, MonoTime now,
+                           absl::FunctionRef<std::optional<HelloMsg>()> hello) {
+  const bool is_event = listener.kind == Kind::kEventListener;
+  UniqueFd client(accept4(listener.fd.get(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC));
+  if (!client.valid()) {
+    if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED) PauseListeners(now);
+    return;
+  }
+  if (Count(is_event) >= (is_event ? limits_.max_event_clients : limits_.max_control_clients)) {
+    Refuse(std::move(client), is_event);
+    return;
+  }
+  if (!is_event) {
+    Add(std::move(client), Kind::kControlClient, now + limits_.request_timeout);
+    return;
+  }
+  const std::optional<HelloMsg> h = hello();
+  if (!h) {
+    LogWarning("event-stream reader turned away: the detector thread gave no snapshot "
+               "in time for its hello (it reconnects)");
+    return;
+  }
+  if (!SendAll(client.get(), EncodeStream({seq_, *h}))) return;
+  UniqueFd copy(fcntl(client.get(), F_DUPFD_CLOEXEC, 0));
+  if (copy.valid()) new_event_clients_.push_back(std::move(copy));
+  Add(std::move(client), Kind::kEventClient);
 }
 
 void ControlServer::Process(absl::FunctionRef<std::string()> status,
                             absl::FunctionRef<std::optional<HelloMsg>()> hello,
                             absl::FunctionRef<void(const StreamMessage&)> on_message) {
-  ExpireRequests();
+  const MonoTime now = MonotonicNow();
+  ExpireDeadlines(now);
   epoll_event events[16];
   const int n = epoll_wait(epoll_.get(), events, 16, 0);
   for (int i = 0; i < n; ++i) {
@@ -235,39 +374,30 @@ void ControlServer::Process(absl::FunctionRef<std::string()> status,
     if (c == nullptr) continue;
     switch (c->kind) {
       case Kind::kControlListener:
-      case Kind::kEventListener: {
-        const bool is_event = c->kind == Kind::kEventListener;
-        UniqueFd client(accept4(c->fd.get(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC));
-        if (!client.valid()) break;
-        if (is_event) {
-          const std::optional<HelloMsg> h = hello();
-          if (!h) {
-            LogWarning("event-stream reader turned away: the detector thread gave no snapshot "
-                       "in time for its hello (it reconnects)");
-            break;
-          }
-          if (!SendAll(client.get(), EncodeStream({seq_, *h}))) break;
-          UniqueFd copy(fcntl(client.get(), F_DUPFD_CLOEXEC, 0));
-          if (copy.valid()) new_event_clients_.push_back(std::move(copy));
-          Add(std::move(client), Kind::kEventClient);
-        } else {
-          Add(std::move(client), Kind::kControlClient);
-        }
+      case Kind::kEventListener:
+        Accept(*c, now, hello);
         break;
-      }
       case Kind::kControlClient: {
         char buf[512];
         const ssize_t r = recv(c->fd.get(), buf, sizeof(buf), MSG_DONTWAIT);
-        if (r <= 0 || c->input.size() > 4096) {
+        if (r < 0 && (errno == EAGAIN || errno == EINTR)) break;
+        if (r <= 0) {
           Drop(c->fd.get());
           break;
         }
         c->input.append(buf, static_cast<size_t>(r));
+        if (c->input.find('\n') == std::string::npos && c->input.size() > kMaxRequestBytes) {
+          SendAll(c->fd.get(), ControlErrorLine(absl::StrCat("request longer than ", kMaxRequestBytes,
+                                                      " bytes without a newline")));
+          Drop(c->fd.get());
+          break;
+        }
         HandleRequest(*c, status);
         break;
       }
       case Kind::kEventClient:
       case Kind::kActionsClient:
+      case Kind::kSubscriber:
         HandleEventMessage(*c, on_message);
         break;
       case Kind::kAwaitingReply:
@@ -285,7 +415,8 @@ void ControlServer::Process(absl::FunctionRef<std::string()> status,
 void ControlServer::SendToEventClients(const std::string& message) {
   std::vector<int> lagging;
   for (auto& c : clients_) {
-    if ((c->kind == Kind::kEventClient || c->kind == Kind::kActionsClient) &&
+    if ((c->kind == Kind::kEventClient || c->kind == Kind::kActionsClient ||
+         c->kind == Kind::kSubscriber) &&
         !SendAll(c->fd.get(), message)) {
       lagging.push_back(c->fd.get());
     }
@@ -308,7 +439,8 @@ void ControlServer::Publish(StreamBody body) {
 void ControlServer::DropEventClients() {
   std::vector<int> readers;
   for (auto& c : clients_) {
-    if (c->kind == Kind::kEventClient || c->kind == Kind::kActionsClient) {
+    if (c->kind == Kind::kEventClient || c->kind == Kind::kActionsClient ||
+        c->kind == Kind::kSubscriber) {
       readers.push_back(c->fd.get());
     }
   }

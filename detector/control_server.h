@@ -15,8 +15,18 @@
 // The detector never blocks on a client: a client that cannot keep up (its
 // socket buffer is full) is disconnected. Event-stream readers then reconnect
 // and resynchronise from the hello snapshot, so no event is lost silently.
+//
+// Only one reader is the action runner: the process tachyd started
+// (set_runner_pid(), checked by SO_PEERCRED). Any other reader is a
+// read-only subscriber; what it sends is ignored (said once per connection).
+// No client can make the server spin or grow without bound: connections are
+// capped per socket (one over the cap is told why and closed), a control
+// connection must finish its request line within `request_timeout`, and when
+// accept() fails (no fds left) the listeners pause for `accept_backoff`.
 #ifndef TACHY_DETECTOR_CONTROL_SERVER_H_
 #define TACHY_DETECTOR_CONTROL_SERVER_H_
+
+#include <sys/types.h>
 
 #include <memory>
 #include <optional>
@@ -25,6 +35,7 @@
 
 #include "absl/functional/function_ref.h"
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 #include "detector/event_stream.h"
 #include "detector/mono_time.h"
 #include "detector/unique_fd.h"
@@ -38,8 +49,19 @@ class ControlServer {
   // Creates both sockets (mode 0660; parent directories 0755 if missing).
   // kAlreadyExists if a live daemon already answers on a path; a stale socket
   // file is replaced.
+  struct Limits {
+    size_t max_control_clients = 32;  // status, watch, standby/takeover at once
+    size_t max_event_clients = 8;     // the runner and subscribers
+    absl::Duration request_timeout = absl::Seconds(5);
+    absl::Duration accept_backoff = absl::Milliseconds(100);
+  };
   static absl::StatusOr<std::unique_ptr<ControlServer>> Listen(const std::string& control_path,
-                                                               const std::string& event_path);
+                                                               const std::string& event_path,
+                                                               Limits limits);
+  static absl::StatusOr<std::unique_ptr<ControlServer>> Listen(const std::string& control_path,
+                                                               const std::string& event_path) {
+    return Listen(control_path, event_path, Limits());
+  }
   ~ControlServer();
 
   // fd()
@@ -59,11 +81,23 @@ class ControlServer {
                absl::FunctionRef<std::optional<HelloMsg>()> hello,
                absl::FunctionRef<void(const StreamMessage&)> on_message);
 
+  // set_runner_pid()
+  //
+  // The pid of the action runner tachyd started (<= 0: none). Only an
+  // event-stream reader of this pid may advertise, report or answer.
+  void set_runner_pid(pid_t pid) { runner_pid_ = pid; }
+
   // actions_connected()
   //
-  // True while an event-stream reader that has spoken (the action runner)
-  // is connected.
+  // True while the action runner (see set_runner_pid) is connected and has
+  // spoken.
   bool actions_connected() const;
+
+  // Counters for status: accept() failures, connections refused over the
+  // cap, messages ignored from readers that are not the runner.
+  uint64_t accept_failures() const { return accept_failures_; }
+  uint64_t refused_connections() const { return refused_; }
+  uint64_t ignored_messages() const { return ignored_messages_; }
 
   // Publish()
   //
@@ -90,37 +124,50 @@ class ControlServer {
   // is dropped its socket is shut down, so the duplicate's sends fail.
   std::vector<UniqueFd> TakeNewEventClients();
 
-  // has_pending_requests()
+  // has_deadlines()
   //
-  // True while a forwarded request awaits the runner's answer (Process()
-  // must then run even without new input, to time it out).
-  bool has_pending_requests() const;
+  // True while something must time out without new input (a forwarded
+  // request awaiting the runner, a control connection that has not sent its
+  // request yet, paused listeners): Process() must then run periodically.
+  bool has_deadlines() const;
 
  private:
   enum class Kind {
     kControlListener, kEventListener, kControlClient, kWatcher, kEventClient, kActionsClient,
-    kAwaitingReply
+    kSubscriber, kAwaitingReply
   };
   struct Client {
     UniqueFd fd;
     Kind kind;
     std::string input;
     uint64_t request_id = 0;   // kAwaitingReply
-    MonoTime deadline;         // kAwaitingReply
+    MonoTime deadline;         // kControlClient: request line due; kAwaitingReply: answer due
     bool warned = false;       // an unreadable message was logged
   };
 
-  ControlServer() = default;
-  void Add(UniqueFd fd, Kind kind);
+  explicit ControlServer(Limits limits) : limits_(limits) {}
+  void Add(UniqueFd fd, Kind kind, MonoTime deadline = MonoTime());
+  void Accept(Client& listener, MonoTime now,
+              absl::FunctionRef<std::optional<HelloMsg>()> hello);
+  void PauseListeners(MonoTime now);
+  void ResumeListeners(MonoTime now);
+  void Refuse(UniqueFd fd, bool is_event);
+  size_t Count(bool event_side) const;
+  bool IsRunner(int fd) const;
   void Drop(int fd);
   Client* Find(int fd);
   void HandleRequest(Client& c, absl::FunctionRef<std::string()> status);
   void HandleEventMessage(Client& c, absl::FunctionRef<void(const StreamMessage&)> on_message);
-  void ExpireRequests();
+  void ExpireDeadlines(MonoTime now);
   void SendToEventClients(const std::string& message);
 
+  Limits limits_;
   UniqueFd epoll_;
   std::vector<std::unique_ptr<Client>> clients_;
+  pid_t runner_pid_ = -1;
+  MonoTime listeners_paused_until_;
+  bool listeners_paused_ = false;
+  uint64_t accept_failures_ = 0, refused_ = 0, ignored_messages_ = 0;
   std::vector<std::string> paths_;
   uint64_t seq_ = 0;
   uint64_t next_request_id_ = 1;

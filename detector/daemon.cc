@@ -10,6 +10,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <future>
@@ -32,7 +33,9 @@
 #include "detector/realtime.h"
 #include "detector/realtime_loop.h"
 #include "detector/generation.h"
+#include "detector/leave_policy.h"
 #include "detector/log.h"
+#include "detector/peer_memory.h"
 #include "detector/signals.h"
 #include "detector/status_json.h"
 #include "detector/supervisor.h"
@@ -110,8 +113,14 @@ class Daemon {
   int send_failing_ = 0;
   uint64_t ring_full_logged_ = 0;
   uint64_t long_stalls_logged_ = 0;
+  // STATE_DIR/peers as last written (peer_memory.h), and when.
+  std::vector<RememberedPeer> memory_;
+  MonoTime memory_written_;
+  void RememberPeers(MonoTime now);
   bool leaving_ = false;
+  bool leave_forced_ = false;  // a second SIGTERM/SIGINT: leave whatever is held
   MonoTime leave_deadline_;
+  MonoTime next_leave_warning_;
 };
 
 absl::Status Daemon::Setup() {
@@ -164,6 +173,15 @@ absl::Status Daemon::Setup() {
   info_.pid = getpid();
   started_ = MonotonicNow();
   engine_options_ = EngineOptions::FromConfig(config_, generation_, std::move(names));
+  auto remembered = ReadPeerMemory(options_.state_dir);
+  if (!remembered.ok()) return remembered.status();
+  engine_options_.remembered = std::move(*remembered);
+  for (const RememberedPeer& r : engine_options_.remembered) {
+    LogInfo("remembering %s at generation %llu%s: its older frames are refused", r.node,
+            static_cast<unsigned long long>(r.generation),
+            r.offset_known ? ", and its recorded frames by their send time" : "");
+  }
+  memory_ = engine_options_.remembered;
   peer_names_ = PeerNames(engine_options_);
   engine_ = std::make_unique<Engine>(engine_options_, *keys_, started_);
   engine_->CopyTo(&snapshot_, started_);
@@ -318,26 +336,80 @@ void Daemon::OnActionsMessage(const StreamMessage& m) {
     control_->PublishWatchLine(
         nlohmann::json{{"type", "arp_conflict"}, {"t_ns", c->t_ns}, {"ip", c->ip},
                        {"mac", c->mac}, {"iface", c->iface}}
-            .dump());
+            .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
   }
 }
 
 bool Daemon::ReadyToLeave(MonoTime now) {
   if (!leaving_) return false;
-  if (!runner_holds_ || !control_->actions_connected()) return true;
-  if (now > leave_deadline_) {
-    LogError("action runner still holds groups after %s; leaving anyway",
-             FormatMillis(absl::Seconds(150)));
-    return true;
+  switch (DecideLeave(control_->actions_connected(), runner_holds_, leave_forced_, now,
+                      leave_deadline_)) {
+    case LeaveDecision::kLeave:
+      return true;
+    case LeaveDecision::kWait:
+      return false;
+    case LeaveDecision::kBlocked:
+      // Announcing a clean leave now would have the peer start a group whose
+      // resource may still run here (its stop hangs or failed). So tachyd
+      // stays, heartbeating, and says why until someone decides.
+      if (now >= next_leave_warning_) {
+        LogError("cannot leave cleanly: the action runner still holds resource groups %s after "
+                 "the shutdown began (a stop hangs or failed; see its log). Stop the resource by "
+                 "hand, then send SIGTERM again to leave (peers then take over)",
+                 FormatMillis(now - (leave_deadline_ - kLeaveTimeout)));
+        next_leave_warning_ = now + absl::Seconds(60);
+      }
+      return false;
   }
   return false;
 }
 
+void Daemon::RememberPeers(MonoTime now) {
+  if (now - memory_written_ < absl::Seconds(1)) return;
+  const EngineSnapshot* snap = Snapshot(absl::Milliseconds(20), false);
+  std::vector<RememberedPeer> peers;
+  bool changed = now - memory_written_ > absl::Minutes(1);
+  for (const Peer& p : snap->peers) {
+    RememberedPeer r;
+    r.node = p.name;
+    r.generation = std::max(p.generation, p.min_generation);
+    r.offset_known = p.offset_known && p.offset_generation == r.generation;
+    r.clock_offset = p.clock_offset;
+    if (r.generation == 0) continue;  // never heard, nothing remembered
+    const auto old = std::find_if(memory_.begin(), memory_.end(),
+                                  [&](const RememberedPeer& m) { return m.node == r.node; });
+    // A new generation at once; an offset once it drifted by a millisecond.
+    changed = changed || old == memory_.end() || old->generation != r.generation ||
+              old->offset_known != r.offset_known ||
+              absl::AbsDuration(old->clock_offset - r.clock_offset) > absl::Milliseconds(1);
+    peers.push_back(std::move(r));
+  }
+  memory_written_ = now;
+  if (!changed) return;
+  if (absl::Status s = WritePeerMemory(options_.state_dir, peers); !s.ok()) {
+    LogError("cannot remember the peers' generations: %s (after a restart, recordings of "
+             "their older frames would be accepted)", s.message());
+    return;
+  }
+  memory_ = std::move(peers);
+}
+
 void Daemon::ControlLoop() {
+  // A flood of status requests costs at most one rendering per
+  // millisecond: within it, the document last rendered is answered again.
+  std::string last_status;
+  MonoTime last_status_at;
   const auto status = [&] {
+    const MonoTime now = MonotonicNow();
+    if (!last_status.empty() && now - last_status_at < absl::Milliseconds(1)) return last_status;
     info_.log_lines_dropped = LogLinesDropped();
-    return StatusJson(engine_options_, started_, *Snapshot(absl::Milliseconds(20), false),
-                      MonotonicNow(), info_);
+    info_.control_accept_failures = control_->accept_failures();
+    info_.control_refused = control_->refused_connections();
+    info_.event_messages_ignored = control_->ignored_messages();
+    last_status = StatusJson(engine_options_, started_, *Snapshot(absl::Milliseconds(20), false),
+                             now, info_);
+    last_status_at = now;
+    return last_status;
   };
   const auto hello = [&] {
     PublishEvents();  // everything before the snapshot is numbered before it
@@ -374,7 +446,9 @@ void Daemon::ControlLoop() {
       if (was && !is) LogInfo("%s: sending again", media_[i]->name());
     }
     send_failing_ = failing;
-    if (control_ready || control_->has_pending_requests()) {
+    // Only the runner we started may speak for this node on the event stream.
+    control_->set_runner_pid(actions_ ? actions_->pid() : -1);
+    if (control_ready || control_->has_deadlines()) {
       control_->Process(status, hello, [&](const StreamMessage& m) { OnActionsMessage(m); });
       for (UniqueFd& fd : control_->TakeNewEventClients()) {
         // The detector thread ticks each reader itself; if it cannot take
@@ -390,6 +464,7 @@ void Daemon::ControlLoop() {
     }
     info_.actions_connected = connected;
     if (actions_ && !leaving_) actions_->Tick(now);
+    RememberPeers(now);
     if (channel_->left.load(std::memory_order_acquire) && !leaving_) {
       LogError("the detector thread stopped (epoll: %s): stopping so that peers take over",
                strerror(rt_result_.load()));
@@ -406,9 +481,17 @@ void Daemon::ControlLoop() {
         if (actions_) actions_->Reap(now);
         continue;
       }
-      if (leaving_) continue;
+      if (leaving_) {
+        if (!leave_forced_) {
+          LogWarning("%s again: leaving now, whatever the action runner still holds",
+                     strsignal(si.ssi_signo));
+        }
+        leave_forced_ = true;
+        continue;
+      }
       leaving_ = true;
-      leave_deadline_ = now + absl::Seconds(150);
+      leave_deadline_ = now + kLeaveTimeout;
+      next_leave_warning_ = leave_deadline_;
       if (control_->actions_connected() && runner_holds_) {
         // Heartbeat's clean shutdown: release every group, then leave, so the
         // peer takes over from a node that no longer holds anything.
@@ -444,6 +527,12 @@ int RunDaemon(const DaemonOptions& options) {
   auto config = LoadClusterConfig(options.config_dir, options.node);
   if (!config.ok()) {
     std::fprintf(stderr, "tachyd: %s\n", std::string(config.status().message()).c_str());
+    return 2;
+  }
+  if (absl::Status s = CheckAuthPolicy(*config, options.allow_crc_on_udp, &config->ha.warnings);
+      !s.ok()) {
+    std::fprintf(stderr, "tachyd: %s/%s\n", options.config_dir.c_str(),
+                 std::string(s.message()).c_str());
     return 2;
   }
   if (options.check) {

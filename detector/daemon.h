@@ -15,6 +15,7 @@ struct DaemonOptions {
   bool check = false;
   bool no_actions = false;   // don't start and supervise tachy-actions
   std::string actions_path;  // empty = next to tachyd, else $PATH
+  bool allow_crc_on_udp = false;  // accept a crc key with UDP media (CheckAuthPolicy)
 };
 
 // RunDaemon()

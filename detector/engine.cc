@@ -49,7 +49,10 @@ Engine::Engine(EngineOptions options, const KeyRing& keys, MonoTime now)
       started_(now),
       wheel_(options_.tick, kWheelSlots, options_.nodes.size() + 1, now),
       send_timer_(0),
-      next_send_(now) {
+      next_send_(now),
+      send_time_tolerance_(options_.send_time_tolerance > absl::ZeroDuration()
+                               ? options_.send_time_tolerance
+                               : options_.deadtime) {
   TimingWheel::TimerId next_timer = 1;
   for (const std::string& name : options_.nodes) {
     if (name == options_.local_node) continue;
@@ -59,6 +62,13 @@ Engine::Engine(EngineOptions options, const KeyRing& keys, MonoTime now)
     p.state_since = now;
     p.media.resize(options_.media.size());
     p.timer = next_timer++;
+    for (const RememberedPeer& r : options_.remembered) {
+      if (r.node != name) continue;
+      p.min_generation = r.generation;
+      p.offset_known = r.offset_known;
+      p.offset_generation = r.generation;
+      p.clock_offset = r.clock_offset;
+    }
     // Until first heard, only initdead applies (Heartbeat semantics).
     wheel_.Schedule(p.timer, now + options_.initdead);
   }
@@ -106,7 +116,7 @@ void Engine::OnFrame(size_t medium, std::span<const uint8_t> bytes, MonoTime rx_
   // The node id is only a claim until the tag checks out; attributing the
   // rejection to it still tells an operator "b's frames fail auth".
   Peer* claimed = f.cluster_id == cluster_id_ ? FindPeer(f.node_id) : nullptr;
-  const Authenticator* auth = keys_.Find(f.key_id);
+  const Authenticator* auth = keys_.Accepted(f.key_id);
   if (auth == nullptr) return Reject(RejectReason::kUnknownKey, claimed);
   if (!auth->Verify(signed_part, tag)) return Reject(RejectReason::kBadTag, claimed);
   if (f.cluster_id != cluster_id_) return Reject(RejectReason::kWrongCluster, nullptr);
@@ -116,6 +126,8 @@ void Engine::OnFrame(size_t medium, std::span<const uint8_t> bytes, MonoTime rx_
   if (medium >= p.media.size()) return;  // caller bug; never from the network
   MediumLink& link = p.media[medium];
 
+  // Older than what we accepted before our own restart: a recording.
+  if (f.generation < p.min_generation) return Reject(RejectReason::kOldGeneration, &p);
   const bool new_generation = !p.heard || f.generation > p.generation;
   if (!new_generation) {
     if (f.generation < p.generation) return Reject(RejectReason::kOldGeneration, &p);
@@ -133,6 +145,21 @@ void Engine::OnFrame(size_t medium, std::span<const uint8_t> bytes, MonoTime rx_
     }
     if (f.sequence > p.last_seq + 1) p.lost += f.sequence - p.last_seq - 1;
   }
+
+  // Newer than anything seen, but is it now? Within the peer's current life
+  // (known from this run, or remembered from the last), its send time must
+  // sit where the peer's clock is: a recording replayed after our restart
+  // carries the time it was recorded. A new generation may come with a
+  // rebooted clock: its offset is learned afresh.
+  const absl::Duration offset = absl::Nanoseconds(f.send_time_ns) - absl::Nanoseconds(rx_time.nanos());
+  if (p.offset_known && f.generation == p.offset_generation &&
+      absl::AbsDuration(offset - p.clock_offset) > send_time_tolerance_) {
+    return Reject(RejectReason::kStale, &p);
+  }
+  // Followed frame by frame, so the clocks' drift never adds up.
+  p.offset_known = true;
+  p.offset_generation = f.generation;
+  p.clock_offset = offset;
 
   // Accepted: an authentic frame newer than anything seen from this peer.
   ++stats_.frames_received;

@@ -32,6 +32,16 @@
 
 namespace tachy {
 
+// What this node remembers of a peer from its previous run (STATE_DIR/peers,
+// detector/peer_memory.h), so that a restart does not reopen the door to
+// frames recorded earlier.
+struct RememberedPeer {
+  std::string node;
+  uint64_t generation = 0;     // the newest generation accepted: older ones are replays
+  bool offset_known = false;   // clock_offset holds (this host has not rebooted since)
+  absl::Duration clock_offset; // the peer's send clock minus our receive clock, then
+};
+
 struct EngineOptions {
   std::string cluster = "linux-ha";
   std::string local_node;
@@ -42,6 +52,12 @@ struct EngineOptions {
   absl::Duration warntime = absl::Seconds(15);
   absl::Duration initdead = absl::Seconds(30);
   uint64_t generation = 1;
+  // Peers as the previous run left them (empty: nothing remembered).
+  std::vector<RememberedPeer> remembered;
+  // A frame of a peer's current life is stale when its send time is further
+  // than this from where the peer's clock should be (its offset, learned
+  // from its accepted frames). Zero: the deadtime.
+  absl::Duration send_time_tolerance = absl::ZeroDuration();
   // Wake-ups later than this count as local stalls and earn grace.
   absl::Duration stall_threshold = absl::Milliseconds(1);
   absl::Duration tick = absl::Microseconds(100);
@@ -122,6 +138,14 @@ struct Peer {
   std::vector<MediumLink> media;
   std::array<uint64_t, kRejectReasonCount> rejected{};  // by claimed node id
   TimingWheel::TimerId timer = 0;
+  // Replay protection across our restarts: frames of older generations than
+  // `min_generation` are refused even before the first is accepted, and
+  // frames of generation `offset_generation` must carry a send time near
+  // rx time + `clock_offset`.
+  uint64_t min_generation = 0;
+  bool offset_known = false;
+  uint64_t offset_generation = 0;
+  absl::Duration clock_offset;
 };
 
 struct EngineStats {
@@ -226,6 +250,7 @@ class Engine {
   TimingWheel wheel_;
   TimingWheel::TimerId send_timer_;
   MonoTime next_send_;
+  absl::Duration send_time_tolerance_;
   std::vector<Peer> peers_;
   std::vector<DetectorEvent> events_;  // capacity kEventCapacity, never grown
   uint64_t restart_from_ = 0;  // the generation a kRestart leaves (0: first heard)

@@ -88,9 +88,18 @@ class Reader {
   void operator()(T& v) {
     if (!ok()) return;
     if constexpr (std::is_same_v<T, bool>) {
-      v = Int(1, "bool") != 0;
+      // Strict: one value, one encoding (what decodes encodes back alike).
+      const uint64_t b = Int(1, "bool");
+      if (b > 1) return Fail(absl::StrFormat("bool of value %d", b));
+      v = b != 0;
+    } else if constexpr (std::is_same_v<T, WirePeerState>) {
+      const uint64_t e = Int(1, "state");
+      if (e > static_cast<uint64_t>(WirePeerState::kDead)) {
+        return Fail(absl::StrFormat("peer state %d (0..3)", e));
+      }
+      v = static_cast<T>(e);
     } else if constexpr (std::is_enum_v<T>) {
-      v = static_cast<T>(Int(1, "enum"));
+      static_assert(!std::is_enum_v<T>, "every enum on the stream needs its range checked");
     } else if constexpr (std::is_integral_v<T>) {
       v = static_cast<T>(Int(sizeof(T), "integer"));
     } else if constexpr (std::is_same_v<T, std::string>) {

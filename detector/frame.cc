@@ -45,6 +45,7 @@ absl::string_view RejectReasonName(RejectReason reason) {
     case RejectReason::kOwnFrame: return "own_frame";
     case RejectReason::kOldGeneration: return "old_generation";
     case RejectReason::kReplay: return "replay";
+    case RejectReason::kStale: return "stale";
   }
   return "invalid";
 }

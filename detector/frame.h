@@ -77,15 +77,16 @@ enum class RejectReason : uint8_t {
   kShort,          // fewer bytes than header + tag
   kBadMagic,       // not a tachy frame
   kBadVersion,     // a tachy frame of a version we do not speak
-  kUnknownKey,     // key id not in our authkeys
+  kUnknownKey,     // key id not accepted: neither `auth N` nor a `rotate N` of our authkeys
   kBadTag,         // signature does not match (wrong key, forged, corrupted)
   kWrongCluster,   // signed, but for another cluster name
   kUnknownNode,    // signed, but the node id is not among our `node` lines
   kOwnFrame,       // our own frame looped back (broadcast, ucast to self)
   kOldGeneration,  // generation older than the one already accepted: replay
   kReplay,         // sequence not newer than the last accepted one
+  kStale,          // newer, but its send time is off the peer's clock: a recording
 };
-inline constexpr size_t kRejectReasonCount = 11;
+inline constexpr size_t kRejectReasonCount = 12;
 
 // RejectReasonName()
 //

@@ -19,13 +19,18 @@ namespace tachy {
 //
 // Creates `dir` (mode 0755) if needed and takes an exclusive lock on
 // dir/lock, held while the returned fd lives. kFailedPrecondition if another
-// process holds it; other errors name the path.
+// process holds it, or if `dir` is not a directory of our euid that only it
+// may write (a symlink, another owner, group/world-writable); other errors
+// name the path.
 absl::StatusOr<UniqueFd> LockStateDir(const std::string& dir);
 
 // BumpGeneration()
 //
 // Reads dir/generation (absent = 0), adds one, persists it durably and returns
-// it. kDataLoss if the file holds anything but a decimal number.
+// it. kDataLoss if the file holds anything but a decimal number;
+// kFailedPrecondition at the largest uint64 (it never wraps to 0). The new
+// number goes to a fresh dir/generation.tmp (O_EXCL, no symlink followed),
+// then is renamed over, and the directory synced.
 absl::StatusOr<uint64_t> BumpGeneration(const std::string& dir);
 
 }  // namespace tachy

@@ -1,5 +1,7 @@
 #include "detector/log.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <syslog.h>
 #include <time.h>
 #include <unistd.h>
@@ -17,6 +19,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
+#include "detector/unique_fd.h"
 
 namespace tachy {
 namespace {
@@ -113,8 +116,35 @@ int SyslogPriority(LogLevel level) {
 }
 
 absl::StatusOr<FilePtr> OpenAppend(const std::string& path) {
-  FILE* f = fopen(path.c_str(), "ae");
+  // Non-blocking open: a FIFO would otherwise hold tachyd in open() until
+  // something reads it. Then only a regular file or a character device
+  // (/dev/null, a console) is taken; a FIFO or socket is refused, since a
+  // reader that stops reading would stop the log with it.
+  const auto refuse = [&path] {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "log file %s is not a regular file (a FIFO or socket would stall the log whenever its "
+        "reader does; send logs to syslog with logfacility instead)",
+        path));
+  };
+  struct stat st{};
+  // (ENXIO is what a FIFO without a reader answers a non-blocking open.)
+  if (stat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode) && !S_ISCHR(st.st_mode)) {
+    return refuse();
+  }
+  UniqueFd fd(open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NONBLOCK, 0640));
+  if (!fd.valid()) {
+    if (errno == ENXIO) return refuse();
+    return absl::ErrnoToStatus(errno, absl::StrFormat("open log file %s", path));
+  }
+  // Checked again on what was opened: the path may have changed meanwhile.
+  if (fstat(fd.get(), &st) != 0) {
+    return absl::ErrnoToStatus(errno, absl::StrFormat("stat log file %s", path));
+  }
+  if (!S_ISREG(st.st_mode) && !S_ISCHR(st.st_mode)) return refuse();
+  fcntl(fd.get(), F_SETFL, fcntl(fd.get(), F_GETFL) & ~O_NONBLOCK);
+  FILE* f = fdopen(fd.get(), "a");
   if (f == nullptr) return absl::ErrnoToStatus(errno, absl::StrFormat("open log file %s", path));
+  (void)fd.release();  // the FILE owns it now
   setvbuf(f, nullptr, _IOLBF, 0);
   return FilePtr(f);
 }

@@ -22,7 +22,9 @@ take over at once) and stops.
 Options:
   -c, --config-dir DIR   directory with ha.cf and authkeys (default /etc/ha.d)
   -n, --node NAME        this node's name (default: uname -n, lower-cased)
-      --state-dir DIR    persisted generation and lock (default /var/lib/tachy)
+      --state-dir DIR    persisted generation, what was last accepted from each
+                         peer (peers) and the lock (default /var/lib/tachy); it
+                         must be tachyd's alone (owner, no group/other write)
   -s, --socket PATH      control socket for tachyctl
                          (default /run/tachy/tachyd.sock)
       --event-socket PATH
@@ -31,6 +33,9 @@ Options:
       --no-actions       do not start tachy-actions (run it yourself, or detect only)
       --actions PATH     the action runner to start and supervise
                          (default: tachy-actions next to tachyd, else $PATH)
+      --allow-crc-on-udp accept a crc key (authkeys) although a UDP medium is
+                         configured: crc authenticates nothing, and any host
+                         that reaches the port could then speak for a node
       --check            validate the configuration, print a summary, exit
                          (exit 0 if valid, 2 with the error on stderr if not)
   -h, --help             show this help
@@ -44,7 +49,7 @@ Docs: README.md, docs/control-protocol.md.
 
 int main(int argc, char** argv) {
   tachy::DaemonOptions options;
-  enum { kStateDir = 1000, kEventSocket, kCheck, kNoActions, kActions };
+  enum { kStateDir = 1000, kEventSocket, kCheck, kNoActions, kActions, kAllowCrcOnUdp };
   const option long_options[] = {
       {"config-dir", required_argument, nullptr, 'c'},
       {"node", required_argument, nullptr, 'n'},
@@ -54,6 +59,7 @@ int main(int argc, char** argv) {
       {"check", no_argument, nullptr, kCheck},
       {"no-actions", no_argument, nullptr, kNoActions},
       {"actions", required_argument, nullptr, kActions},
+      {"allow-crc-on-udp", no_argument, nullptr, kAllowCrcOnUdp},
       {"help", no_argument, nullptr, 'h'},
       {nullptr, 0, nullptr, 0},
   };
@@ -69,6 +75,7 @@ int main(int argc, char** argv) {
       case kCheck: options.check = true; break;
       case kNoActions: options.no_actions = true; break;
       case kActions: options.actions_path = optarg; break;
+      case kAllowCrcOnUdp: options.allow_crc_on_udp = true; break;
       case 'h': std::fputs(kUsage, stdout); return 0;
       default: std::fputs("Try 'tachyd --help'.\n", stderr); return 2;
     }

@@ -5,6 +5,7 @@
 // bound AF_PACKET socket. libnet_write() itself would cost a malloc, a copy,
 // an ioctl and a sendto per frame, which at 1 kHz was a third of the
 // detector's CPU time.
+#include <fcntl.h>
 #include <linux/if_packet.h>
 #include <net/if.h>
 #include <pcap/pcap.h>
@@ -143,10 +144,16 @@ absl::StatusOr<std::unique_ptr<Transport>> OpenRawL2Transport(const MediumConfig
   }
   const int fd = pcap_get_selectable_fd(pcap.get());
   if (fd < 0) return absl::InternalError(absl::StrCat(name, ": no selectable fd"));
+  // libpcap opens its socket without O_CLOEXEC: children (the action runner,
+  // resource scripts) must not inherit a capture of the heartbeat link.
+  fcntl(fd, F_SETFD, fcntl(fd, F_GETFD) | FD_CLOEXEC);
 
   // libnet builds the Ethernet header (broadcast, our MAC, 0x88B5) once.
   LibnetPtr net(libnet_init(LIBNET_LINK_ADV, const_cast<char*>(dev), errbuf));
   if (!net) return absl::UnavailableError(absl::StrCat(name, ": libnet_init: ", errbuf));
+  if (const int net_fd = libnet_getfd(net.get()); net_fd >= 0) {
+    fcntl(net_fd, F_SETFD, fcntl(net_fd, F_GETFD) | FD_CLOEXEC);  // as above
+  }
   libnet_ether_addr* mac = libnet_get_hwaddr(net.get());
   if (mac == nullptr) {
     return absl::UnavailableError(

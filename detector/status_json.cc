@@ -102,6 +102,10 @@ std::string StatusJson(const EngineOptions& o, MonoTime started, const EngineSna
         {"events_dropped", st.events_dropped},
         {"snapshot_age_ms", Ms(now - snap.taken)}}},
       {"log_lines_dropped", info.log_lines_dropped},
+      {"sockets",
+       {{"accept_failures", info.control_accept_failures},
+        {"refused_connections", info.control_refused},
+        {"event_messages_ignored", info.event_messages_ignored}}},
       {"frames_received", st.frames_received},
       {"frames_sent", st.frames_sent},
   };
@@ -118,7 +122,7 @@ std::string StatusJson(const EngineOptions& o, MonoTime started, const EngineSna
     json groups = json::parse(info.groups_json, nullptr, false);
     if (groups.is_array()) doc["groups"] = groups;
   }
-  return doc.dump();
+  return doc.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 WirePeerState ToWire(PeerState state) {
@@ -154,7 +158,7 @@ std::string WatchLineJson(const PeerMsg& e) {
               {"reason", e.reason},
               {"generation", e.generation},
               {"last_heard_ns", OrNull(e.last_heard_ns)}}
-      .dump();
+      .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 std::string TakeoverLineJson(const TakeoverMsg& t, const std::string& node) {
@@ -176,7 +180,7 @@ std::string TakeoverLineJson(const TakeoverMsg& t, const std::string& node) {
               {"resources", resources},
               {"done_ns", OrNull(t.done_ns)},
               {"error", t.error}}
-      .dump();
+      .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 HelloMsg MakeHello(const EngineOptions& options, const EngineSnapshot& snap) {

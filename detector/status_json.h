@@ -23,6 +23,10 @@ struct DaemonInfo {
   bool actions_connected = false;
   std::string groups_json{};   // the action runner's last group report, or empty
   uint64_t log_lines_dropped = 0;  // log lines a slow destination cost
+  // The sockets' defences at work (ControlServer's counters).
+  uint64_t control_accept_failures = 0;  // accept() failed: listeners paused
+  uint64_t control_refused = 0;          // connections over the cap
+  uint64_t event_messages_ignored = 0;   // sent by readers that are not the runner
 };
 
 // StatusJson()

@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <climits>
 #include <cstring>
@@ -41,6 +42,7 @@ absl::Status Supervisor::Start() {
   }
   pid_ = pid;
   stopped_ = false;
+  started_at_ = MonotonicNow();
   LogInfo("started %s (pid %d)", name_, pid_);
   return absl::OkStatus();
 }
@@ -57,19 +59,29 @@ void Supervisor::Reap(MonoTime now) {
                                              strsignal(WTERMSIG(status)), ")");
   if (stopped_) return;
   ++restarts_;
-  LogWarning("%s %s; restarting it in 1 s (restart %d); detection goes on meanwhile", name_, how,
-             restarts_);
+  const absl::Duration ran_for = now - started_at_;
+  delay_ = RestartDelay(ran_for, delay_);
+  LogWarning("%s %s after %s; restarting it in %s (restart %d); detection goes on meanwhile",
+             name_, how, absl::FormatDuration(absl::Trunc(ran_for, absl::Milliseconds(1))),
+             absl::FormatDuration(delay_), restarts_);
   restart_pending_ = true;
-  restart_at_ = now + absl::Seconds(1);
+  restart_at_ = now + delay_;
+}
+
+absl::Duration RestartDelay(absl::Duration ran_for, absl::Duration previous) {
+  constexpr absl::Duration kFirst = absl::Seconds(1), kMax = absl::Seconds(30);
+  if (ran_for >= absl::Minutes(1) || previous <= absl::ZeroDuration()) return kFirst;
+  return std::min(kMax, previous * 2);
 }
 
 void Supervisor::Tick(MonoTime now) {
   if (!restart_pending_ || stopped_ || now < restart_at_) return;
   restart_pending_ = false;
   if (absl::Status s = Start(); !s.ok()) {
-    LogError("%s; retrying in 1 s", s.message());
+    delay_ = RestartDelay(absl::ZeroDuration(), delay_);
+    LogError("%s; retrying in %s", s.message(), absl::FormatDuration(delay_));
     restart_pending_ = true;
-    restart_at_ = now + absl::Seconds(1);
+    restart_at_ = now + delay_;
   }
 }
 

@@ -1,8 +1,11 @@
 // supervisor.h: keeps one child process (tachy-actions) running.
 //
-// tachyd starts the action runner as a child and restarts it when it dies,
-// one second later (so a runner that cannot start does not spin). The
-// detector itself never waits for the child: reaping happens on SIGCHLD.
+// tachyd starts the action runner as a child and restarts it when it dies:
+// one second later, and, while it keeps dying young (within a minute of its
+// start, e.g. a missing script or a bad haresources), twice as long each
+// time up to 30 s (RestartDelay), so that a runner that cannot start neither
+// spins nor floods the log. The detector itself never waits for the child:
+// reaping happens on SIGCHLD.
 #ifndef TACHY_DETECTOR_SUPERVISOR_H_
 #define TACHY_DETECTOR_SUPERVISOR_H_
 
@@ -46,6 +49,9 @@ class Supervisor {
 
   pid_t pid() const { return pid_; }
 
+  // The delay before the pending restart (zero when none is pending).
+  absl::Duration restart_delay() const { return restart_pending_ ? delay_ : absl::ZeroDuration(); }
+
  private:
   std::string name_;
   std::vector<std::string> argv_;
@@ -53,8 +59,17 @@ class Supervisor {
   bool restart_pending_ = false;
   bool stopped_ = false;
   MonoTime restart_at_;
+  MonoTime started_at_;
+  absl::Duration delay_ = absl::ZeroDuration();
   int restarts_ = 0;
 };
+
+// RestartDelay()
+//
+// How long to wait before restarting a child that ran for `ran_for` after
+// the previous wait of `previous` (zero: first restart): 1 s after a child
+// that lived a minute or more, else double the previous wait, at most 30 s.
+absl::Duration RestartDelay(absl::Duration ran_for, absl::Duration previous);
 
 // FindSiblingProgram()
 //

@@ -11,6 +11,8 @@ PACKAGES=(
   # tachybench's side-by-side runs and the suite's smoke of them: the peers,
   # and the ifconfig that Heartbeat's IPaddr runs.
   keepalived heartbeat net-tools
+  # The second stage: unit tests under ASan + UBSan and the libFuzzer targets.
+  clang-14 libclang-rt-14-dev
 )
 
 missing=()

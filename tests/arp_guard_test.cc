@@ -64,5 +64,28 @@ TEST(ArpGuardTest, AGroupNotGuardedNowIsNotDefended) {
   EXPECT_EQ(only_second[0].group, 1u);
 }
 
+// Hardening row 10: a GARP flood for the VIP from random MACs logged every
+// ip/mac pair (160 k lines in 10 s) and remembered each forever.
+TEST(ArpGuardTest, AFloodFromRandomMacsIsOneLinePerPeriodAndOneEntry) {
+  ArpGuard g = Guard();
+  int logged = 0;
+  uint64_t unlogged_reported = 0;
+  for (uint32_t i = 0; i < 20000; ++i) {
+    const MacAddress mac = {0x02, static_cast<uint8_t>(i >> 16), static_cast<uint8_t>(i >> 8),
+                            static_cast<uint8_t>(i), 0x33, 0x44};
+    // 20 000 claims over 19.99 s: two log periods.
+    for (const auto& k : g.Check(Claim(kVip, mac), "eth0", &kOurs, kAll,
+                                 kT0 + absl::Milliseconds(i))) {
+      if (k.log) {
+        ++logged;
+        unlogged_reported += k.unlogged;
+      }
+    }
+  }
+  EXPECT_EQ(logged, 2);
+  EXPECT_EQ(unlogged_reported, 10000u);  // the second line tells of the first period's rest
+  EXPECT_EQ(g.tracked(), 1u);
+}
+
 }  // namespace
 }  // namespace tachy

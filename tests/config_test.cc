@@ -464,6 +464,12 @@ TEST(ParseHaCfErrorTest, Values) {
       {.text = "deadtime -1\n", .message = "ha.cf:1: deadtime: '-1' is not a Heartbeat time"},
       {.text = "warntime 1.2.3\n", .message = "ha.cf:1: warntime: '1.2.3' is not"},
       {.text = "initdead 2m\n", .message = "ha.cf:1: initdead: '2m' is not"},
+      // Hardening row 13: times up to ~292 years were accepted and overflowed
+      // the engine's arithmetic (UBSan).
+      {.text = "deadtime 100000\n",
+       .message = "ha.cf:1: deadtime: '100000' is longer than the limit of 24h"},
+      {.text = "initdead 86401\n", .message = "ha.cf:1: initdead: '86401' is longer than"},
+      {.text = "keepalive 90000000ms\n", .message = "ha.cf:1: keepalive: '90000000ms' is longer"},
       {.text = "udpport 0\n", .message = "ha.cf:1: udpport '0' is not a whole number in 1..65535"},
       {.text = "udpport 65536\n", .message = "ha.cf:1: udpport '65536' is not a whole number"},
       {.text = "udpport +694\n", .message = "ha.cf:1: udpport '+694' is not"},
@@ -700,6 +706,60 @@ TEST(ParseAuthKeysTest, Errors) {
 }
 
 // ---------------------------------------------------------------------------
+// authkeys rotation and the crc policy (hardening row 5)
+
+TEST(AuthKeysRotationTest, RotateNamesADefinedKeyOtherThanTheSigner) {
+  auto keys = ParseAuthKeys("auth 2\n1 sha1 old\n2 sha256 new\nrotate 1\n", "authkeys");
+  ASSERT_TRUE(keys.ok()) << keys.status();
+  EXPECT_THAT(keys->rotating, ElementsAre(1));
+  EXPECT_THAT(ParseAuthKeys("auth 2\n2 sha256 new\nrotate 1\n", "authkeys").status().message(),
+              HasSubstr("authkeys:3: 'rotate 1' names a key that is not defined"));
+  EXPECT_THAT(ParseAuthKeys("auth 2\n2 sha256 new\nrotate 2\n", "authkeys").status().message(),
+              HasSubstr("names the signing key"));
+  EXPECT_THAT(ParseAuthKeys("auth 2\n2 sha256 new\nrotate\n", "authkeys").status().message(),
+              HasSubstr("'rotate' takes one key index"));
+}
+
+ClusterConfig WithKeys(absl::string_view authkeys, absl::string_view media) {
+  ClusterConfig c;
+  c.ha = MustParse(absl::StrCat(media, "\nnode a b\n"));
+  c.auth = *ParseAuthKeys(authkeys, "authkeys");
+  return c;
+}
+
+TEST(AuthPolicyTest, CrcOnUdpIsRefusedUnlessAllowed) {
+  const ClusterConfig c = WithKeys("auth 1\n1 crc\n", "raw eth1\nbcast eth0");
+  std::vector<std::string> warnings;
+  absl::Status s = CheckAuthPolicy(c, false, &warnings);
+  EXPECT_EQ(s.code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_THAT(s.message(), HasSubstr("UDP medium (on eth0)"));
+  EXPECT_THAT(s.message(), HasSubstr("--allow-crc-on-udp"));
+  ASSERT_TRUE(CheckAuthPolicy(c, true, &warnings).ok());
+  ASSERT_EQ(warnings.size(), 1u);
+  EXPECT_THAT(warnings[0], HasSubstr("WARNING: authkeys uses crc"));
+}
+
+TEST(AuthPolicyTest, CrcOnRawEthernetOnlyIsAllowedWithAWarning) {
+  std::vector<std::string> warnings;
+  ASSERT_TRUE(CheckAuthPolicy(WithKeys("auth 1\n1 crc\n", "raw eth1"), false, &warnings).ok());
+  ASSERT_EQ(warnings.size(), 1u);
+  EXPECT_THAT(warnings[0], HasSubstr("raw Ethernet"));
+}
+
+TEST(AuthPolicyTest, AnUnusedCrcKeyIsNoRiskButIsSaidToBeIgnored) {
+  std::vector<std::string> warnings;
+  ASSERT_TRUE(CheckAuthPolicy(WithKeys("auth 1\n1 sha256 s\n2 crc\n", "bcast eth0"), false,
+                              &warnings)
+                  .ok());
+  ASSERT_EQ(warnings.size(), 1u);
+  EXPECT_THAT(warnings[0], HasSubstr("key 2 (crc) is defined but neither signs"));
+  warnings.clear();
+  // Rotating, it verifies: on UDP that is refused.
+  EXPECT_FALSE(CheckAuthPolicy(WithKeys("auth 1\n1 sha256 s\n2 crc\nrotate 2\n", "bcast eth0"),
+                               false, &warnings)
+                   .ok());
+}
+
 // LoadClusterConfig
 
 constexpr char kSampleHaCf[] =
@@ -749,6 +809,28 @@ TEST_F(LoadClusterConfigTest, LoadsWithNodeOverride) {
   EXPECT_EQ(config->ha.keepalive, absl::Seconds(2));
   EXPECT_EQ(config->auth.active_index, 1);
   EXPECT_EQ(config->auth.keys.size(), 1u);
+}
+
+// Hardening row 12: authkeys mode 600 but owned by another user was
+// accepted, and so was an ha.cf anyone could rewrite.
+TEST_F(LoadClusterConfigTest, AFileOthersMayChangeIsRefusedSayingHowToFixIt) {
+  WriteBoth();
+  ASSERT_EQ(chmod((dir_ + "/ha.cf").c_str(), 0666), 0);
+  absl::StatusOr<ClusterConfig> config = LoadClusterConfig(dir_, "ken3");
+  ASSERT_FALSE(config.ok());
+  EXPECT_EQ(config.status().code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_THAT(config.status().message(), HasSubstr("ha.cf: mode 0666 lets group or others"));
+  EXPECT_THAT(config.status().message(), HasSubstr("chmod go-w"));
+}
+
+TEST_F(LoadClusterConfigTest, AuthkeysOfAnotherOwnerIsRefused) {
+  if (geteuid() != 0) GTEST_SKIP() << "needs root to give the file away";
+  WriteBoth();
+  ASSERT_EQ(chown((dir_ + "/authkeys").c_str(), 65534, 65534), 0);
+  absl::StatusOr<ClusterConfig> config = LoadClusterConfig(dir_, "ken3");
+  ASSERT_FALSE(config.ok());
+  EXPECT_EQ(config.status().code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_THAT(config.status().message(), HasSubstr("authkeys: owned by uid 65534"));
 }
 
 TEST_F(LoadClusterConfigTest, TrailingSlashInDir) {

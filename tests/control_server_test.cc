@@ -4,8 +4,12 @@
 // happens to an unreadable message and to a reader that falls behind.
 #include "detector/control_server.h"
 
+#include <fcntl.h>
 #include <stdlib.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -63,9 +67,52 @@ class ControlServerTest : public ::testing::Test {
     dir_ = tmpl;
     control_path_ = dir_ + "/tachyd.sock";
     event_path_ = dir_ + "/tachyd.sock.events";
-    auto server = ControlServer::Listen(control_path_, event_path_);
+    Restart(ControlServer::Limits());
+  }
+  // A server with other limits (the socket paths are reused).
+  void Restart(ControlServer::Limits limits) {
+    server_.reset();
+    auto server = ControlServer::Listen(control_path_, event_path_, limits);
     ASSERT_TRUE(server.ok()) << server.status();
     server_ = std::move(*server);
+    // The runner tachyd started: in these tests, this very process.
+    server_->set_runner_pid(getpid());
+  }
+
+  // One control request; the whole answer (until tachyd closes).
+  std::string AskControl(const std::string& request) {
+    UniqueFd ctl = ConnectTo(control_path_, SOCK_STREAM);
+    EXPECT_TRUE(ctl.valid());
+    if (!request.empty()) {
+      EXPECT_EQ(write(ctl.get(), request.data(), request.size()),
+                static_cast<ssize_t>(request.size()));
+    }
+    return ReadUntilClosed(ctl.get());
+  }
+
+  std::string ReadUntilClosed(int fd) {
+    std::string answer;
+    bool closed = false;
+    ProcessUntil([&] {
+      char buf[4096];
+      const ssize_t n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
+      if (n > 0) answer.append(buf, static_cast<size_t>(n));
+      closed = n == 0;
+      return closed;
+    });
+    EXPECT_TRUE(closed) << "still open after: " << answer;
+    return answer;
+  }
+
+  // A connected runner (this process) that has spoken.
+  UniqueFd ConnectRunner() {
+    UniqueFd runner = ConnectTo(event_path_, SOCK_SEQPACKET);
+    ProcessUntil([&] { return !server_->TakeNewEventClients().empty(); });
+    (void)ReceivePacket(runner.get());  // hello
+    SendPacket(runner.get(), EncodeStream({0, GroupsMsg{"[]"}}));
+    ProcessUntil([&] { return server_->actions_connected(); });
+    received_.clear();
+    return runner;
   }
   void TearDown() override {
     server_.reset();
@@ -74,8 +121,8 @@ class ControlServerTest : public ::testing::Test {
 
   // Runs Process() until `done` or 2000 rounds (each waits up to 1 ms).
   template <typename Done>
-  void ProcessUntil(Done done) {
-    for (int i = 0; i < 2000 && !done(); ++i) {
+  void ProcessUntil(Done done, int rounds = 2000) {
+    for (int i = 0; i < rounds && !done(); ++i) {
       server_->Process([&] { return std::string(R"({"v":1})"); },
                        [&]() -> std::optional<HelloMsg> {
                          if (!hello_available_) return std::nullopt;
@@ -244,6 +291,182 @@ TEST_F(ControlServerTest, DroppingEventClientsClosesEveryReader) {
   char buf[64];
   EXPECT_EQ(recv(runner.get(), buf, sizeof(buf), 0), 0);  // EOF
   EXPECT_FALSE(server_->actions_connected());
+}
+
+// Row 1 of the hardening audit: `standby \xff` made the runner's reply
+// carry invalid UTF-8, and dumping it threw past the handler (SIGABRT). Now
+// such a scope is refused by tachyd itself, and a runner's reply with
+// invalid UTF-8 still becomes valid JSON.
+TEST_F(ControlServerTest, AnInvalidScopeIsRefusedAsValidJsonWithoutReachingTheRunner) {
+  UniqueFd runner = ConnectRunner();
+  const std::string answer = AskControl("standby \xff\xfe\n");
+  const nlohmann::json j = nlohmann::json::parse(answer, nullptr, false);
+  ASSERT_FALSE(j.is_discarded()) << answer;
+  EXPECT_EQ(j["ok"], false);
+  EXPECT_THAT(j["error"].get<std::string>(), ::testing::HasSubstr("unknown scope"));
+  char buf[4096];
+  EXPECT_LT(recv(runner.get(), buf, sizeof(buf), MSG_DONTWAIT), 0) << "forwarded to the runner";
+}
+
+TEST_F(ControlServerTest, AReplyWithInvalidUtf8IsAnsweredAsValidJson) {
+  UniqueFd runner = ConnectRunner();
+  UniqueFd ctl = ConnectTo(control_path_, SOCK_STREAM);
+  ASSERT_EQ(write(ctl.get(), "standby local\n", 14), 14);
+  std::string request;
+  ProcessUntil([&] {
+    char buf[4096];
+    const ssize_t n = recv(runner.get(), buf, sizeof(buf), MSG_DONTWAIT);
+    if (n > 0) request.assign(buf, static_cast<size_t>(n));
+    return !request.empty();
+  });
+  const RequestMsg r = std::get<RequestMsg>(Decoded(request).body);
+  SendPacket(runner.get(), EncodeStream({0, ReplyMsg{r.id, false, "group '\xff\xfe' failed"}}));
+  const std::string answer = ReadUntilClosed(ctl.get());
+  const nlohmann::json j = nlohmann::json::parse(answer, nullptr, false);
+  ASSERT_FALSE(j.is_discarded()) << answer;
+  EXPECT_EQ(j["ok"], false);
+  EXPECT_THAT(j["message"].get<std::string>(), ::testing::HasSubstr("failed"));
+}
+
+// Row 14: the raw request was pasted into the error answer unescaped.
+TEST_F(ControlServerTest, AnUnknownRequestIsAnsweredAsValidJsonWhateverItHolds) {
+  for (const std::string& request : {std::string("foo\"bar\\\n"), std::string("\xc3\x28 x\n"),
+                                    std::string("\x01\x02\x7f\n")}) {
+    const std::string answer = AskControl(request);
+    const nlohmann::json j = nlohmann::json::parse(answer, nullptr, false);
+    ASSERT_FALSE(j.is_discarded()) << answer;
+    EXPECT_EQ(j["ok"], false);
+    EXPECT_THAT(j["error"].get<std::string>(), ::testing::HasSubstr("unknown request"));
+  }
+}
+
+// Row 14: more than 4096 bytes without a newline got no answer at all.
+TEST_F(ControlServerTest, ARequestTooLongIsAnsweredAndClosed) {
+  const std::string answer = AskControl(std::string(5000, 'x'));
+  const nlohmann::json j = nlohmann::json::parse(answer, nullptr, false);
+  ASSERT_FALSE(j.is_discarded()) << answer;
+  EXPECT_THAT(j["error"].get<std::string>(), ::testing::HasSubstr("longer than 4096 bytes"));
+}
+
+// Row 6: idle control connections had no timeout.
+TEST_F(ControlServerTest, AConnectionThatSendsNoRequestIsAnsweredAndClosed) {
+  ControlServer::Limits limits;
+  limits.request_timeout = absl::Milliseconds(30);
+  Restart(limits);
+  const std::string answer = AskControl("");
+  EXPECT_THAT(answer, ::testing::HasSubstr("no request line within 30ms"));
+}
+
+// Row 6: connections had no cap.
+TEST_F(ControlServerTest, ConnectionsOverTheCapAreRefusedWithAReason) {
+  ControlServer::Limits limits;
+  limits.max_control_clients = 2;
+  limits.max_event_clients = 1;
+  Restart(limits);
+  UniqueFd w1 = ConnectTo(control_path_, SOCK_STREAM);
+  UniqueFd w2 = ConnectTo(control_path_, SOCK_STREAM);
+  ASSERT_EQ(write(w1.get(), "watch\n", 6), 6);
+  ASSERT_EQ(write(w2.get(), "watch\n", 6), 6);
+  ProcessUntil([&] { return false; }, 20);
+  const std::string answer = AskControl("status\n");
+  EXPECT_THAT(answer, ::testing::HasSubstr("too many connections (2)"));
+  EXPECT_EQ(server_->refused_connections(), 1u);
+  UniqueFd r1 = ConnectTo(event_path_, SOCK_SEQPACKET);
+  ProcessUntil([&] { return !server_->TakeNewEventClients().empty(); });
+  UniqueFd r2 = ConnectTo(event_path_, SOCK_SEQPACKET);
+  ProcessUntil([&] { return server_->refused_connections() == 2; });
+  EXPECT_EQ(ReceivePacket(r2.get()), "");  // closed without a hello
+  // The watchers gone, status is answered again.
+  w1.reset();
+  w2.reset();
+  ProcessUntil([&] { return false; }, 20);
+  EXPECT_EQ(AskControl("status\n"), "{\"v\":1}\n");
+}
+
+// Row 6: with no fd left, accept() failed, the listener stayed readable and
+// the loop spun (97 % CPU at SCHED_FIFO).
+TEST_F(ControlServerTest, AcceptFailingBacksOffInsteadOfSpinning) {
+  ControlServer::Limits limits;
+  limits.accept_backoff = absl::Milliseconds(200);
+  Restart(limits);
+  UniqueFd pending = ConnectTo(control_path_, SOCK_STREAM);
+  ASSERT_TRUE(pending.valid());
+  rlimit old{};
+  ASSERT_EQ(getrlimit(RLIMIT_NOFILE, &old), 0);
+  // No fd can be opened: the lowest free one is above the new limit.
+  const int probe = open("/dev/null", O_RDONLY | O_CLOEXEC);
+  ASSERT_GE(probe, 0);
+  close(probe);
+  rlimit low = old;
+  low.rlim_cur = static_cast<rlim_t>(probe);
+  ASSERT_EQ(setrlimit(RLIMIT_NOFILE, &low), 0);
+  for (int i = 0; i < 200; ++i) {
+    server_->Process([] { return std::string("{}"); }, [] { return std::nullopt; },
+                     [](const StreamMessage&) {});
+  }
+  const uint64_t failures = server_->accept_failures();
+  ASSERT_EQ(setrlimit(RLIMIT_NOFILE, &old), 0);
+  EXPECT_GE(failures, 1u);
+  EXPECT_LE(failures, 2u) << "accept was retried at once: the loop spins";
+  EXPECT_TRUE(server_->has_deadlines());  // paused: Process must run again
+  // After the pause the waiting connection is served.
+  ASSERT_EQ(write(pending.get(), "status\n", 7), 7);
+  EXPECT_EQ(ReadUntilClosed(pending.get()), "{\"v\":1}\n");
+}
+
+// Row 8: any event-socket client became "the runner": one advertising
+// "held nothing" made the peer take our groups.
+TEST_F(ControlServerTest, AReaderThatIsNotTheRunnerOnlyListens) {
+  int pipefd[2];
+  ASSERT_EQ(pipe(pipefd), 0);
+  const pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    // Another process on the event socket: it greets and advertises.
+    close(pipefd[0]);
+    UniqueFd impostor = ConnectTo(event_path_, SOCK_SEQPACKET);
+    std::string hello = ReceivePacket(impostor.get());
+    AdvertMsg ad;
+    ad.holds = false;
+    ad.ready = true;
+    const std::string packet = EncodeStream({0, ad});
+    const bool sent = !hello.empty() &&
+                      send(impostor.get(), packet.data(), packet.size(), MSG_NOSIGNAL) > 0;
+    std::string next = ReceivePacket(impostor.get());  // still hears events
+    const char verdict = sent && !next.empty() ? 'y' : 'n';
+    (void)!write(pipefd[1], &verdict, 1);
+    _exit(0);
+  }
+  close(pipefd[1]);
+  ProcessUntil([&] { return !server_->TakeNewEventClients().empty(); });
+  ProcessUntil([&] { return server_->ignored_messages() == 1; });
+  server_->Publish(LinkMsg{1, "b", "raw:hb0", true});
+  char verdict = 0;
+  ASSERT_EQ(read(pipefd[0], &verdict, 1), 1);
+  close(pipefd[0]);
+  waitpid(child, nullptr, 0);
+  EXPECT_EQ(verdict, 'y') << "the subscriber did not get its hello and the next event";
+  EXPECT_EQ(server_->ignored_messages(), 1u);
+  EXPECT_TRUE(received_.empty()) << "the impostor's advert reached the daemon";
+  EXPECT_FALSE(server_->actions_connected());
+}
+
+// Row 15: whatever file sat at --socket was unlinked.
+TEST_F(ControlServerTest, AFileThatIsNotASocketIsNotReplaced) {
+  server_.reset();
+  const std::string path = dir_ + "/precious";
+  FILE* f = fopen(path.c_str(), "w");
+  ASSERT_NE(f, nullptr);
+  fputs("data\n", f);
+  fclose(f);
+  auto server = ControlServer::Listen(path, event_path_);
+  EXPECT_EQ(server.status().code(), absl::StatusCode::kFailedPrecondition) << server.status();
+  EXPECT_THAT(std::string(server.status().message()), ::testing::HasSubstr("not a socket"));
+  struct stat st{};
+  EXPECT_EQ(stat(path.c_str(), &st), 0);
+  EXPECT_TRUE(S_ISREG(st.st_mode));
+  unlink(path.c_str());
+  Restart(ControlServer::Limits());
 }
 
 }  // namespace

@@ -1116,5 +1116,30 @@ TEST_F(EngineTest, GapPastDeadtimeSeenOnlyAfterAStallIsCountedNotHidden) {
   EXPECT_EQ(P("b").state, PeerState::kUp);
 }
 
+// Hardening row 5: with `auth 1` / `1 sha256` / `2 crc` (left over from a
+// Heartbeat migration) one forged crc frame claiming generation 2^62 made
+// the real node's frames "old" and the node dead while it was up.
+TEST_F(EngineTest, OnlyTheSigningAndRotatingKeysVerify) {
+  auto keys = ParseAuthKeys("auth 1\n1 sha256 secret\n2 crc\n", "authkeys");
+  ASSERT_TRUE(keys.ok()) << keys.status();
+  keys_ = *KeyRing::Create(*keys);
+  Start();
+  std::unique_ptr<Authenticator> crc = MakeAuth(AuthMethod::kCrc, "");
+  Deliver(From("b", 1, 1));
+  Deliver(From("b", uint64_t{1} << 62, 1).KeyId(2).SignedBy(*crc));
+  EXPECT_EQ(engine_->stats().rejected[Idx(RejectReason::kUnknownKey)], 1u);
+  EXPECT_EQ(P("b").generation, 1u);
+  Deliver(From("b", 1, 2));
+  EXPECT_EQ(P("b").last_seq, 2u);  // the real node still believed
+
+  // During a rotation (`rotate 2`) key 2 verifies too.
+  keys = ParseAuthKeys("auth 1\n1 sha256 secret\n2 crc\nrotate 2\n", "authkeys");
+  ASSERT_TRUE(keys.ok()) << keys.status();
+  keys_ = *KeyRing::Create(*keys);
+  Start();
+  Deliver(From("b", 3, 1).KeyId(2).SignedBy(*crc));
+  EXPECT_EQ(P("b").generation, 3u);
+}
+
 }  // namespace
 }  // namespace tachy

@@ -404,6 +404,31 @@ TEST(EventStreamTest, RejectsStringLengthBeyondTheMessage) {
 
 // The detector thread's allocation-free tick is the very packet the codec
 // makes, so the runner reads it like any other message.
+// Hardening row 2: JSON messages of the wrong types killed tachyd when the
+// stream was JSON. The typed codec refuses them as a whole, with a reason.
+TEST(EventStreamTest, TheAuditsJsonMessagesAreRefused) {
+  for (const char* json : {R"({"type":1})", R"({"type":"advertise","held":"x"})",
+                           R"({"type":"reply","id":"1"})"}) {
+    SCOPED_TRACE(json);
+    const std::string p(json);
+    EXPECT_FALSE(DecodeStream({reinterpret_cast<const uint8_t*>(p.data()), p.size()}).ok());
+  }
+}
+
+TEST(EventStreamTest, BoolsAndStatesOutOfRangeAreRefused) {
+  std::string p = EncodeStream({0, ReplyMsg{1, true, "m"}});
+  // The bool follows the 12-byte header and the 8-byte id.
+  ASSERT_EQ(p[kStreamHeaderSize + 8], 1);
+  p[kStreamHeaderSize + 8] = 2;
+  ExpectInvalid(p, "bool of value 2");
+  PeerMsg m;
+  m.node = "b";
+  std::string q = EncodeStream({1, m});
+  // t_ns (8), node (2 + 1), then `from`.
+  q[kStreamHeaderSize + 8 + 3] = 9;
+  ExpectInvalid(q, "peer state 9");
+}
+
 TEST(EventStreamTest, TickEncodedInPlaceIsTheCodecsTick) {
   std::array<uint8_t, kTickSize> buf{};
   EncodeTickInto(buf, -123'456'789'012, 0x0102030405060708);

@@ -354,6 +354,7 @@ TEST(RejectReasonNameTest, StableNames) {
       {RejectReason::kOwnFrame, "own_frame"},
       {RejectReason::kOldGeneration, "old_generation"},
       {RejectReason::kReplay, "replay"},
+      {RejectReason::kStale, "stale"},
   };
   ASSERT_EQ(std::size(names), kRejectReasonCount);
   for (size_t i = 0; i < kRejectReasonCount; ++i) {

@@ -168,5 +168,59 @@ TEST_F(GenerationTest, LockUnderMissingParentNamesTheDir) {
   EXPECT_TRUE(absl::StrContains(lock.status().message(), dir)) << lock.status();
 }
 
+// Hardening row 11: the generation wrapped to 0 (then every peer rejects
+// the node as old).
+TEST_F(GenerationTest, TheLargestGenerationIsRefusedNotWrapped) {
+  WriteFile(root_ + "/generation", "18446744073709551615\n");
+  absl::StatusOr<uint64_t> g = BumpGeneration(root_);
+  EXPECT_EQ(g.status().code(), absl::StatusCode::kFailedPrecondition) << g.status();
+  EXPECT_TRUE(absl::StrContains(g.status().message(), "cannot grow")) << g.status();
+  EXPECT_EQ(ReadFile(root_ + "/generation"), "18446744073709551615\n");
+}
+
+// Row 11: generation.tmp was opened following symlinks.
+TEST_F(GenerationTest, APlantedTmpSymlinkIsNotWrittenThrough) {
+  const std::string target = root_ + "/elsewhere";
+  WriteFile(target, "precious\n");
+  ASSERT_EQ(symlink(target.c_str(), (root_ + "/generation.tmp").c_str()), 0);
+  absl::StatusOr<uint64_t> g = BumpGeneration(root_);
+  ASSERT_TRUE(g.ok()) << g.status();
+  EXPECT_EQ(*g, 1u);
+  EXPECT_EQ(ReadFile(target), "precious\n");
+  EXPECT_EQ(ReadFile(root_ + "/generation"), "1\n");
+}
+
+// Row 11: the state dir was accepted whatever its owner and mode.
+TEST_F(GenerationTest, AStateDirOthersMayWriteIsRefused) {
+  const std::string dir = root_ + "/state";
+  ASSERT_EQ(mkdir(dir.c_str(), 0755), 0);
+  ASSERT_EQ(chmod(dir.c_str(), 0777), 0);
+  absl::StatusOr<UniqueFd> lock = LockStateDir(dir);
+  EXPECT_EQ(lock.status().code(), absl::StatusCode::kFailedPrecondition) << lock.status();
+  EXPECT_TRUE(absl::StrContains(lock.status().message(), "mode 0777")) << lock.status();
+  EXPECT_TRUE(absl::StrContains(lock.status().message(), "chmod go-w")) << lock.status();
+  ASSERT_EQ(chmod(dir.c_str(), 0755), 0);
+  EXPECT_TRUE(LockStateDir(dir).ok());
+}
+
+TEST_F(GenerationTest, AStateDirThatIsASymlinkIsRefused) {
+  const std::string real = root_ + "/real", link = root_ + "/link";
+  ASSERT_EQ(mkdir(real.c_str(), 0755), 0);
+  ASSERT_EQ(symlink(real.c_str(), link.c_str()), 0);
+  absl::StatusOr<UniqueFd> lock = LockStateDir(link);
+  EXPECT_EQ(lock.status().code(), absl::StatusCode::kFailedPrecondition) << lock.status();
+  EXPECT_TRUE(absl::StrContains(lock.status().message(), "not a directory")) << lock.status();
+}
+
+TEST_F(GenerationTest, AStateDirOfAnotherOwnerIsRefused) {
+  if (geteuid() != 0) GTEST_SKIP() << "needs root to give the directory away";
+  const std::string dir = root_ + "/theirs";
+  ASSERT_EQ(mkdir(dir.c_str(), 0755), 0);
+  ASSERT_EQ(chown(dir.c_str(), 65534, 65534), 0);
+  absl::StatusOr<UniqueFd> lock = LockStateDir(dir);
+  EXPECT_EQ(lock.status().code(), absl::StatusCode::kFailedPrecondition) << lock.status();
+  EXPECT_TRUE(absl::StrContains(lock.status().message(), "it is uid 65534")) << lock.status();
+}
+
 }  // namespace
 }  // namespace tachy

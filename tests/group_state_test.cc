@@ -98,7 +98,21 @@ TEST(GroupMachineTest, ReleaseKnowsEverythingStoppedOrKeepsItHeldOnFailure) {
   EXPECT_EQ(m.state(), GroupState::kFailed);
   EXPECT_TRUE(m.held());  // it may still run: no second copy anywhere
   EXPECT_FALSE(m.known_stopped());
-  EXPECT_EQ(m.last_action(), "stop failed: httpd will not stop");
+  EXPECT_EQ(m.last_action(),
+            "stop failed (fix by hand, then restart tachy-actions): httpd will not stop");
+}
+
+// Hardening row 15: a stop that kept failing was retried forever, though
+// the log said to fix it by hand and restart.
+TEST(GroupMachineTest, AFailedReleaseIsNeitherRetriedNorRetaken) {
+  GroupMachine m;
+  m.Probed(true, false);
+  m.BeginRelease();
+  m.ReleaseDone(false, "httpd will not stop", absl::Seconds(10));
+  EXPECT_TRUE(m.stuck());
+  EXPECT_FALSE(m.MayRelease());
+  EXPECT_FALSE(m.MayTake(kT0 + absl::Hours(1)));
+  EXPECT_TRUE(m.held());
 }
 
 }  // namespace

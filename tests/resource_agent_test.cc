@@ -133,6 +133,26 @@ TEST_F(ResourceAgentTest, NonExecutableFileRejected) {
   EXPECT_THAT(agent.status().message(), HasSubstr(dirs_.resource_dir + "/svc (not executable)"));
 }
 
+// Hardening row 12: world-writable scripts (and scripts in world-writable
+// directories) ran as root without a word.
+TEST_F(ResourceAgentTest, AScriptOthersMayChangeIsNotRunAsRoot) {
+  WriteScript(dirs_.resource_dir + "/svc", "exit 0", 0777);
+  auto agent = MakeResourceAgent(ScriptResource("svc"), dirs_);
+  ASSERT_FALSE(agent.ok());
+  EXPECT_THAT(agent.status().message(),
+              AllOf(HasSubstr(dirs_.resource_dir + "/svc is writable by group or others"),
+                    HasSubstr("mode 0777"), HasSubstr("chmod go-w")));
+}
+
+TEST_F(ResourceAgentTest, AScriptInADirectoryOthersMayWriteIsNotRunAsRoot) {
+  WriteScript(dirs_.resource_dir + "/svc", "exit 0");
+  ASSERT_EQ(chmod(dirs_.resource_dir.c_str(), 0777), 0);
+  auto agent = MakeResourceAgent(ScriptResource("svc"), dirs_);
+  ASSERT_FALSE(agent.ok());
+  EXPECT_THAT(agent.status().message(), HasSubstr("its directory " + dirs_.resource_dir +
+                                                  " is writable by group or others"));
+}
+
 TEST_F(ResourceAgentTest, DirectoryRejected) {
   std::filesystem::create_directories(dirs_.init_dir + "/svc");
   auto agent = MakeResourceAgent(ScriptResource("svc"), dirs_);

@@ -5,7 +5,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <sys/time.h>
+
 #include <cerrno>
+#include <cstdlib>
 #include <cstdio>
 #include <cstring>
 #include <string>
@@ -35,6 +38,9 @@ Commands:
 
 Options:
   -s, --socket PATH  tachyd's control socket (default /run/tachy/tachyd.sock)
+  -t, --timeout SEC  give up when tachyd has not answered within SEC seconds
+                     (default 15; a standby or takeover waits up to 10 s for
+                     the action runner). watch waits for events without limit
   -j, --json         machine-readable output: status prints tachyd's JSON
                      document; watch prints one JSON object per line, its
                      "type" one of "peer" (a node's state change), "takeover"
@@ -46,7 +52,11 @@ Exit codes: 0 ok, 1 tachyd not reachable or refused/failed the request,
 2 usage error.
 )";
 
-tachy::UniqueFd Connect(const std::string& path) {
+// How long a request may wait for tachyd's answer (--timeout): a stopped or
+// stuck tachyd must not hang its operator's shell.
+double g_timeout_s = 15;
+
+tachy::UniqueFd Connect(const std::string& path, bool timed = true) {
   sockaddr_un addr{};
   addr.sun_family = AF_UNIX;
   std::strncpy(addr.sun_path, path.c_str(), sizeof(addr.sun_path) - 1);
@@ -56,7 +66,31 @@ tachy::UniqueFd Connect(const std::string& path) {
                  std::strerror(errno));
     return tachy::UniqueFd();
   }
+  if (timed) {
+    timeval tv{};
+    tv.tv_sec = static_cast<time_t>(g_timeout_s);
+    tv.tv_usec = static_cast<suseconds_t>((g_timeout_s - static_cast<double>(tv.tv_sec)) * 1e6);
+    setsockopt(fd.get(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+    setsockopt(fd.get(), SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+  }
   return fd;
+}
+
+// The whole answer (until tachyd closes), or false after the timeout.
+bool ReadAnswer(int fd, std::string& reply) {
+  char buf[4096];
+  ssize_t n;
+  while ((n = read(fd, buf, sizeof(buf))) > 0) reply.append(buf, static_cast<size_t>(n));
+  if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+    std::fprintf(stderr, "tachyctl: no answer from tachyd within %g s (is it stopped?)\n",
+                 g_timeout_s);
+    return false;
+  }
+  return true;
+}
+
+std::string Dump(const json& j) {
+  return j.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
 bool Request(int fd, const char* request) {
@@ -139,17 +173,23 @@ int Status(const std::string& socket, bool as_json) {
   tachy::UniqueFd fd = Connect(socket);
   if (!fd.valid() || !Request(fd.get(), "status\n")) return 1;
   std::string reply;
-  char buf[4096];
-  for (ssize_t n; (n = read(fd.get(), buf, sizeof(buf))) > 0;) reply.append(buf, n);
+  if (!ReadAnswer(fd.get(), reply)) return 1;
   json doc = json::parse(reply, nullptr, false);
-  if (doc.is_discarded() || doc.contains("error")) {
+  if (doc.is_discarded() || !doc.is_object() || doc.contains("error")) {
     std::fprintf(stderr, "tachyctl: bad answer from tachyd: %s\n", reply.c_str());
     return 1;
   }
   if (as_json) {
-    std::printf("%s\n", doc.dump().c_str());
-  } else {
+    std::printf("%s\n", Dump(doc).c_str());
+    return 0;
+  }
+  try {
     PrintHuman(doc);
+  } catch (const json::exception& e) {
+    // A tachyd of another version may lack or retype a field.
+    std::fprintf(stderr, "\ntachyctl: unexpected status document (%s); --json shows it whole\n",
+                 e.what());
+    return 1;
   }
   return 0;
 }
@@ -159,25 +199,26 @@ int Ask(const std::string& socket, const std::string& verb, const std::string& s
   tachy::UniqueFd fd = Connect(socket);
   if (!fd.valid() || !Request(fd.get(), (verb + " " + scope + "\n").c_str())) return 1;
   std::string reply;
-  char buf[4096];
-  for (ssize_t n; (n = read(fd.get(), buf, sizeof(buf))) > 0;) reply.append(buf, n);
+  if (!ReadAnswer(fd.get(), reply)) return 1;
   json doc = json::parse(reply, nullptr, false);
-  if (doc.is_discarded()) {
+  if (doc.is_discarded() || !doc.is_object()) {
     std::fprintf(stderr, "tachyctl: bad answer from tachyd: %s\n", reply.c_str());
     return 1;
   }
   const bool ok = doc.value("ok", false);
   if (as_json) {
-    std::printf("%s\n", doc.dump().c_str());
+    std::printf("%s\n", Dump(doc).c_str());
   } else {
+    const std::string message = doc.contains("error") ? doc.value("error", "")
+                                                      : doc.value("message", "");
     std::fprintf(ok ? stdout : stderr, "%s%s\n", ok ? "" : "tachyctl: refused: ",
-                 doc.value("message", "").c_str());
+                 message.c_str());
   }
   return ok ? 0 : 1;
 }
 
 int Watch(const std::string& socket, bool as_json) {
-  tachy::UniqueFd fd = Connect(socket);
+  tachy::UniqueFd fd = Connect(socket, /*timed=*/false);
   if (!fd.valid() || !Request(fd.get(), "watch\n")) return 1;
   std::setvbuf(stdout, nullptr, _IOLBF, 0);
   std::string pending;
@@ -192,6 +233,7 @@ int Watch(const std::string& socket, bool as_json) {
       }
       const json e = json::parse(line, nullptr, false);
       if (!e.is_object()) continue;
+      try {
       const std::string type = e.value("type", "peer");
       if (type == "peer") {
         std::printf("[%.6f] node %s %s -> %s: %s\n", e.value("t_ns", int64_t{0}) / 1e9,
@@ -200,11 +242,12 @@ int Watch(const std::string& socket, bool as_json) {
       } else if (type == "takeover") {
         // The timeline, in ms after the verdict (or the decision, when no
         // death caused it).
-        const bool death = e["verdict_ns"].is_number();
+        const bool death = e.contains("verdict_ns") && e["verdict_ns"].is_number();
         const int64_t origin = death ? e["verdict_ns"].get<int64_t>()
                                      : e.value("decision_ns", int64_t{0});
         auto at = [&](const char* key) {
-          return e[key].is_number() ? (e[key].get<int64_t>() - origin) / 1e6 : -1.0;
+          return e.contains(key) && e[key].is_number() ? (e[key].get<int64_t>() - origin) / 1e6
+                                                       : -1.0;
         };
         std::printf("[%.6f] %s group %s: %s; decision +%.3f ms, VIP +%.3f ms, GARP +%.3f ms, "
                     "done +%.3f ms after the %s%s%s\n",
@@ -217,6 +260,10 @@ int Watch(const std::string& socket, bool as_json) {
         std::printf("[%.6f] ARP conflict: %s claimed by %s on %s\n",
                     e.value("t_ns", int64_t{0}) / 1e9, e.value("ip", "?").c_str(),
                     e.value("mac", "?").c_str(), e.value("iface", "?").c_str());
+      }
+      } catch (const json::exception& ex) {
+        // A line of an unexpected shape is shown raw, never fatal.
+        std::printf("%s\n", line.c_str());
       }
     }
   }
@@ -232,15 +279,26 @@ int main(int argc, char** argv) {
   const option long_options[] = {
       {"socket", required_argument, nullptr, 's'},
       {"json", no_argument, nullptr, 'j'},
+      {"timeout", required_argument, nullptr, 't'},
       {"help", no_argument, nullptr, 'h'},
       {nullptr, 0, nullptr, 0},
   };
   for (;;) {
-    const int opt = getopt_long(argc, argv, "s:jh", long_options, nullptr);
+    const int opt = getopt_long(argc, argv, "s:jt:h", long_options, nullptr);
     if (opt == -1) break;
     switch (opt) {
       case 's': socket = optarg; break;
       case 'j': as_json = true; break;
+      case 't': {
+        char* end = nullptr;
+        g_timeout_s = std::strtod(optarg, &end);
+        if (end == optarg || *end != '\0' || !(g_timeout_s > 0) || g_timeout_s > 86400) {
+          std::fprintf(stderr, "tachyctl: --timeout: expected seconds in (0, 86400], got '%s'\n",
+                       optarg);
+          return 2;
+        }
+        break;
+      }
       case 'h': std::fputs(kUsage, stdout); return 0;
       default: std::fputs("Try 'tachyctl --help'.\n", stderr); return 2;
     }

@@ -14,6 +14,7 @@ import socket
 import struct
 import subprocess
 import sys
+import threading
 import time
 import unittest
 
@@ -136,6 +137,79 @@ class TachydNetnsTest(LabTestCase):
         finally:
             os.close(w)
             os.close(r)
+
+    def test_a_status_flood_costs_no_heartbeat(self):
+        """Hardening row 7: 6 clients asking `status` as fast as they can for
+        8 s made tachyd render 79 k answers on the detector's thread, and its
+        peer declared it dead 3 times at 2ms/20ms. Now: 6 clients for 3 s,
+        no death either way, and the answers are valid JSON throughout."""
+        a, b = self.start_pair()
+        wa, wb = self.lab.watch(a), self.lab.watch(b)
+        stop = time.monotonic() + 3.0
+        counts, errors = [0] * 6, []
+
+        def flood(k):
+            while time.monotonic() < stop:
+                try:
+                    doc = a.status()
+                    if "nodes" not in doc:
+                        errors.append(doc)
+                    counts[k] += 1
+                except (OSError, ValueError) as e:  # refused over the cap: fine, counted
+                    errors.append(str(e))
+        threads = [threading.Thread(target=flood, args=(k,)) for k in range(6)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=10)
+        time.sleep(0.2)
+        deaths = [e for e in wa.drain() + wb.drain() if e["to"] == "dead"]
+        self.assertEqual(deaths, [], a.log()[-2000:])
+        self.assertLess(b.peer("a")["max_gap_ms"], DEADTIME_MS, "a's heartbeats stalled")
+        self.assertGreater(sum(counts), 100, errors[:5])
+        print(f"\n  status flood: {sum(counts)} answers in 3 s; b saw a's frames at most "
+              f"{b.peer('a')['max_gap_ms']:.2f} ms apart; {len(errors)} refused or failed",
+              file=sys.stderr)
+
+    def test_every_fd_of_tachyd_and_its_runner_is_close_on_exec(self):
+        """Hardening row 15: the pcap socket was inherited by tachy-actions
+        (and so by every resource script)."""
+        na, nb = self.lab.ns("a"), self.lab.ns("b")
+        self.lab.veth(na, "hb0", nb, "hb0", "10.213.9.1", "10.213.9.2")
+        conf = ha_cf(["a", "b"], ["raw hb0"], KEEPALIVE, DEADTIME)
+        a = self.lab.node("a", na, conf)
+        with open(os.path.join(a.dir, "haresources"), "w") as f:
+            f.write("a 10.213.9.100\n")
+        a.start()
+        a.wait_ready()
+        deadline = time.monotonic() + 10
+        runner = None
+        while time.monotonic() < deadline and runner is None:
+            for pid in subprocess.run(["ip", "netns", "pids", na], capture_output=True,
+                                      text=True).stdout.split():
+                try:
+                    with open(f"/proc/{pid}/comm") as f:
+                        if f.read().strip() == "tachy-actions":
+                            runner = int(pid)
+                except OSError:
+                    pass
+            time.sleep(0.05)
+        self.assertIsNotNone(runner, a.log())
+        time.sleep(0.5)  # its captures and sockets open
+        inherited = []
+        for pid in (a.proc.pid, runner):
+            for fd in os.listdir(f"/proc/{pid}/fd"):
+                if int(fd) <= 2:
+                    continue
+                try:
+                    with open(f"/proc/{pid}/fdinfo/{fd}") as f:
+                        flags = int(next(l for l in f if l.startswith("flags:")).split()[1], 8)
+                    target = os.readlink(f"/proc/{pid}/fd/{fd}")
+                except (OSError, StopIteration):
+                    continue  # closed meanwhile
+                if not flags & 0o2000000:  # O_CLOEXEC
+                    inherited.append((pid, fd, target))
+        self.assertEqual(inherited, [], "fds a child would inherit")
 
     def test_link_down_and_up(self):
         a, b = self.start_pair()

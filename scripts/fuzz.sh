@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# The fuzzers: builds build-fuzz (clang-14, libFuzzer, ASan + UBSan), replays
+# every target's seed corpus (fuzz/corpus/<name>), then fuzzes each target
+# for SECONDS (default 20) with the corpus as a start. New inputs go to a
+# scratch copy, not into the tree; a crash leaves its input in
+# build-fuzz/findings/<target>/ and fails the run.
+#
+# Usage (as any user): scripts/fuzz.sh [SECONDS] [TARGET...]
+#   scripts/fuzz.sh                 # the suite's run: 20 s each
+#   scripts/fuzz.sh 3600 fuzz_frame # an hour on the frame codec
+set -uo pipefail
+cd "$(dirname "$0")/.."
+seconds=${1:-20}
+shift || true
+targets=("$@")
+if ((${#targets[@]} == 0)); then
+  targets=(fuzz_frame fuzz_ha_cf fuzz_haresources fuzz_event_stream fuzz_control_request
+           fuzz_tachydump)
+fi
+bash scripts/sanitized-build.sh || exit 1
+# Any sanitizer report is a failure, not a warning.
+export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
+failed=0
+for t in "${targets[@]}"; do
+  corpus=fuzz/corpus/${t#fuzz_}
+  scratch=$(mktemp -d "/tmp/tachy-$t-XXXXXX")
+  findings=build-fuzz/findings/$t
+  mkdir -p "$findings"
+  cp -r "$corpus/." "$scratch/"
+  # 1. The corpus replayed: every seed (and every input once found) still passes.
+  if ! build-fuzz/fuzz/"$t" -runs=0 "$corpus" > "$findings/replay.log" 2>&1; then
+    echo "fuzz: $t: the corpus replay failed (build-fuzz/findings/$t/replay.log):" >&2
+    tail -30 "$findings/replay.log" >&2
+    failed=1
+  fi
+  # 2. Fuzzing, bounded in time; -max_len keeps inputs frame/file sized.
+  if ! build-fuzz/fuzz/"$t" -max_total_time="$seconds" -max_len=4096 -timeout=10 \
+      -artifact_prefix="$findings/" -print_final_stats=1 "$scratch" \
+      > "$findings/fuzz.log" 2>&1; then
+    echo "fuzz: $t: FAILED, input in $findings/ (log: $findings/fuzz.log):" >&2
+    tail -40 "$findings/fuzz.log" >&2
+    failed=1
+  else
+    runs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$findings/fuzz.log" | grep -o '[0-9]*$')
+    echo "fuzz: $t: ${runs:-?} runs in ${seconds} s, no failure"
+  fi
+  rm -rf "$scratch"
+done
+exit $failed
