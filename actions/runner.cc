@@ -647,7 +647,9 @@ void Runner::RefreshKit(MonoTime now) {
 }
 
 void Runner::DrainArp(size_t i) {
-  auto& [iface, watcher] = kit_->watchers()[i];
+  // Named, not a structured binding: clang 14 cannot capture those.
+  const std::string& iface = kit_->watchers()[i].first;
+  auto& watcher = kit_->watchers()[i].second;
   if (watcher == nullptr) return;
   const MacAddress* own = kit_->garp().mac(iface);
   const MonoTime now = MonotonicNow();

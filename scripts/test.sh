@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite: builds, runs unit and network-namespace integration
-# tests, then a short run of the benchmarks (micro and failover).
+# tests, then a short run of the benchmarks (micro and failover), then the
+# unit tests under ASan + UBSan and the fuzzers (clang-14, ./build-fuzz).
 # Usage (as root): scripts/test.sh
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -24,5 +25,25 @@ if [[ $tests_status -eq 0 ]]; then
   meson test -C build --benchmark --print-errorlogs
   bench_status=$?
 fi
+# Second stage: the unit tests again under ASan + UBSan (clang-14, build-fuzz),
+# then every fuzz target: its seed corpus replayed and 20 s of fuzzing.
+san_status=0
+san_summary="not run (the first stage failed)"
+fuzz_status=0
+if [[ $tests_status -eq 0 ]]; then
+  if bash scripts/sanitized-build.sh; then
+    ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+      meson test -C build-fuzz --suite unit --print-errorlogs --num-processes 2
+    san_status=$?
+    san_summary=$(count build-fuzz/meson-logs/testlog.json)
+    bash scripts/fuzz.sh 20
+    fuzz_status=$?
+  else
+    san_status=1
+    san_summary="the sanitized build failed"
+  fi
+fi
 echo "tests: ${tests_summary}"
-[[ $tests_status -eq 0 && $bench_status -eq 0 ]]
+echo "unit tests under ASan+UBSan: ${san_summary}"
+echo "fuzzers: $([[ $fuzz_status -eq 0 ]] && echo "no failure" || echo FAILED)"
+[[ $tests_status -eq 0 && $bench_status -eq 0 && $san_status -eq 0 && $fuzz_status -eq 0 ]]

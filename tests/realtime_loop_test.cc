@@ -271,7 +271,7 @@ TEST_F(RealtimeLoopTest, SnapshotOnRequest) {
   ASSERT_TRUE(WaitFor([&] { return channel_->snapshot_version.load() > before; }));
   {
     absl::MutexLock lock(&channel_->snapshot_mu);
-    const EngineSnapshot& s = channel_->snapshot;
+    const EngineSnapshot s = channel_->snapshot;  // a copy: the analysis cannot follow a reference
     ASSERT_EQ(s.peers.size(), 1u);
     EXPECT_EQ(s.peers[0].name, "b");
     EXPECT_TRUE(s.peers[0].heard);
