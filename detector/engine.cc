@@ -146,13 +146,16 @@ void Engine::OnFrame(size_t medium, std::span<const uint8_t> bytes, MonoTime rx_
     if (f.sequence > p.last_seq + 1) p.lost += f.sequence - p.last_seq - 1;
   }
 
-  // Newer than anything seen, but is it now? Within the peer's current life
-  // (known from this run, or remembered from the last), its send time must
-  // sit where the peer's clock is: a recording replayed after our restart
-  // carries the time it was recorded. A new generation may come with a
-  // rebooted clock: its offset is learned afresh.
+  // Newer than anything seen, but is it now? At first contact after our own
+  // restart we know no sequence of the peer's current life, so a recording
+  // of it would pass; its send time gives it away: it must sit where the
+  // peer's clock was when we last heard it (the remembered offset). Once a
+  // frame is accepted, sequences protect, and the clock is only followed: a
+  // peer whose clock jumped (its VM paused, its host suspended) must not be
+  // refused for it. A new generation may come with a rebooted clock: its
+  // offset is learned afresh.
   const absl::Duration offset = absl::Nanoseconds(f.send_time_ns) - absl::Nanoseconds(rx_time.nanos());
-  if (p.offset_known && f.generation == p.offset_generation &&
+  if (!p.heard && p.offset_known && f.generation == p.offset_generation &&
       absl::AbsDuration(offset - p.clock_offset) > send_time_tolerance_) {
     return Reject(RejectReason::kStale, &p);
   }

@@ -54,9 +54,9 @@ struct EngineOptions {
   uint64_t generation = 1;
   // Peers as the previous run left them (empty: nothing remembered).
   std::vector<RememberedPeer> remembered;
-  // A frame of a peer's current life is stale when its send time is further
-  // than this from where the peer's clock should be (its offset, learned
-  // from its accepted frames). Zero: the deadtime.
+  // At first contact after our restart, a frame of a peer's remembered life
+  // is stale when its send time is further than this from where the peer's
+  // clock was (its remembered offset). Zero: the deadtime.
   absl::Duration send_time_tolerance = absl::ZeroDuration();
   // Wake-ups later than this count as local stalls and earn grace.
   absl::Duration stall_threshold = absl::Milliseconds(1);
@@ -140,8 +140,9 @@ struct Peer {
   TimingWheel::TimerId timer = 0;
   // Replay protection across our restarts: frames of older generations than
   // `min_generation` are refused even before the first is accepted, and
-  // frames of generation `offset_generation` must carry a send time near
-  // rx time + `clock_offset`.
+  // until one is accepted, frames of generation `offset_generation` must
+  // carry a send time near rx time + `clock_offset` (followed frame by frame
+  // afterwards, for the memory).
   uint64_t min_generation = 0;
   bool offset_known = false;
   uint64_t offset_generation = 0;

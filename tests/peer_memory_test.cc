@@ -149,14 +149,26 @@ TEST_F(RestartedReceiverTest, ARecordingOfTheCurrentLifeIsStaleByItsSendTime) {
   EXPECT_EQ(B().last_seq, 2000u);
 }
 
-TEST_F(RestartedReceiverTest, WithinARunAFrameFarOffThePeersClockIsStale) {
+// Once heard, sequences protect: a peer whose clock jumped (a paused VM) is
+// followed, not refused, and the new offset is what will be remembered.
+TEST_F(RestartedReceiverTest, WithinARunAClockJumpIsFollowedNotRefused) {
   Start({});
   Deliver(1, 1, now_);
   now_ = now_ + absl::Milliseconds(2);
-  Deliver(1, 2, now_ - absl::Milliseconds(30));  // sent 30 ms "ago": off by more than deadtime
+  Deliver(1, 2, now_ - absl::Seconds(30));
+  EXPECT_EQ(Rejected(RejectReason::kStale), 0u);
+  EXPECT_EQ(B().last_seq, 2u);
+  EXPECT_EQ(B().clock_offset, -absl::Seconds(30));
+}
+
+TEST_F(RestartedReceiverTest, TheRememberedOffsetAllowsTheDeadtime) {
+  RememberedPeer r = Remembered(5, true);
+  r.clock_offset = absl::Milliseconds(-1);
+  Start({r});
+  Deliver(5, 7, now_ - absl::Milliseconds(21) - absl::Microseconds(1));  // 20 ms + 1 us off
   EXPECT_EQ(Rejected(RejectReason::kStale), 1u);
-  Deliver(1, 3, now_ - absl::Milliseconds(1));  // delay within tolerance
-  EXPECT_EQ(B().last_seq, 3u);
+  Deliver(5, 8, now_ - absl::Milliseconds(20));  // 19 ms off: within the deadtime
+  EXPECT_TRUE(B().heard);
 }
 
 TEST_F(RestartedReceiverTest, ANewGenerationLearnsTheOffsetAfresh) {
