@@ -356,7 +356,7 @@ bool Daemon::ReadyToLeave(MonoTime now) {
         LogError("cannot leave cleanly: the action runner still holds resource groups %s after "
                  "the shutdown began (a stop hangs or failed; see its log). Stop the resource by "
                  "hand, then send SIGTERM again to leave (peers then take over)",
-                 FormatMillis(now - (leave_deadline_ - kLeaveTimeout)));
+                 FormatMillis(now - (leave_deadline_ - options_.leave_timeout)));
         next_leave_warning_ = now + absl::Seconds(60);
       }
       return false;
@@ -490,7 +490,7 @@ void Daemon::ControlLoop() {
         continue;
       }
       leaving_ = true;
-      leave_deadline_ = now + kLeaveTimeout;
+      leave_deadline_ = now + options_.leave_timeout;
       next_leave_warning_ = leave_deadline_;
       if (control_->actions_connected() && runner_holds_) {
         // Heartbeat's clean shutdown: release every group, then leave, so the

@@ -4,6 +4,9 @@
 
 #include <string>
 
+#include "absl/time/time.h"
+#include "detector/leave_policy.h"
+
 namespace tachy {
 
 struct DaemonOptions {
@@ -16,6 +19,9 @@ struct DaemonOptions {
   bool no_actions = false;   // don't start and supervise tachy-actions
   std::string actions_path;  // empty = next to tachyd, else $PATH
   bool allow_crc_on_udp = false;  // accept a crc key with UDP media (CheckAuthPolicy)
+  // How long a clean shutdown waits for the runner to release before it is
+  // blocked (leave_policy.h).
+  absl::Duration leave_timeout = kLeaveTimeout;
 };
 
 // RunDaemon()

@@ -36,6 +36,11 @@ Options:
       --allow-crc-on-udp accept a crc key (authkeys) although a UDP medium is
                          configured: crc authenticates nothing, and any host
                          that reaches the port could then speak for a node
+      --leave-timeout D  how long a clean shutdown (SIGTERM) waits for the action
+                         runner to release its groups (default 150s). Past it,
+                         tachyd does not leave: it stays up, heartbeating, and
+                         logs what blocks it, until the runner lets go or a
+                         second SIGTERM makes it leave regardless
       --check            validate the configuration, print a summary, exit
                          (exit 0 if valid, 2 with the error on stderr if not)
   -h, --help             show this help
@@ -49,7 +54,8 @@ Docs: README.md, docs/control-protocol.md.
 
 int main(int argc, char** argv) {
   tachy::DaemonOptions options;
-  enum { kStateDir = 1000, kEventSocket, kCheck, kNoActions, kActions, kAllowCrcOnUdp };
+  enum { kStateDir = 1000, kEventSocket, kCheck, kNoActions, kActions, kAllowCrcOnUdp,
+         kLeaveTimeout };
   const option long_options[] = {
       {"config-dir", required_argument, nullptr, 'c'},
       {"node", required_argument, nullptr, 'n'},
@@ -60,6 +66,7 @@ int main(int argc, char** argv) {
       {"no-actions", no_argument, nullptr, kNoActions},
       {"actions", required_argument, nullptr, kActions},
       {"allow-crc-on-udp", no_argument, nullptr, kAllowCrcOnUdp},
+      {"leave-timeout", required_argument, nullptr, kLeaveTimeout},
       {"help", no_argument, nullptr, 'h'},
       {nullptr, 0, nullptr, 0},
   };
@@ -76,6 +83,18 @@ int main(int argc, char** argv) {
       case kNoActions: options.no_actions = true; break;
       case kActions: options.actions_path = optarg; break;
       case kAllowCrcOnUdp: options.allow_crc_on_udp = true; break;
+      case kLeaveTimeout: {
+        absl::Duration d;
+        if (!absl::ParseDuration(optarg, &d) || d <= absl::ZeroDuration() || d > absl::Hours(24)) {
+          std::fprintf(stderr,
+                       "tachyd: --leave-timeout: expected a duration such as 150s or 2m (up to "
+                       "24h), got '%s'\n",
+                       optarg);
+          return 2;
+        }
+        options.leave_timeout = d;
+        break;
+      }
       case 'h': std::fputs(kUsage, stdout); return 0;
       default: std::fputs("Try 'tachyd --help'.\n", stderr); return 2;
     }

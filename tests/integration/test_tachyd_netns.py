@@ -211,6 +211,59 @@ class TachydNetnsTest(LabTestCase):
                     inherited.append((pid, fd, target))
         self.assertEqual(inherited, [], "fds a child would inherit")
 
+    def test_a_stop_that_hangs_blocks_the_leave_until_a_second_sigterm(self):
+        """Hardening row 9: with a resource whose stop hangs, tachyd waited
+        150 s and then announced its leave anyway, so the peer started the
+        group while the resource might still run. Now (leave timeout 1 s) it
+        stays up and heartbeating, says why, and leaves on a second SIGTERM."""
+        na, nb = self.lab.ns("a"), self.lab.ns("b")
+        self.lab.veth(na, "hb0", nb, "hb0", "10.213.9.1", "10.213.9.2")
+        conf = ha_cf(["a", "b"], ["raw hb0"], KEEPALIVE, DEADTIME, extra="auto_failback off\n")
+        nodes = {}
+        for name, ns in (("a", na), ("b", nb)):
+            n = self.lab.node(name, ns, conf)
+            with open(os.path.join(n.dir, "haresources"), "w") as f:
+                f.write("a 10.213.9.100 hang\n")
+            os.makedirs(os.path.join(n.dir, "resource.d"))
+            script = os.path.join(n.dir, "resource.d", "hang")
+            with open(script, "w") as f:
+                f.write("#!/bin/sh\n"
+                        f"S={n.dir}/hang.state\n"
+                        'case "$1" in\n'
+                        '  start) touch "$S" ;;\n'
+                        '  stop) sleep 3600 ;;\n'
+                        '  status) [ -f "$S" ] && echo running || echo stopped ;;\n'
+                        'esac\n')
+            os.chmod(script, 0o755)
+            n.start(extra_args=("--leave-timeout", "1s"))
+            nodes[name] = n
+        a, b = nodes["a"], nodes["b"]
+        a.wait_ready()
+        b.wait_ready()
+        self.assertTrue(wait_state(b, "a", "up"), b.log())
+
+        def holds(ns):
+            return "10.213.9.100" in subprocess.run(["ip", "-n", ns, "-o", "-4", "addr"],
+                                                    capture_output=True, text=True).stdout
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline and not holds(na):
+            time.sleep(0.05)
+        self.assertTrue(holds(na), a.log())
+        wb = self.lab.watch(b)
+        time.sleep(0.2)
+        a.signal(signal.SIGTERM)
+        time.sleep(2.5)  # the release hangs in `hang stop`; the leave timeout (1 s) passes
+        self.assertIsNone(a.proc.poll(), "tachyd left although its runner still holds the group")
+        self.assertEqual(b.peer("a")["state"], "up", "a stopped heartbeating")
+        self.assertEqual([e for e in wb.drain() if e["to"] == "dead"], [])
+        self.assertFalse(holds(nb), "b took the group while a's resource may still run")
+        self.assertIn("cannot leave cleanly", a.log())
+        a.signal(signal.SIGTERM)  # the operator: leave regardless
+        a.proc.wait(timeout=20)
+        e = wb.wait_for("a", "dead", timeout=5)
+        self.assertIsNotNone(e, b.log())
+        self.assertIn("again: leaving now", a.log())
+
     def test_link_down_and_up(self):
         a, b = self.start_pair()
         w = self.lab.watch(a)
