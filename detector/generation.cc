@@ -80,17 +80,25 @@ absl::StatusOr<uint64_t> BumpGeneration(const std::string& dir) {
         "; restart every node of the cluster with the file removed"));
   }
   ++generation;
-  // Write-then-rename so a crash mid-write never leaves a truncated number:
-  // a generation going backwards would make peers reject us as a replay.
+  // A crash mid-write must never leave a truncated number: a generation
+  // going backwards would make peers reject us as a replay.
+  if (absl::Status s = WriteStateFile(dir, "generation", absl::StrCat(generation, "\n"));
+      !s.ok()) {
+    return s;
+  }
+  return generation;
+}
+
+absl::Status WriteStateFile(const std::string& dir, const std::string& name,
+                            const std::string& text) {
+  const std::string path = dir + "/" + name, tmp = path + ".tmp";
   // A new file, never one found here (a symlink planted at the name would
   // have us write through it).
-  const std::string tmp = path + ".tmp";
   if (unlink(tmp.c_str()) != 0 && errno != ENOENT) {
     return absl::ErrnoToStatus(errno, absl::StrCat("remove stale ", tmp));
   }
   UniqueFd fd(open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644));
   if (!fd.valid()) return absl::ErrnoToStatus(errno, absl::StrCat("create ", tmp));
-  const std::string text = absl::StrCat(generation, "\n");
   if (write(fd.get(), text.data(), text.size()) != static_cast<ssize_t>(text.size()) ||
       fsync(fd.get()) != 0) {
     return absl::ErrnoToStatus(errno, absl::StrCat("write ", tmp));
@@ -104,7 +112,7 @@ absl::StatusOr<uint64_t> BumpGeneration(const std::string& dir) {
   if (!dirfd.valid() || fsync(dirfd.get()) != 0) {
     return absl::ErrnoToStatus(errno, absl::StrCat("fsync state dir ", dir));
   }
-  return generation;
+  return absl::OkStatus();
 }
 
 }  // namespace tachy

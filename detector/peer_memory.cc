@@ -1,6 +1,5 @@
 #include "detector/peer_memory.h"
 
-#include <fcntl.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -12,7 +11,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
-#include "detector/unique_fd.h"
+#include "detector/generation.h"
 
 namespace tachy {
 
@@ -88,26 +87,7 @@ std::string FormatPeerMemory(const std::vector<RememberedPeer>& peers,
 }
 
 absl::Status WritePeerMemory(const std::string& dir, const std::vector<RememberedPeer>& peers) {
-  const std::string path = dir + "/peers", tmp = path + ".tmp";
-  const std::string text = FormatPeerMemory(peers, CurrentBootId());
-  if (unlink(tmp.c_str()) != 0 && errno != ENOENT) {
-    return absl::ErrnoToStatus(errno, absl::StrCat("remove stale ", tmp));
-  }
-  UniqueFd fd(open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644));
-  if (!fd.valid()) return absl::ErrnoToStatus(errno, absl::StrCat("create ", tmp));
-  if (write(fd.get(), text.data(), text.size()) != static_cast<ssize_t>(text.size()) ||
-      fsync(fd.get()) != 0) {
-    return absl::ErrnoToStatus(errno, absl::StrCat("write ", tmp));
-  }
-  fd.reset();
-  if (rename(tmp.c_str(), path.c_str()) != 0) {
-    return absl::ErrnoToStatus(errno, absl::StrCat("rename ", tmp, " to ", path));
-  }
-  UniqueFd dirfd(open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  if (!dirfd.valid() || fsync(dirfd.get()) != 0) {
-    return absl::ErrnoToStatus(errno, absl::StrCat("fsync state dir ", dir));
-  }
-  return absl::OkStatus();
+  return WriteStateFile(dir, "peers", FormatPeerMemory(peers, CurrentBootId()));
 }
 
 }  // namespace tachy

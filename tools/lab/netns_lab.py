@@ -37,20 +37,27 @@ def sh(*argv, check=True):
     return r.stdout
 
 
-def bridge_command(control, command, timeout=5):
-    """One command to tachy-impair-bridge's control socket (`control`); its
-    JSON reply, as it came (errors included: {"ok": false, "error": ...})."""
+def unix_request(path, line, timeout):
+    """One request line to a Unix stream socket that answers with one JSON
+    document and closes (tachyd's control socket, the bridge's); the
+    document, parsed."""
     s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     s.settimeout(timeout)
     try:
-        s.connect(control)
-        s.sendall(command.encode() + b"\n")
+        s.connect(path)
+        s.sendall(line.encode() + b"\n")
         data = b""
         while chunk := s.recv(65536):
             data += chunk
     finally:
         s.close()
     return json.loads(data)
+
+
+def bridge_command(control, command, timeout=5):
+    """One command to tachy-impair-bridge's control socket (`control`); its
+    JSON reply, as it came (errors included: {"ok": false, "error": ...})."""
+    return unix_request(control, command, timeout)
 
 
 class Watcher:
@@ -149,17 +156,7 @@ class Node:
         raise RuntimeError(f"tachyd {self.name} not ready after {timeout}s:\n{self.log()}")
 
     def status(self):
-        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        s.settimeout(2)
-        try:
-            s.connect(self.socket)
-            s.sendall(b"status\n")
-            data = b""
-            while chunk := s.recv(65536):
-                data += chunk
-        finally:
-            s.close()
-        return json.loads(data)
+        return unix_request(self.socket, "status", timeout=2)
 
     def peer(self, name):
         for n in self.status()["nodes"]:
