@@ -57,9 +57,6 @@ class TachyDriver(Driver):
     def all_events(self):
         return list(self.watches.collect()) if self.watches else []
 
-    def first_dead(self, victim, since_ns, timeout):
-        return self.watches.first_dead(victim, since_ns, timeout)
-
     def takeover(self, victim, since_ns):
         return self.watches.find_takeover(victim, since_ns, timeout=5)
 

@@ -6,6 +6,8 @@ import numbers
 import sys
 import time
 
+from peers import wait_first_dead
+
 STAGES = ("detect", "notify", "vip", "garp", "resources", "serve", "verdict_to_vip")
 
 
@@ -53,15 +55,7 @@ class Watches:
     def first_dead(self, victim, since_ns, timeout):
         """The first event of another node declaring `victim` dead after
         `since_ns`, or None after `timeout` seconds."""
-        deadline = time.monotonic() + timeout
-        while True:
-            for observer, e in self.collect():
-                if (observer != victim and e["node"] == victim and e["to"] == "dead"
-                        and e["t_ns"] >= since_ns):
-                    return e
-            if time.monotonic() > deadline:
-                return None
-            time.sleep(0.01)
+        return wait_first_dead(self.collect, victim, since_ns, timeout)
 
     def find_takeover(self, victim, since_ns, timeout):
         """The takeover line (see pick_takeover) of the failover from

@@ -59,6 +59,21 @@ class LineLog:
                 self.on_line(t, line)
 
 
+def wait_first_dead(events, victim, since_ns, timeout):
+    """The first event of another node declaring `victim` dead at or after
+    `since_ns`, from `events()` ([(observer, event)], polled), or None after
+    `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        for observer, e in events():
+            if (observer != victim and e["node"] == victim and e["to"] == "dead"
+                    and e["t_ns"] >= since_ns):
+                return e
+        if time.monotonic() > deadline:
+            return None
+        time.sleep(0.01)
+
+
 def processes_named(ns, comm):
     """PIDs of the processes of namespace `ns` whose comm is `comm`."""
     out = []
@@ -92,15 +107,7 @@ class Driver:
             return list(self.events)
 
     def first_dead(self, victim, since_ns, timeout):
-        deadline = time.monotonic() + timeout
-        while True:
-            for observer, e in self.all_events():
-                if (observer != victim and e["node"] == victim and e["to"] == "dead"
-                        and e["t_ns"] >= since_ns):
-                    return e
-            if time.monotonic() > deadline:
-                return None
-            time.sleep(0.01)
+        return wait_first_dead(self.all_events, victim, since_ns, timeout)
 
     def takeover(self, victim, since_ns):
         return None
