@@ -42,7 +42,7 @@ namespace {
 
 using testing::HasSubstr;
 
-// Index 1 is the heartbeat-reference §4.8 key; tachy frames use index 3.
+// Index 1 is the key of a known Heartbeat 3 digest; tachy frames use index 3.
 constexpr char kAuthKeys[] = "auth 3\n1 sha1 HI!\n3 sha256 tachy-secret\n";
 
 constexpr MacAddress kMacA = {0x02, 0x00, 0x00, 0x00, 0x00, 0x0a};
@@ -287,7 +287,7 @@ TEST_F(TachydumpTest, TachyInUdpAndUnknownNodeId) {
 }
 
 TEST_F(TachydumpTest, HeartbeatNetstringReferenceVectorVerifies) {
-  // heartbeat-reference §4.8: 304 bytes, trailer d0bc2c78... with key "HI!".
+  // A known Heartbeat 3 message: 304 bytes, trailer d0bc2c78... with key "HI!".
   const std::string message = NetstringMessage(StatusFields("alice", "2a", "1b"));
   ASSERT_EQ(message.size(), 304u);
   ASSERT_TRUE(absl::EndsWith(message, "%%%\n42:1 d0bc2c78425c515efa8733c190bdf3f5e7b64fc8,"));
@@ -577,6 +577,29 @@ TEST_F(TachydumpTest, VerdictsForKeysSignaturesAndReplays) {
   EXPECT_EQ(alice->duplicates, 3u);
   EXPECT_EQ(alice->restarts, 1u);
   EXPECT_EQ(alice->lost, 0u);
+}
+
+// tachyd's key rule: only `auth N` and `rotate N` keys verify. Key 1 is in
+// the file but neither, so its authentic frames are refused like unknown keys
+// and do not move the sequence; with `rotate 1` the same frame is ok.
+TEST_F(TachydumpTest, AuthenticFrameWithANonRotatingKeyIsRefusedAsTachydDoes) {
+  const std::vector<uint8_t> old_key =
+      FrameBuilder().KeyId(1).Node("alice").Generation(5).Sequence(11).SignedBy(*ring_->Find(1));
+  Dumper d = NewDumper();
+  EXPECT_THAT(Feed(d, T(0), Raw(kMacA, Tachy("alice", 5, 10))), testing::EndsWith(": ok"));
+  EXPECT_THAT(Feed(d, T(1), Raw(kMacA, old_key)), testing::EndsWith("key 1 tag 20: refused-key"));
+  EXPECT_THAT(Feed(d, T(2), Raw(kMacA, Tachy("alice", 5, 11))), testing::EndsWith(": ok"));
+  EXPECT_EQ(d.Peers().at(0)->unknown_key, 1u);
+
+  absl::StatusOr<AuthKeys> rotating =
+      ParseAuthKeys(absl::StrCat(kAuthKeys, "rotate 1\n"), "authkeys");
+  ASSERT_TRUE(rotating.ok()) << rotating.status();
+  DumperOptions options;
+  options.keys = *rotating;
+  options.nodes = {"alice", "bob"};
+  absl::StatusOr<Dumper> r = Dumper::Create(options);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_THAT(Feed(*r, T(0), Raw(kMacA, old_key)), testing::EndsWith("key 1 tag 20: ok"));
 }
 
 TEST_F(TachydumpTest, HeartbeatOlderGenerationIsReplayButRetransmitIsNot) {

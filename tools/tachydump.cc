@@ -45,7 +45,7 @@ Input and output:
                          are joined with spaces ("udp port 694 or arp")
 
 Verification (every tachy frame and Heartbeat message is marked ok,
-bad-signature, unknown-key or replay; without keys: unverified):
+bad-signature, unknown-key, refused-key or replay; without keys: unverified):
   -k, --authkeys FILE    keys from this authkeys file (its mode is not checked)
   -C, --config DIR       config dir: DIR/authkeys (unless -k), and DIR/ha.cf for
                          node names (tachy node ids -> names) and cluster name
@@ -53,6 +53,11 @@ bad-signature, unknown-key or replay; without keys: unverified):
   from that node, or its sequence is not newer than the last one seen from
   that node on the same medium ("raw", or "udp:DST:PORT"), as tachyd judges.
   A Heartbeat message is a replay if its hg (generation) is older.
+  A tachy frame is refused-key if it is authentic but signed with a key that
+  is in the file and neither signs (`auth N`) nor rotates (`rotate N`): tachyd
+  drops it and counts it as unknown_key. tachyd's `stale` (a send time off the
+  peer's clock at first contact after tachyd restarted) needs the receiver's
+  own memory and is not judged here.
 
 Output:
       --stats            print no packet lines, only the statistics

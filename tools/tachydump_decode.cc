@@ -643,6 +643,7 @@ absl::string_view VerdictName(Verdict verdict) {
     case Verdict::kOk: return "ok";
     case Verdict::kBadSignature: return "bad-signature";
     case Verdict::kUnknownKey: return "unknown-key";
+    case Verdict::kRefusedKey: return "refused-key";
     case Verdict::kReplay: return "replay";
     case Verdict::kUnverified: return "unverified";
   }
@@ -662,7 +663,8 @@ Verdict Verifier::VerifyTachy(const DecodedPacket& packet) const {
   if (!ring_.has_value()) return Verdict::kUnverified;
   const Authenticator* auth = ring_->Find(packet.frame.key_id);
   if (auth == nullptr) return Verdict::kUnknownKey;
-  return auth->Verify(packet.signed_part, packet.tag) ? Verdict::kOk : Verdict::kBadSignature;
+  if (!auth->Verify(packet.signed_part, packet.tag)) return Verdict::kBadSignature;
+  return ring_->Accepted(packet.frame.key_id) != nullptr ? Verdict::kOk : Verdict::kRefusedKey;
 }
 
 Verdict Verifier::VerifyHeartbeat(const HeartbeatMessage& message) const {

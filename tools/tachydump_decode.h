@@ -41,7 +41,7 @@ enum class LinkType { kEthernet, kLinuxSll, kLinuxSll2 };
 std::optional<LinkType> LinkTypeFromDlt(int dlt);
 
 // One Heartbeat message field: `(type)name=value`. Type 0 string, 1 binary,
-// 2 struct, 3 list, 4 compressed, 5 uncompressed (heartbeat-reference §4.2).
+// 2 struct, 3 list, 4 compressed, 5 uncompressed, as Heartbeat 3 numbers them.
 // Classic binary values are kept as their base64 text.
 struct HeartbeatField {
   int type = 0;
@@ -164,11 +164,14 @@ std::string FormatArp(const ArpClaim& claim);
 // Dotted quad of a host-order address.
 std::string FormatIpv4(uint32_t ip);
 
-enum class Verdict { kOk, kBadSignature, kUnknownKey, kReplay, kUnverified };
+// kRefusedKey: authentic, but signed with a key that is defined in authkeys
+// and neither signs (`auth N`) nor rotates (`rotate N`): tachyd refuses it and
+// counts it as unknown_key, like a key it does not have.
+enum class Verdict { kOk, kBadSignature, kUnknownKey, kRefusedKey, kReplay, kUnverified };
 
 // VerdictName()
 //
-// "ok", "bad-signature", "unknown-key", "replay", "unverified".
+// "ok", "bad-signature", "unknown-key", "refused-key", "replay", "unverified".
 absl::string_view VerdictName(Verdict verdict);
 
 // Verifier
@@ -186,7 +189,8 @@ class Verifier {
 
   bool has_keys() const { return keys_.has_value(); }
 
-  // VerifyTachy(): the tag with the frame's key id via Authenticator::Verify.
+  // VerifyTachy(): the tag with the frame's key id via Authenticator::Verify,
+  // then tachyd's key rule (KeyRing::Accepted).
   Verdict VerifyTachy(const DecodedPacket& packet) const;
 
   // VerifyHeartbeat(): classic auth= field or netstring trailer via

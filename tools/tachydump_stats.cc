@@ -238,7 +238,7 @@ bool CountAndTrust(PeerStats& p, Verdict verdict) {
     ++p.bad_signature;
     return false;
   }
-  if (verdict == Verdict::kUnknownKey) {
+  if (verdict == Verdict::kUnknownKey || verdict == Verdict::kRefusedKey) {
     ++p.unknown_key;
     return false;
   }

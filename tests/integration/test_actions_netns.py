@@ -11,6 +11,8 @@ import json
 import os
 import shutil
 import signal
+import socket
+import struct
 import subprocess
 import sys
 import time
@@ -156,6 +158,37 @@ class FailoverTest(LabTestCase):
         self.assert_single_holder(web, "a")
         r = web.ctl("a", "standby", "everything")
         self.assertEqual(r.returncode, 2)
+
+    def test_a_second_event_client_cannot_speak_for_the_runner(self):
+        """Hardening row 8: any root client of the event socket became "the
+        runner": advertising `held 0, declines 0xffff` made b take the VIP
+        while a held it. Now a reader that is not the runner tachyd started is
+        a read-only subscriber: its advert and reply are ignored and counted,
+        a's frames keep the real runner's data, and standby still works."""
+        web = self.web(auto_failback="off")
+        node = web.nodes["a"]
+        before = node.status()["advertised"]
+        impostor = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        impostor.settimeout(2)
+        try:
+            impostor.connect(node.socket + ".events")
+            header = lambda kind: struct.pack(">HBBQ", 0x5445, 2, kind, 0)  # noqa: E731
+            # advert: runner data (all groups declined, nothing held), ready, holds none
+            impostor.send(header(16) + b"\x00" * 8 + b"\xff" * 8 + b"\x01" + b"\x00")
+            # reply: id 1, ok, "done"
+            impostor.send(header(18) + struct.pack(">Q", 1) + b"\x01" + struct.pack(">H", 4) + b"done")
+            time.sleep(0.5)
+            self.assertEqual(web.holders(), ["a"], "b took the VIP on the impostor's word")
+            status = node.status()
+            self.assertGreaterEqual(status["sockets"]["event_messages_ignored"], 2)
+            self.assertEqual(status["advertised"], before)
+            peer_view = [n for n in web.nodes["b"].status()["nodes"] if n["name"] == "a"][0]
+            self.assertEqual(peer_view["advertised"], before)
+        finally:
+            impostor.close()
+        r = web.ctl("a", "standby")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assert_single_holder(web, "b")
 
     def test_standby_without_a_live_peer_is_refused(self):
         web = self.web()

@@ -9,6 +9,7 @@ themselves are measured by the benchmarks, not by tests.
 
 import argparse
 import os
+import resource
 import signal
 import socket
 import struct
@@ -30,6 +31,13 @@ ETH_P_TACHY = 0x88B5
 KEEPALIVE, DEADTIME_MS = "5ms", 50
 DEADTIME = f"{DEADTIME_MS}ms"
 MARGIN_MS = 250
+
+
+def cpu_ticks(pid):
+    """utime + stime of `pid`, in clock ticks."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return int(fields[11]) + int(fields[12])
 
 
 class TachydNetnsTest(LabTestCase):
@@ -169,6 +177,54 @@ class TachydNetnsTest(LabTestCase):
         self.assertGreater(sum(counts), 100, errors[:5])
         print(f"\n  status flood: {sum(counts)} answers in 3 s; b saw a's frames at most "
               f"{b.peer('a')['max_gap_ms']:.2f} ms apart; {len(errors)} refused or failed",
+              file=sys.stderr)
+
+    def test_fd_exhaustion_backs_off_instead_of_spinning(self):
+        """Hardening row 6: idle control connections exhausted tachyd's fds;
+        accept4 failed with EMFILE, the listener stayed readable and tachyd
+        spun at 97 % CPU under SCHED_FIFO until the RT throttle froze it (false
+        death). Now: tachyd is left 4 free fds and 64 clients connect and stay
+        idle; it backs off, keeps heartbeating at a few % CPU, and answers
+        again once they are gone."""
+        a, b = self.start_pair()
+        wa, wb = self.lab.watch(a), self.lab.watch(b)
+        pid = a.proc.pid
+        soft, hard = resource.prlimit(pid, resource.RLIMIT_NOFILE)
+        resource.prlimit(pid, resource.RLIMIT_NOFILE, (len(os.listdir(f"/proc/{pid}/fd")) + 4, hard))
+        conns = []
+        try:
+            for _ in range(64):
+                s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+                s.settimeout(0.2)
+                try:
+                    s.connect(a.socket)
+                    conns.append(s)
+                except OSError:  # backlog full: the point is made
+                    s.close()
+            ticks_before, t0 = cpu_ticks(pid), time.monotonic()
+            time.sleep(2.0)
+            cpu = (cpu_ticks(pid) - ticks_before) / os.sysconf("SC_CLK_TCK") / (time.monotonic() - t0)
+        finally:
+            for s in conns:
+                s.close()
+        self.assertGreater(len(conns), 8, "too few connections to exhaust 4 fds")
+        self.assertLess(cpu, 0.3, f"tachyd used {cpu:.0%} CPU while out of fds")
+        resource.prlimit(pid, resource.RLIMIT_NOFILE, (soft, hard))
+        deaths = [e for e in wa.drain() + wb.drain() if e["to"] == "dead"]
+        self.assertEqual(deaths, [], a.log()[-2000:])
+        self.assertLess(b.peer("a")["max_gap_ms"], DEADTIME_MS, "a's heartbeats stalled")
+        self.assertIn("accept: Too many open files", a.log())
+        deadline = time.monotonic() + 10
+        while True:  # the backlog drains at one accept pause (100 ms) per failure
+            try:
+                self.assertGreater(a.status()["sockets"]["accept_failures"], 0)
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.2)
+        print(f"\n  fd exhaustion: {len(conns)} idle clients, tachyd at {cpu:.1%} CPU, "
+              f"b saw a's frames at most {b.peer('a')['max_gap_ms']:.2f} ms apart",
               file=sys.stderr)
 
     def test_every_fd_of_tachyd_and_its_runner_is_close_on_exec(self):
