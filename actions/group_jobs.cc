@@ -12,7 +12,8 @@ std::string Ms(absl::Duration d) { return FormatMillis(d); }
 
 }  // namespace
 
-TakeJob::TakeJob(GroupOps& ops, const TakeOptions& options) : ops_(ops), options_(options) {
+TakeJob::TakeJob(GroupOps& ops, const TakeOptions& options)
+    : ops_(ops), options_(options), next_(std::min(options.first, ops.size())) {
   result_.started = ops_.Now();
 }
 
@@ -40,19 +41,28 @@ bool TakeJob::Step() {
                                 : absl::StrCat("GARP failed (", sent.message(), ")"));
     return true;
   }
-  if (!options_.known_stopped && ops_.Status(i) == ResourceStatus::kRunning) {
-    r.steps.push_back(absl::StrCat(ops_.name(i), " already running"));
-    r.resources.push_back({ops_.name(i), ops_.Now()});
-    started_.push_back(i);
-    return true;
+  if (!options_.known_stopped) {
+    // Every script call is in the breakdown, the probe included.
+    const ResourceStatus st = ops_.Status(i);
+    const MonoTime probed = ops_.Now();
+    if (st == ResourceStatus::kRunning) {
+      r.steps.push_back(absl::StrCat(ops_.name(i), " already running (status ", Ms(probed - t0), ")"));
+      r.resources.push_back({ops_.name(i), probed});
+      started_.push_back(i);
+      return true;
+    }
+    r.steps.push_back(absl::StrCat(ops_.name(i), " status ",
+                                   st == ResourceStatus::kStopped ? "stopped" : "failed", " ",
+                                   Ms(probed - t0)));
   }
+  const MonoTime start_at = ops_.Now();
   const OpResult res = ops_.Start(i);
   if (!res.ok) {
     r.error = absl::StrCat(ops_.name(i), " start failed: ", res.detail);
     return false;
   }
   const MonoTime done = ops_.Now();
-  r.steps.push_back(absl::StrCat(ops_.name(i), " started ", Ms(done - t0)));
+  r.steps.push_back(absl::StrCat(ops_.name(i), " started ", Ms(done - start_at)));
   r.resources.push_back({ops_.name(i), done});
   started_.push_back(i);
   return true;
@@ -113,15 +123,75 @@ ReleaseResult RunRelease(GroupOps& ops, const ReleaseOptions& options) {
                                      attempts, "): ", res.detail));
       if (attempt < attempts) ops.Sleep(options.stop_retry_interval);
     }
+    // Stopped, what it left must go too: the orphaned workers of a daemon
+    // that was killed still hold its port, and the next start here fails.
+    auto leftovers = [&] {
+      const int killed = ops.KillLeftovers(k);
+      return killed > 0 ? absl::StrCat(", ", killed, " leftover process(es) killed") : "";
+    };
     if (res.ok) {
-      r.steps.push_back(absl::StrCat(ops.name(k), " stopped ", Ms(ops.Now() - t0)));
+      r.steps.push_back(absl::StrCat(ops.name(k), " stopped ", Ms(ops.Now() - t0), leftovers()));
     } else if (ops.Status(k) != ResourceStatus::kRunning) {
-      r.steps.push_back(absl::StrCat(ops.name(k), " stop failed but status says stopped"));
+      r.steps.push_back(
+          absl::StrCat(ops.name(k), " stop failed but status says stopped", leftovers()));
     } else if (r.error.empty()) {
       r.error = absl::StrCat(ops.name(k), " will not stop: ", res.detail);
     }
   }
   r.ok = r.error.empty();
+  r.done = ops.Now();
+  return r;
+}
+
+TakeResult RunRestart(GroupOps& ops, size_t from) {
+  const MonoTime t0 = ops.Now();
+  std::vector<std::string> steps;
+  for (size_t k = ops.size(); k-- > from;) {
+    const MonoTime s = ops.Now();
+    if (ops.is_address(k)) {
+      (void)ops.DeleteAddress(k);  // kNotFound is fine: it may be what failed
+      steps.push_back(absl::StrCat("VIP ", ops.name(k), " removed ", Ms(ops.Now() - s)));
+      continue;
+    }
+    const OpResult stop = ops.Stop(k);
+    const int killed = ops.KillLeftovers(k);
+    std::string step = stop.ok ? absl::StrCat(ops.name(k), " stopped ", Ms(ops.Now() - s))
+                               : absl::StrCat(ops.name(k), " stop failed (", stop.detail, ")");
+    if (killed > 0) absl::StrAppend(&step, ", ", killed, " leftover process(es) killed");
+    steps.push_back(std::move(step));
+  }
+  TakeOptions options;
+  options.known_stopped = true;  // stopped and killed just now
+  options.first = from;
+  TakeJob job(ops, options);
+  job.RunLeadingAddresses();
+  TakeResult r = job.Finish();
+  r.started = t0;
+  r.steps.insert(r.steps.begin(), steps.begin(), steps.end());
+  return r;
+}
+
+MonitorResult RunMonitor(GroupOps& ops) {
+  MonitorResult r;
+  r.started = ops.Now();
+  r.main.resize(ops.size());
+  for (size_t i = 0; i < ops.size() && !r.failure; ++i) {
+    if (ops.is_address(i)) {
+      if (!ops.HasAddress(i)) r.failure = MonitorFailure{i, "address no longer configured here"};
+      continue;
+    }
+    const ResourceStatus st = ops.Status(i);
+    if (st == ResourceStatus::kRunning) {
+      r.main[i] = ops.MainProcesses(i);
+    } else {
+      r.failure = MonitorFailure{i, st == ResourceStatus::kStopped ? "status says not running"
+                                                                   : "status query failed"};
+    }
+  }
+  if (!r.failure && ops.size() > 0) {
+    const std::string app = ops.CheckApplication();
+    if (!app.empty()) r.failure = MonitorFailure{ops.size() - 1, "application check: " + app};
+  }
   r.done = ops.Now();
   return r;
 }

@@ -9,6 +9,9 @@
 #ifndef TACHY_ACTIONS_GROUP_JOBS_H_
 #define TACHY_ACTIONS_GROUP_JOBS_H_
 
+#include <sys/types.h>
+
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -37,6 +40,17 @@ class GroupOps {
   virtual OpResult Start(size_t i) = 0;
   virtual OpResult Stop(size_t i) = 0;
   virtual ResourceStatus Status(size_t i) = 0;
+  // Monitoring. MainProcesses: the processes that are script `i`'s running
+  // service (its daemon; actions/resource_processes.h), empty if none is
+  // known. KillLeftovers: kills every process script `i` left behind and
+  // waits (briefly) until they are gone; how many there were. HasAddress:
+  // address `i` is configured on this node.
+  virtual std::vector<pid_t> MainProcesses(size_t) { return {}; }
+  virtual int KillLeftovers(size_t) { return 0; }
+  virtual bool HasAddress(size_t) { return true; }
+  // The group's application check (app_check.h): "" if it passed or there
+  // is none, else what failed.
+  virtual std::string CheckApplication() { return ""; }
   // Waits between stop retries.
   virtual void Sleep(absl::Duration d) = 0;
   virtual MonoTime Now() = 0;
@@ -67,6 +81,9 @@ struct TakeOptions {
   // The runner knows every script of the group is stopped (it probed them
   // at start-up, or stopped them itself): no `status` call before `start`.
   bool known_stopped = false;
+  // Start from this resource (a restart of the part that failed); the ones
+  // before it are running.
+  size_t first = 0;
 };
 
 // TakeJob
@@ -113,6 +130,35 @@ struct ReleaseOptions {
 // Right to left. A stop that keeps failing is an error only if `status`
 // still says running afterwards.
 ReleaseResult RunRelease(GroupOps& ops, const ReleaseOptions& options);
+
+// RunRestart()
+//
+// Resource `from` failed while the group ran: stops it and every resource
+// after it (right to left, one stop attempt each: a dead service's stop often
+// fails), kills what they left running (so no orphaned worker keeps the
+// port), then starts them again left to right as a take does. A start that
+// fails rolls back from `from` on; the resources before `from` still run, so
+// the caller then releases the whole group.
+TakeResult RunRestart(GroupOps& ops, size_t from);
+
+struct MonitorFailure {
+  size_t resource = 0;
+  std::string what;  // "status says stopped", "address gone", ...
+};
+
+struct MonitorResult {
+  std::optional<MonitorFailure> failure;  // the first resource found failed
+  std::vector<std::vector<pid_t>> main;   // per resource: MainProcesses()
+  MonoTime started, done;
+};
+
+// RunMonitor()
+//
+// One check of a running group, left to right: every address configured,
+// every script's `status` running (and its main processes, to watch); then
+// the application check, whose failure counts as the last resource's.
+// Stops at the first failure.
+MonitorResult RunMonitor(GroupOps& ops);
 
 }  // namespace tachy
 

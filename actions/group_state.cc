@@ -9,6 +9,7 @@ const char* GroupStateName(GroupState s) {
     case GroupState::kRunning: return "running";
     case GroupState::kStopping: return "stopping";
     case GroupState::kFailed: return "failed";
+    case GroupState::kRestarting: return "restarting";
   }
   return "?";
 }
@@ -36,6 +37,17 @@ void GroupMachine::BeginTake() {
   last_action_ = "take";
 }
 
+void GroupMachine::BeginCleanup() {
+  state_ = GroupState::kStopping;
+  cleaning_ = true;
+  last_action_ = "clean-up of a half-started group";
+}
+
+void GroupMachine::BeginRestart(const std::string& what) {
+  state_ = GroupState::kRestarting;
+  last_action_ = "restart: " + what;
+}
+
 void GroupMachine::BeginRelease() {
   state_ = GroupState::kStopping;
   last_action_ = "release";
@@ -60,6 +72,7 @@ void GroupMachine::TakeDone(bool ok, bool held_anyway, const std::string& what,
 
 void GroupMachine::ReleaseDone(bool ok, const std::string& what, absl::Duration took) {
   last_duration_ = took;
+  cleaning_ = false;
   if (ok) {
     state_ = GroupState::kStopped;
     failed_held_ = false;

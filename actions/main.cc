@@ -28,7 +28,7 @@ Options:
       --resource-dir DIR   scripts looked up first (default CONFIG_DIR/resource.d)
       --init-dir DIR       scripts looked up second (default /etc/init.d)
       --ocf-root DIR       OCF_ROOT for OCF agents (default /usr/lib/ocf)
-      --start-timeout DUR  per start or status call, e.g. 60s, 500ms (default 60s)
+      --start-timeout DUR  per start call, e.g. 60s, 500ms (default 60s)
       --stop-timeout DUR   per stop call (default 60s)
       --garp-count N       gratuitous ARPs per address taken (default 5, as IPaddr2)
       --garp-interval DUR  between them (default 200ms; the first goes at once)
@@ -36,6 +36,18 @@ Options:
       --supervised         set by tachyd when it starts the runner: exit once
                            orphaned (after releasing, if no new tachyd came)
   -h, --help               show this help
+
+Monitoring (settings in CONFIG_DIR/tachy.cf, which Heartbeat never reads):
+every script of a held group is watched. Its main processes (found by the
+TACHY_RESOURCE=<node> <group> <resource> entry every script call and its children
+carry in their environment) by pidfd: an exit is noticed at once. Every
+script's status (OCF: monitor) and every address each monitor_interval
+(default 1 s; monitor_timeout 20 s per call). A failure restarts the failed
+resource and the ones after it here (`restarts` per `restart_window`:
+default 1 per 300 s), then hands the group to a peer and declines it for
+failure_timeout (default 300 s) or until `tachyctl clear GROUP`; where no
+peer can run it, it comes back here. Every failure is logged with what
+failed, how it was noticed and what was done.
 
 Exit codes: 0 clean stop, 1 start-up failure, 2 configuration error.
 )";

@@ -82,7 +82,9 @@ std::vector<Decision> Decide(const std::vector<GroupView>& groups,
     if (!all_known) continue;
     bool held_elsewhere = false;
     for (size_t i = 0; i < nodes.size(); ++i) {
-      held_elsewhere = held_elsewhere || (i != self && nodes[i].alive && Has(nodes[i].held, g));
+      held_elsewhere = held_elsewhere ||
+                       (i != self && nodes[i].alive && (Has(nodes[i].held, g) ||
+                                                        Has(nodes[i].probing, g)));
     }
     if (held_elsewhere || !me.ready) continue;
     if (Candidate(groups[g], nodes, g) != self) continue;

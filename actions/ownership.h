@@ -30,6 +30,7 @@ struct NodeView {
   GroupMask held = 0;
   GroupMask wants = 0;
   GroupMask declines = 0;
+  GroupMask probing = 0;  // not yet known whether they run there
 };
 
 struct GroupView {
@@ -53,7 +54,9 @@ struct Decision {
 //  - held here: release if another live ready node wants g, or if we decline
 //    g and a live ready node does not, or if another live node also holds g
 //    (a healed partition: the preferred node, else the lowest name, keeps it).
-//  - not held here: take if no live node holds g and we are the chosen
+//  - not held here: nothing while a live node is still probing g (finding
+//    out whether g runs there; the local node does not decide on a group it
+//    probes); else take if no live node holds g and we are the chosen
 //    candidate: among live ready nodes not declining g (all live ready nodes
 //    if every one declines), one that wants g (lowest name), else the
 //    preferred node, else the lowest name.

@@ -9,7 +9,10 @@
 //    4   2   groups wanted (takeover / auto_failback requests)
 //    6   2   groups declined (standby requests)
 //    8   4   haresources digest: nodes compare it to catch differing files
-//   12   4   reserved, 0
+//   12   2   groups probing: the sender's runner has not yet found out
+//            whether they run there (its start-up probe, per group); no
+//            other node takes them meanwhile
+//   14   2   reserved, 0
 //
 // The layout is the one frame version 1 had at fixed offsets, so nodes of
 // either build read each other's ownership.
@@ -27,6 +30,7 @@ struct OwnershipAd {
   uint16_t wants = 0;
   uint16_t declines = 0;
   uint32_t digest = 0;
+  uint16_t probing = 0;
   friend bool operator==(const OwnershipAd&, const OwnershipAd&) = default;
 };
 
@@ -39,6 +43,7 @@ inline RunnerData EncodeOwnershipAd(const OwnershipAd& ad) {
   put(4, ad.wants, 2);
   put(6, ad.declines, 2);
   put(8, ad.digest, 4);
+  put(12, ad.probing, 2);
   return d;
 }
 
@@ -53,6 +58,7 @@ inline OwnershipAd DecodeOwnershipAd(const RunnerData& d) {
   ad.wants = static_cast<uint16_t>(get(4, 2));
   ad.declines = static_cast<uint16_t>(get(6, 2));
   ad.digest = get(8, 4);
+  ad.probing = static_cast<uint16_t>(get(12, 2));
   return ad;
 }
 

@@ -12,6 +12,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
@@ -234,6 +235,14 @@ class SystemdAgent : public AgentBase {
                             : r.exit_code == 0 ? ResourceStatus::kRunning
                                                : ResourceStatus::kStopped;
     return Report(status, r, timeout, result);
+  }
+  pid_t ManagerMainPid(absl::Duration timeout) override {
+    ScriptResult r = Run({systemctl_, "show", "-p", "MainPID", "--value", unit_}, timeout);
+    int pid = 0;
+    if (!r.success() || !absl::SimpleAtoi(absl::StripAsciiWhitespace(r.stdout_text), &pid)) {
+      return 0;
+    }
+    return pid > 0 ? pid : 0;
   }
 
  private:

@@ -24,6 +24,8 @@
 #ifndef TACHY_ACTIONS_RESOURCE_AGENT_H_
 #define TACHY_ACTIONS_RESOURCE_AGENT_H_
 
+#include <sys/types.h>
+
 #include <memory>
 #include <string>
 #include <vector>
@@ -75,6 +77,13 @@ class ResourceAgent {
   // The resource's state per the rules above; kFailed if the query itself
   // failed or timed out (detail in `result` when given).
   virtual ResourceStatus Status(absl::Duration timeout, OpResult* result = nullptr) = 0;
+
+  // ManagerMainPid()
+  //
+  // The main process as a service manager knows it: systemd's MainPID
+  // (`systemctl show -p MainPID --value UNIT`); 0 if none or not a systemd
+  // unit (scripts' processes are found by their mark instead).
+  virtual pid_t ManagerMainPid(absl::Duration) { return 0; }
 };
 
 // HeartbeatStatusRunning()

@@ -4,17 +4,21 @@
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
+#include <dirent.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <fstream>
+#include <set>
 #include <cerrno>
 #include <climits>
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/strings/string_view.h"
 #include "detector/unique_fd.h"
 
@@ -137,6 +141,15 @@ bool ChildExited(pid_t pid) {
     if (errno == EINTR) continue;
     return true;  // ECHILD: someone else reaped it; nothing left to wait for
   }
+}
+
+// The scripts RunScript is running: ReapOrphans() leaves them alone. The
+// lock is held across posix_spawn and the insertion, so a script that exits
+// at once is never mistaken for an orphan.
+ABSL_CONST_INIT absl::Mutex g_scripts_mu(absl::kConstInit);
+std::set<pid_t>& RunningScripts() ABSL_EXCLUSIVE_LOCKS_REQUIRED(g_scripts_mu) {
+  static std::set<pid_t> scripts;
+  return scripts;
 }
 
 int PollTimeoutMs(absl::Duration remaining) {
@@ -265,10 +278,14 @@ ScriptResult RunScript(const ScriptCall& call) {
   // value. A bare name is looked up in our PATH.
   const absl::Duration start = MonoNow();
   pid_t pid = -1;
-  if (int rc = posix_spawnp(&pid, program.c_str(), setup.actions(), setup.attr(), argv.data(),
-                            envp.data());
-      rc != 0) {
-    return fail("", rc);
+  {
+    absl::MutexLock lock(&g_scripts_mu);
+    if (int rc = posix_spawnp(&pid, program.c_str(), setup.actions(), setup.attr(), argv.data(),
+                              envp.data());
+        rc != 0) {
+      return fail("", rc);
+    }
+    RunningScripts().insert(pid);
   }
   result.started = true;
   out_w.reset();
@@ -310,6 +327,10 @@ ScriptResult RunScript(const ScriptCall& call) {
   do {
     reaped = waitpid(pid, &status, 0);
   } while (reaped < 0 && errno == EINTR);
+  {
+    absl::MutexLock lock(&g_scripts_mu);
+    RunningScripts().erase(pid);
+  }
   result.elapsed = MonoNow() - start;
   if (reaped == pid) {
     if (WIFEXITED(status)) {
@@ -319,6 +340,28 @@ ScriptResult RunScript(const ScriptCall& call) {
     }
   }
   return result;
+}
+
+int ReapOrphans() {
+  // Our children, from every thread's list (an orphan is adopted by any
+  // thread of the subreaper), zombies included.
+  std::vector<pid_t> children;
+  if (DIR* tasks = opendir("/proc/self/task")) {
+    while (const dirent* t = readdir(tasks)) {
+      if (t->d_name[0] == '.') continue;
+      std::ifstream in(absl::StrCat("/proc/self/task/", t->d_name, "/children"));
+      for (pid_t p; in >> p;) children.push_back(p);
+    }
+    closedir(tasks);
+  }
+  int reaped = 0;
+  absl::MutexLock lock(&g_scripts_mu);
+  for (pid_t p : children) {
+    if (RunningScripts().contains(p)) continue;
+    int status = 0;
+    if (waitpid(p, &status, WNOHANG) == p) ++reaped;
+  }
+  return reaped;
 }
 
 }  // namespace tachy

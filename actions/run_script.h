@@ -53,9 +53,20 @@ struct ScriptResult {
 // the process group is left alone: a start script may leave a daemon in it.
 //
 // Thread-safe: no global state is touched besides reading `environ` (do not
-// call setenv() concurrently) and the process must not reap children it did
-// not start (SIGCHLD not ignored, no waitpid(-1) elsewhere).
+// call setenv() concurrently) and the set of running scripts that
+// ReapOrphans() consults; the process must not reap children it did not
+// start otherwise (SIGCHLD not ignored, no waitpid(-1) elsewhere).
 ScriptResult RunScript(const ScriptCall& call);
+
+// ReapOrphans()
+//
+// For a process that is a child subreaper (PR_SET_CHILD_SUBREAPER): a
+// daemon a script started becomes our child when it detaches, and a zombie
+// of ours when it dies. Reaps every exited child that is not a script
+// RunScript is running (those it reaps itself), so none lingers, and an LSB
+// script's `kill -0 $(cat pidfile)` does not find a dead daemon "running".
+// Returns how many were reaped. Thread-safe.
+int ReapOrphans();
 
 }  // namespace tachy
 

@@ -3,6 +3,7 @@
 #include <malloc.h>
 #include <signal.h>
 #include <sys/epoll.h>
+#include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
 
@@ -22,6 +23,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "actions/arp_guard.h"
+#include "actions/failure_policy.h"
 #include "actions/group_jobs.h"
 #include "actions/group_state.h"
 #include "actions/haresources.h"
@@ -30,6 +32,8 @@
 #include "actions/ownership.h"
 #include "actions/ownership_ad.h"
 #include "actions/peer_view.h"
+#include "actions/resource_processes.h"
+#include "actions/run_script.h"
 #include "actions/tachyd_link.h"
 #include "actions/takeover_kit.h"
 #include "arp/arp_watcher.h"
@@ -55,6 +59,13 @@ struct TakeCause {
   MonoTime decision;         // this wake-up
 };
 
+// A main process of a running script, watched by pidfd.
+struct PidWatch {
+  size_t resource = 0;
+  pid_t pid = 0;
+  UniqueFd fd;
+};
+
 struct Group {
   ResourceGroup spec;
   GroupMachine machine;
@@ -62,6 +73,26 @@ struct Group {
   bool shared = false;  // a live peer holds it too (split brain in progress)
   // One worker per group: no group's take waits behind another's release.
   std::unique_ptr<JobWorker> worker;
+  // Monitoring, while held and running.
+  FailurePolicy policy;
+  std::vector<PidWatch> watches;
+  bool monitoring = false;  // a monitor job is on the worker
+  MonoTime next_monitor;    // zero: not monitored
+  uint64_t monitor_failures = 0;
+  std::string last_failure;
+  bool declining = false;   // the policy's decline, as last advertised
+  // Found partly running at start-up: completed by a take, else cleaned up.
+  bool leftovers = false;
+  // The start-up probe runs on the group's worker: one slow status script
+  // delays no other group.
+  bool probing = false;
+};
+
+// What a start-up probe found of one group.
+struct ProbeResult {
+  std::vector<std::string> found;  // tokens found running
+  bool unsure = false;             // a status query failed
+  MonoTime started, done;
 };
 
 struct PendingGarp {
@@ -81,6 +112,7 @@ class Runner {
     for (ResourceGroup& spec : resources.groups) {
       auto g = std::make_unique<Group>();
       g->spec = std::move(spec);
+      g->policy = FailurePolicy(options_.monitor.policy);
       groups_.push_back(std::move(g));
     }
     uint32_t h = 2166136261u;
@@ -106,6 +138,15 @@ class Runner {
   void Advertise(bool force);
   void SendGroups();
   void StartTake(size_t g, TakeCause cause);
+  void StartCleanup(size_t g);
+  void StartMonitoring(size_t g, MonoTime first);
+  void StopMonitoring(size_t g);
+  void RunDueMonitors(MonoTime now);
+  void OnMonitorDone(size_t g, const MonitorResult& r);
+  void OnPidExit(size_t g, pid_t pid, MonoTime now);
+  void OnResourceFailure(size_t g, size_t resource, const std::string& what, MonoTime noticed);
+  void OnRestartDone(size_t g, const TakeCause& cause, const TakeResult& r);
+  GroupMask Declines(MonoTime now) const;
   void StartRelease(size_t g, const std::string& why, bool emergency = false);
   void OnTakeDone(size_t g, const TakeCause& cause, const TakeResult& r);
   void OnReleaseDone(size_t g, const std::string& why, const ReleaseResult& r);
@@ -115,12 +156,15 @@ class Runner {
   void RefreshKit(MonoTime now);
   void HandleRequest(const RequestMsg& r);
   GroupMask HeldMask() const;
+  GroupMask FailureDeclines(MonoTime now) const;
   absl::Duration LostTachydGrace() const { return config_.ha.deadtime / 2; }
   bool DetectorAlive(MonoTime now) const {
     return link_.connected() && view_.Heard(now, LostTachydGrace());
   }
   void LoseDetector(MonoTime now, const char* why);
   void Probe();
+  void OnProbeDone(size_t g, const ProbeResult& r);
+  GroupMask ProbingMask() const;
   void NoteJoin(uint64_t generation);
   TakeCause CauseFor(size_t g, const std::string& why, MonoTime now) const;
 
@@ -132,7 +176,6 @@ class Runner {
   PeerView view_;
   std::unique_ptr<TakeoverKit> kit_;
   GroupMask wants_ = 0, declines_ = 0;
-  bool probed_ = false;
   bool shutting_down_ = false;  // tachyd is stopping: release all, take nothing
   pid_t parent_ = getppid();
   bool orphaned_ = false;
@@ -163,6 +206,11 @@ absl::Status Runner::Prepare() {
   ko.dirs = options_.dirs;
   ko.start_timeout = options_.start_timeout;
   ko.stop_timeout = options_.stop_timeout;
+  ko.status_timeout = options_.monitor.timeout;
+  ko.checks = options_.monitor.checks;
+  ko.check_timeout = options_.monitor.check_timeout;
+  ko.tachy_cf_path = options_.monitor.path;
+  ko.node = config_.local_node;
   ko.haresources_path = config_.config_dir + "/haresources";
   ko.watch_arp = !options_.check;
   ko.require_interfaces = options_.check;
@@ -204,29 +252,73 @@ absl::Status Runner::Prepare() {
 }
 
 // After a runner restart, what runs is whatever the previous runner left:
-// find it, so the service is neither interrupted nor started twice.
+// find it, so the service is neither interrupted nor started twice. Each
+// group on its own worker; until its probe is done the group is advertised
+// as `probing`, so no peer takes it meanwhile.
 void Runner::Probe() {
   for (size_t g = 0; g < groups_.size(); ++g) {
     Group& gr = *groups_[g];
-    GroupOps& ops = kit_->GroupOpsFor(g);
-    std::vector<std::string> found;
-    bool unsure = false;
-    for (size_t i = 0; i < ops.size(); ++i) {
-      if (ops.is_address(i)) {
-        if (InterfaceWithAddress(ops.name(i)).ok()) found.push_back(gr.spec.resources[i].token);
-        continue;
+    gr.probing = true;
+    GroupOps* ops = &kit_->GroupOpsFor(g);
+    std::vector<std::string> tokens;
+    for (const Resource& r : gr.spec.resources) tokens.push_back(r.token);
+    gr.worker->Submit([this, g, ops, tokens](const JobWorker::Post& post) {
+      ProbeResult r;
+      r.started = ops->Now();
+      for (size_t i = 0; i < ops->size(); ++i) {
+        if (ops->is_address(i)) {
+          if (ops->HasAddress(i)) r.found.push_back(tokens[i]);
+          continue;
+        }
+        const ResourceStatus st = ops->Status(i);
+        if (st == ResourceStatus::kRunning) r.found.push_back(tokens[i]);
+        r.unsure = r.unsure || st == ResourceStatus::kFailed;
       }
-      const ResourceStatus st = ops.Status(i);
-      if (st == ResourceStatus::kRunning) found.push_back(gr.spec.resources[i].token);
-      unsure = unsure || st == ResourceStatus::kFailed;
-    }
-    gr.machine.Probed(!found.empty(), unsure);
-    if (!found.empty()) {
-      LogInfo("group %s: found running here (%s): holding it", gr.spec.key,
-              absl::StrJoin(found, ", "));
-    }
+      r.done = ops->Now();
+      post([this, g, r = std::move(r)] { OnProbeDone(g, r); });
+    });
   }
-  probed_ = true;
+}
+
+void Runner::OnProbeDone(size_t g, const ProbeResult& r) {
+  Group& gr = *groups_[g];
+  gr.probing = false;
+  const std::vector<std::string>& found = r.found;
+  const size_t total = gr.spec.resources.size();
+  const std::string took = Ms(r.done - r.started);
+  if (found.size() == total) {
+    gr.machine.Probed(true, r.unsure);
+    LogInfo("group %s: found running here (%s; probed in %s): holding it", gr.spec.key,
+            absl::StrJoin(found, ", "), took);
+    StartMonitoring(g, MonotonicNow());
+  } else if (!found.empty()) {
+    // Never claim a group that is not whole (a crash of every process
+    // leaves the address configured but no service): finish its start if
+    // ownership gives it to us, else clean it up. Unsure: a take asks
+    // every script's status first.
+    gr.machine.Probed(false, /*unsure=*/true);
+    gr.leftovers = true;
+    LogWarning("group %s: found half-started here (%s running, %d of %d resources; probed in "
+               "%s): not claiming it; completing its start if this node is to hold it, else "
+               "stopping what runs",
+               gr.spec.key, absl::StrJoin(found, ", "), static_cast<int>(found.size()),
+               static_cast<int>(total), took);
+  } else {
+    gr.machine.Probed(false, r.unsure);
+    LogInfo("group %s: %s here (probed in %s)", gr.spec.key,
+            r.unsure ? "not found running, but a status query failed" : "not running", took);
+  }
+  Advertise(true);
+  SendGroups();
+  Reevaluate(MonotonicNow());
+}
+
+GroupMask Runner::ProbingMask() const {
+  GroupMask m = 0;
+  for (size_t g = 0; g < groups_.size(); ++g) {
+    if (groups_[g]->probing) m |= GroupMask{1} << g;
+  }
+  return m;
 }
 
 GroupMask Runner::HeldMask() const {
@@ -237,11 +329,23 @@ GroupMask Runner::HeldMask() const {
   return m;
 }
 
+GroupMask Runner::FailureDeclines(MonoTime now) const {
+  GroupMask m = 0;
+  for (size_t g = 0; g < groups_.size(); ++g) {
+    if (groups_[g]->policy.Declining(now)) m |= GroupMask{1} << g;
+  }
+  return m;
+}
+
+GroupMask Runner::Declines(MonoTime now) const { return declines_ | FailureDeclines(now); }
+
 void Runner::Advertise(bool force) {
   AdvertMsg ad;
   ad.data = EncodeOwnershipAd({HeldMask(), static_cast<uint16_t>(wants_),
-                               static_cast<uint16_t>(declines_), digest_});
-  ad.ready = probed_;
+                               static_cast<uint16_t>(Declines(MonotonicNow())), digest_,
+                               static_cast<uint16_t>(ProbingMask())});
+  // Ready from the start: groups still being probed are marked so instead.
+  ad.ready = true;
   ad.holds = HeldMask() != 0;
   const MonoTime now = MonotonicNow();
   const bool same = advertised_ && ad.data == last_advert_.data &&
@@ -268,11 +372,21 @@ void Runner::SendGroups() {
     groups.push_back(json{{"key", gr.spec.key},
                           {"preferred", gr.spec.preferred_node},
                           {"owner", owner.empty() ? json() : json(owner)},
-                          {"state", GroupStateName(gr.machine.state())},
+                          {"state", gr.probing ? "probing" : GroupStateName(gr.machine.state())},
                           {"last_action", gr.machine.last_action()},
                           {"last_duration_ms",
                            absl::ToDoubleMilliseconds(gr.machine.last_duration())},
-                          {"arp_conflicts", gr.arp_conflicts}});
+                          {"arp_conflicts", gr.arp_conflicts},
+                          {"monitor",
+                           {{"watched_pids", [&] {
+                               json pids = json::array();
+                               for (const PidWatch& w : gr.watches) pids.push_back(w.pid);
+                               return pids;
+                             }()},
+                            {"failures", gr.monitor_failures},
+                            {"last_failure", gr.last_failure},
+                            {"restarts_in_window", gr.policy.RecentRestarts(MonotonicNow())},
+                            {"declining", gr.policy.Declining(MonotonicNow())}}}});
   }
   std::string text = groups.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   if (text != last_groups_ && link_.Send(GroupsMsg{text})) last_groups_ = std::move(text);
@@ -319,12 +433,54 @@ void Runner::HandleRequest(const RequestMsg& r) {
   ReplyMsg reply{r.id, false, ""};
   bool peer_ready = false;
   for (const auto& [name, p] : view_.peers()) peer_ready = peer_ready || (p.alive() && p.ready);
+  if (what == "clear") {
+    // Forget failures: the monitor's restarts and decline, a failed start's
+    // back-off. Scope: a group key, or all.
+    int cleared = 0;
+    for (size_t g = 0; g < groups_.size(); ++g) {
+      if (scope != "all" && scope != groups_[g]->spec.key) continue;
+      groups_[g]->policy.Clear();
+      groups_[g]->machine.ClearRetry();
+      ++cleared;
+    }
+    if (cleared == 0) {
+      reply.message = absl::StrCat("no group '", scope, "' in haresources");
+    } else {
+      reply.ok = true;
+      reply.message = absl::StrFormat("cleared the failures of %d group(s)", cleared);
+      LogInfo("clear %s requested: failures of %d group(s) forgotten", scope, cleared);
+    }
+    if (r.id != 0) link_.Send(reply);
+    return;
+  }
   if (!ScopeMask(views, config_.local_node, scope, &mask)) {
     reply.message = absl::StrCat("unknown scope '", scope, "': use all, local or foreign");
   } else if (what == "standby") {
     const GroupMask moving = mask & HeldMask();
+    // A group no live peer would take (it failed there, or it is in standby
+    // too) would only bounce back: say so rather than cause an outage.
+    std::string unwanted;
+    for (size_t g = 0; g < groups_.size(); ++g) {
+      if (!(moving >> g & 1)) continue;
+      bool taker = false;
+      std::string why;
+      for (const auto& [name, p] : view_.peers()) {
+        if (!p.alive() || !p.ready) continue;
+        if (p.ad.declines >> g & 1) {
+          why = absl::StrCat(name, " declines it (failed there or in standby)");
+        } else {
+          taker = true;
+        }
+      }
+      if (!taker && !why.empty()) {
+        unwanted = absl::StrCat("group ", groups_[g]->spec.key, ": ", why);
+        break;
+      }
+    }
     if (moving != 0 && !peer_ready) {
       reply.message = "no live peer with a running action runner could take over; refused";
+    } else if (!unwanted.empty()) {
+      reply.message = absl::StrCat(unwanted, "; refused");
     } else {
       declines_ |= moving;
       wants_ &= ~mask;
@@ -341,6 +497,14 @@ void Runner::HandleRequest(const RequestMsg& r) {
     reply.message = "releasing";
   } else if (what == "takeover") {
     const GroupMask taking = mask & ~HeldMask();
+    // An operator asking for a group here means: try it now. A failed
+    // start's back-off and a monitor's decline would otherwise make the
+    // peer let go of a working copy while this node waits.
+    for (size_t g = 0; g < groups_.size(); ++g) {
+      if (!(taking >> g & 1)) continue;
+      groups_[g]->policy.Clear();
+      groups_[g]->machine.ClearRetry();
+    }
     wants_ |= taking;
     declines_ &= ~mask;
     reply.ok = true;
@@ -394,7 +558,6 @@ void Runner::LoseDetector(MonoTime now, const char* why) {
 }
 
 void Runner::Reevaluate(MonoTime now) {
-  if (!probed_) return;
   if (shutting_down_) {
     for (size_t g = 0; g < groups_.size(); ++g) {
       Group& gr = *groups_[g];
@@ -436,9 +599,19 @@ void Runner::Reevaluate(MonoTime now) {
   self.ready = true;
   self.held = HeldMask();
   self.wants = wants_;
-  self.declines = declines_;
+  self.declines = Declines(now);
+  self.probing = ProbingMask();
   nodes.push_back(self);
+  for (size_t g = 0; g < groups_.size(); ++g) {
+    Group& gr = *groups_[g];
+    const bool declining = gr.policy.Declining(now);
+    if (gr.declining && !declining) {
+      LogInfo("group %s: failure_timeout passed: no longer declining it", gr.spec.key);
+    }
+    gr.declining = declining;
+  }
   bool mismatch = false;
+  bool all_known = true;
   for (const auto& [name, p] : view_.peers()) {
     NodeView n;
     n.name = name;
@@ -447,10 +620,12 @@ void Runner::Reevaluate(MonoTime now) {
     // it (up to initdead) rather than grab what it would have taken.
     n.known = p.state != WirePeerState::kInit &&
               !(n.alive && !p.ready && now - p.alive_since < config_.ha.initdead);
+    all_known = all_known && n.known;
     n.ready = p.ready;
     n.held = p.ad.held;
     n.wants = p.ad.wants;
     n.declines = p.ad.declines;
+    n.probing = p.ad.probing;
     if (n.alive && p.ready && p.ad.digest != digest_) mismatch = true;
     nodes.push_back(n);
   }
@@ -466,7 +641,7 @@ void Runner::Reevaluate(MonoTime now) {
   const std::vector<Decision> decisions = Decide(views, nodes, 0);
   for (size_t g = 0; g < groups_.size(); ++g) {
     Group& gr = *groups_[g];
-    if (gr.machine.busy()) continue;
+    if (gr.machine.busy() || gr.probing) continue;
     const GroupMask bit = GroupMask{1} << g;
     switch (decisions[g].action) {
       case GroupAction::kTake:
@@ -481,6 +656,9 @@ void Runner::Reevaluate(MonoTime now) {
         }
         break;
       case GroupAction::kKeep:
+        // Half-started here and not ours to finish: stop what runs, once
+        // every peer is known (until then nobody knows whose it is).
+        if (gr.leftovers && all_known && !gr.machine.held()) StartCleanup(g);
         break;
     }
     // After a split brain the keeper announces the address again: clients'
@@ -508,6 +686,7 @@ void Runner::Reevaluate(MonoTime now) {
 
 void Runner::StartTake(size_t g, TakeCause cause) {
   Group& gr = *groups_[g];
+  gr.leftovers = false;  // a take with !known_stopped completes what runs
   gr.machine.BeginTake();
   // The work first, then the claim, then the words. The group's leading
   // addresses go up right here, in the wake-up that decided (a netlink
@@ -528,8 +707,34 @@ void Runner::StartTake(size_t g, TakeCause cause) {
                              " after the verdict)"));
 }
 
+void Runner::StartCleanup(size_t g) {
+  Group& gr = *groups_[g];
+  gr.leftovers = false;
+  gr.machine.BeginCleanup();
+  GroupOps* ops = &kit_->GroupOpsFor(g);
+  ReleaseOptions ro;
+  ro.stop_retries = options_.stop_retries;
+  ro.stop_retry_interval = options_.stop_retry_interval;
+  ro.addresses_first = true;  // the holder's clients must not reach us meanwhile
+  const std::string why = "cleaning up what was left half-started (another node holds it)";
+  gr.worker->Submit([this, g, why, ops, ro](const JobWorker::Post& post) {
+    ReleaseResult r = RunRelease(*ops, ro);
+    post([this, g, why, r = std::move(r)] { OnReleaseDone(g, why, r); });
+  });
+  LogInfo("group %s: %s", gr.spec.key, why);
+}
+
 void Runner::StartRelease(size_t g, const std::string& why, bool emergency) {
   Group& gr = *groups_[g];
+  StopMonitoring(g);
+  // The address is about to go to another node: no more announcements of
+  // it from here (the repeats of our take would pull clients back to us).
+  std::erase_if(garps_, [&](const PendingGarp& p) {
+    for (const PreparedResource& r : kit_->resources(g)) {
+      if (r.address && r.garp == p.id) return true;
+    }
+    return false;
+  });
   gr.machine.BeginRelease();
   GroupOps* ops = &kit_->GroupOpsFor(g);
   ReleaseOptions ro;
@@ -584,6 +789,7 @@ void Runner::OnTakeDone(size_t g, const TakeCause& cause, const TakeResult& r) {
     LogInfo("took group %s %s after the %s: %s; timeline: %s; steps: %s", gr.spec.key,
             at(r.done), cause.verdict == MonoTime() ? "decision" : "verdict", cause.why,
             absl::StrJoin(line, ", "), done);
+    StartMonitoring(g, MonotonicNow());
   } else {
     // Hand it to a peer that can run it; retry here later if none can.
     declines_ |= GroupMask{1} << g;
@@ -614,6 +820,155 @@ void Runner::OnReleaseDone(size_t g, const std::string& why, const ReleaseResult
   Advertise(true);
   SendGroups();
   Reevaluate(MonotonicNow());
+}
+
+void Runner::StartMonitoring(size_t g, MonoTime first) {
+  // The first check comes at once: it finds the main processes to watch.
+  groups_[g]->next_monitor = first;
+}
+
+void Runner::StopMonitoring(size_t g) {
+  Group& gr = *groups_[g];
+  for (PidWatch& w : gr.watches) epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, w.fd.get(), nullptr);
+  gr.watches.clear();
+  gr.next_monitor = MonoTime();
+}
+
+void Runner::RunDueMonitors(MonoTime now) {
+  for (size_t g = 0; g < groups_.size(); ++g) {
+    Group& gr = *groups_[g];
+    if (gr.monitoring || gr.next_monitor == MonoTime() || now < gr.next_monitor ||
+        gr.machine.state() != GroupState::kRunning) {
+      continue;
+    }
+    gr.monitoring = true;
+    GroupOps* ops = &kit_->GroupOpsFor(g);
+    gr.worker->Submit([this, g, ops](const JobWorker::Post& post) {
+      MonitorResult r = RunMonitor(*ops);
+      post([this, g, r = std::move(r)] { OnMonitorDone(g, r); });
+    });
+  }
+}
+
+void Runner::OnMonitorDone(size_t g, const MonitorResult& r) {
+  Group& gr = *groups_[g];
+  gr.monitoring = false;
+  // A release or restart began meanwhile: its result, not this one, counts.
+  if (gr.machine.state() != GroupState::kRunning || gr.next_monitor == MonoTime()) return;
+  if (r.failure) {
+    OnResourceFailure(g, r.failure->resource,
+                      absl::StrCat(r.failure->what, " (check took ", Ms(r.done - r.started), ")"),
+                      r.done);
+    return;
+  }
+  for (size_t i = 0; i < r.main.size(); ++i) {
+    for (pid_t pid : r.main[i]) {
+      bool known = false;
+      for (const PidWatch& w : gr.watches) known = known || w.pid == pid;
+      if (known) continue;
+      absl::StatusOr<UniqueFd> fd = OpenPidfd(pid);
+      if (!fd.ok()) {
+        // Gone between the check and now: the next check says so.
+        continue;
+      }
+      epoll_event ev{};
+      ev.events = EPOLLIN;
+      ev.data.u64 = (uint64_t{5} << 32) | (uint64_t{g} << 24) | static_cast<uint32_t>(pid);
+      epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, fd->get(), &ev);
+      gr.watches.push_back({i, pid, *std::move(fd)});
+      LogInfo("group %s: watching %s's main process %d", gr.spec.key, gr.spec.resources[i].token,
+              static_cast<int>(pid));
+    }
+  }
+  const absl::Duration interval = options_.monitor.interval;
+  // With no periodic check, one more only finds new main processes: after a
+  // minute, then never again until the next take.
+  gr.next_monitor = interval > absl::ZeroDuration() ? r.done + interval : MonoTime();
+}
+
+void Runner::OnPidExit(size_t g, pid_t pid, MonoTime now) {
+  if (g >= groups_.size()) return;
+  Group& gr = *groups_[g];
+  auto it = std::find_if(gr.watches.begin(), gr.watches.end(),
+                         [pid](const PidWatch& w) { return w.pid == pid; });
+  if (it == gr.watches.end()) return;
+  const size_t resource = it->resource;
+  epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, it->fd.get(), nullptr);
+  gr.watches.erase(it);
+  if (gr.machine.state() != GroupState::kRunning) return;
+  OnResourceFailure(g, resource, absl::StrFormat("main process %d exited (pidfd)", pid), now);
+}
+
+void Runner::OnResourceFailure(size_t g, size_t resource, const std::string& what,
+                               MonoTime noticed) {
+  Group& gr = *groups_[g];
+  const std::string& token = gr.spec.resources[resource].token;
+  const MonoTime now = MonotonicNow();
+  ++gr.monitor_failures;
+  gr.last_failure = absl::StrCat(token, ": ", what);
+  const FailureReaction reaction = gr.policy.OnFailure(now);
+  const FailurePolicyOptions& po = gr.policy.options();
+  const std::string action =
+      reaction == FailureReaction::kRestartHere
+          ? absl::StrFormat("restarting it here (restart %d of %d within %s)",
+                            gr.policy.RecentRestarts(now), po.restarts, absl::FormatDuration(po.window))
+          : absl::StrFormat("handing the group over: %d restart(s) within %s already; declining "
+                            "it here for %s (tachyctl clear %s ends that)",
+                            po.restarts, absl::FormatDuration(po.window), absl::FormatDuration(po.decline_for), gr.spec.key);
+  LogError("group %s: resource %s failed: %s; %s", gr.spec.key, token, what, action);
+  link_.Send(MonitorMsg{noticed.nanos(), gr.spec.key, token, what, action});
+  StopMonitoring(g);
+  if (reaction == FailureReaction::kHandOver) {
+    StartRelease(g, absl::StrCat(token, " failed: handing it over"));
+    return;
+  }
+  gr.machine.BeginRestart(absl::StrCat(token, ": ", what));
+  TakeCause cause;
+  cause.why = absl::StrCat(token, " failed (", what, "): restarted here");
+  cause.decision = noticed;
+  GroupOps* ops = &kit_->GroupOpsFor(g);
+  gr.worker->Submit([this, g, cause, ops, resource](const JobWorker::Post& post) {
+    TakeResult r = RunRestart(*ops, resource);
+    post([this, g, cause, r = std::move(r)] { OnRestartDone(g, cause, r); });
+  });
+  Advertise(true);
+  SendGroups();
+}
+
+void Runner::OnRestartDone(size_t g, const TakeCause& cause, const TakeResult& r) {
+  Group& gr = *groups_[g];
+  const MonoTime now = MonotonicNow();
+  // Failed: what precedes the failed resource still runs, so the group is
+  // held until released.
+  gr.machine.TakeDone(r.ok, /*held_anyway=*/!r.ok || r.held_anyway,
+                      r.ok ? cause.why : r.error, r.done - r.started, now,
+                      options_.failed_retry_delay);
+  const std::string steps = absl::StrJoin(r.steps, ", ");
+  TakeoverMsg t;
+  t.group = gr.spec.key;
+  t.ok = r.ok;
+  t.cause = cause.why;
+  t.decision_ns = cause.decision.nanos();
+  t.vip_ns = r.vip_added == MonoTime() ? 0 : r.vip_added.nanos();
+  t.garp_ns = r.garp_sent == MonoTime() ? 0 : r.garp_sent.nanos();
+  for (const StepTime& st : r.resources) t.resources.push_back({st.name, st.done.nanos()});
+  t.done_ns = r.done.nanos();
+  t.error = r.error;
+  link_.Send(t);
+  if (r.ok) {
+    LogInfo("group %s restarted %s after the failure was noticed: %s; steps: %s", gr.spec.key,
+            Ms(r.done - cause.decision), cause.why, steps);
+    StartMonitoring(g, now);
+  } else {
+    gr.policy.RestartFailed(now);
+    LogError("group %s: restart failed: %s (%s); handing the group over, declining it here for "
+             "%s",
+             gr.spec.key, r.error, steps, absl::FormatDuration(gr.policy.options().decline_for));
+    StartRelease(g, "restart failed: handing it over");
+  }
+  Advertise(true);
+  SendGroups();
+  Reevaluate(now);
 }
 
 void Runner::SendDueGarps(MonoTime now) {
@@ -723,6 +1078,11 @@ int Runner::Run() {
     for (const PendingGarp& p : garps_) {
       timeout = std::min(timeout, std::max(absl::ZeroDuration(), p.next - now));
     }
+    for (const auto& g : groups_) {
+      if (g->next_monitor != MonoTime() && !g->monitoring) {
+        timeout = std::min(timeout, std::max(absl::ZeroDuration(), g->next_monitor - now));
+      }
+    }
     const int64_t wait_ns = absl::ToInt64Nanoseconds(timeout);
     const timespec ts{static_cast<time_t>(wait_ns / 1'000'000'000),
                       static_cast<long>(wait_ns % 1'000'000'000)};
@@ -752,11 +1112,18 @@ int Runner::Run() {
         }
       } else if (tag == 3) {
         groups_[index]->worker->RunPosted();
+      } else if (tag == 5) {
+        OnPidExit(index >> 24, static_cast<pid_t>(index & 0xffffff), now);
       } else if (tag == 4) {
         signalfd_siginfo si;
         while (read(signals_.get(), &si, sizeof(si)) == sizeof(si)) {
-          // Scripts are reaped by RunScript's own waitpid.
-          if (si.ssi_signo == SIGHUP || si.ssi_signo == SIGCHLD) continue;
+          // Scripts are reaped by RunScript's own waitpid; the daemons they
+          // left, adopted by us (a subreaper), here, the moment they die.
+          if (si.ssi_signo == SIGCHLD) {
+            ReapOrphans();
+            continue;
+          }
+          if (si.ssi_signo == SIGHUP) continue;
           LogInfo("%s: stopping; resources stay as they are for the next runner",
                   strsignal(si.ssi_signo));
           return 0;
@@ -778,6 +1145,7 @@ int Runner::Run() {
       changed = true;  // the grace ran out: release (Reevaluate decides)
     }
     SendDueGarps(now);
+    RunDueMonitors(now);
     RefreshKit(now);
     if (changed) {
       last_evaluated_ = now;
@@ -826,6 +1194,13 @@ int RunActions(const RunnerOptions& input) {
                  std::string(resources.status().message()).c_str());
     return 2;
   }
+  const std::string tachy_cf = options.config_dir + "/tachy.cf";
+  absl::StatusOr<MonitorSettings> monitor = LoadTachyCf(tachy_cf);
+  if (!monitor.ok()) {
+    std::fprintf(stderr, "tachy-actions: %s\n", std::string(monitor.status().message()).c_str());
+    return 2;
+  }
+  options.monitor = *monitor;
   const LogOptions log =
       MakeLogOptions(config->ha, absl::StrFormat("tachy-actions[%s]", config->local_node));
   (void)InitLogging(log);
@@ -839,6 +1214,14 @@ int RunActions(const RunnerOptions& input) {
   BlockDaemonSignals();
     // Threads created from here on (the group workers) inherit the policy.
     EnterRunnerRealtime(*config);
+    // Daemons our scripts start are adopted by us when they detach, not by
+    // PID 1: we reap them the moment they die (a lazy init would leave the
+    // zombie that an LSB status check takes for "running"), and the
+    // monitor's pidfd sees their exit either way.
+    if (prctl(PR_SET_CHILD_SUBREAPER, 1) != 0) {
+      LogWarning("prctl(PR_SET_CHILD_SUBREAPER): %s (dead daemons are reaped by PID 1)",
+                 strerror(errno));
+    }
     // The loop must never wait for a log destination either.
     StartAsyncLogging();
   }

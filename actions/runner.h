@@ -12,6 +12,15 @@
 //  - a failed start stops what was started (reverse order), marks the group
 //    failed, declines it so a live peer takes it, and retries here after 30 s
 //    only if no peer could.
+//  - a held group is monitored: each script's main processes by pidfd (its
+//    exit is seen in the wake-up it happens in), every script's `status` and
+//    every address each monitor_interval. A failure restarts the failed
+//    resource and those after it here (`restarts` per `restart_window`),
+//    then hands the group to a peer and declines it for failure_timeout or
+//    until `tachyctl clear`; where no peer can run it, it comes back here.
+//  - at start-up a group found partly running is not claimed: it is
+//    completed if this node is to hold it, else cleaned up (stopped, address
+//    removed) without ever being advertised as held.
 //  - if this node's tachyd is gone for half the deadtime (connection closed,
 //    or no tick: dead, hung or blocked), everything is released, addresses
 //    first (before the peer, which waits a full deadtime, takes over): a
@@ -29,6 +38,7 @@
 
 #include "absl/time/time.h"
 #include "actions/resource_agent.h"
+#include "actions/tachy_cf.h"
 
 namespace tachy {
 
@@ -45,6 +55,8 @@ struct RunnerOptions {
   int stop_retries = 10;
   absl::Duration stop_retry_interval = absl::Seconds(1);
   absl::Duration failed_retry_delay = absl::Seconds(30);
+  // Monitoring and the failure policy (<config_dir>/tachy.cf, tachy_cf.h).
+  MonitorSettings monitor;
   bool check = false;
   // Started by tachyd: if tachyd dies, this runner is orphaned. It then
   // waits half the deadtime: a new tachyd (with its own runner) takes over,

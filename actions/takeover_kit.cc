@@ -1,12 +1,15 @@
 #include "actions/takeover_kit.h"
 
 #include <net/if.h>
+#include <poll.h>
+#include <signal.h>
 
 #include <algorithm>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "actions/resource_processes.h"
 
 namespace tachy {
 namespace {
@@ -14,8 +17,8 @@ namespace {
 class SystemGroupOps : public GroupOps {
  public:
   SystemGroupOps(std::vector<PreparedResource>& resources, AddressSocket& netlink,
-                 GarpOwner& garp, const KitOptions& options)
-      : resources_(resources), netlink_(netlink), garp_(garp), options_(options) {}
+                 GarpOwner& garp, const KitOptions& options, const std::optional<AppCheck>& check)
+      : resources_(resources), netlink_(netlink), garp_(garp), options_(options), check_(check) {}
 
   size_t size() const override { return resources_.size(); }
   bool is_address(size_t i) const override { return resources_[i].address.has_value(); }
@@ -30,18 +33,61 @@ class SystemGroupOps : public GroupOps {
   OpResult Start(size_t i) override { return resources_[i].agent->Start(options_.start_timeout); }
   OpResult Stop(size_t i) override { return resources_[i].agent->Stop(options_.stop_timeout); }
   ResourceStatus Status(size_t i) override {
-    return resources_[i].agent->Status(options_.stop_timeout);
+    return resources_[i].agent->Status(options_.status_timeout);
   }
   void Sleep(absl::Duration d) override {
     std::this_thread::sleep_for(absl::ToChronoNanoseconds(d));
   }
   MonoTime Now() override { return MonotonicNow(); }
 
+  std::vector<pid_t> MainProcesses(size_t i) override {
+    std::vector<pid_t> pids = tachy::MainProcesses(FindMarkedProcesses(resources_[i].mark));
+    // A systemd unit's processes are systemd's children, unmarked.
+    if (pids.empty()) {
+      if (const pid_t p = resources_[i].agent->ManagerMainPid(options_.status_timeout); p > 0) {
+        pids.push_back(p);
+      }
+    }
+    return pids;
+  }
+
+  int KillLeftovers(size_t i) override {
+    if (resources_[i].mark.empty()) return 0;
+    std::vector<UniqueFd> exits;
+    int killed = 0;
+    for (const MarkedProcess& p : FindMarkedProcesses(resources_[i].mark)) {
+      absl::StatusOr<UniqueFd> fd = OpenPidfd(p.pid);
+      // The pid may have been reused between the scan and the pidfd.
+      if (!fd.ok() || !HasMark(p.pid, resources_[i].mark)) continue;
+      if (SignalPidfd(fd->get(), SIGKILL)) {
+        ++killed;
+        exits.push_back(*std::move(fd));
+      }
+    }
+    // Until they are gone (a port is free only then), at most a second.
+    const MonoTime deadline = MonotonicNow() + absl::Seconds(1);
+    for (const UniqueFd& fd : exits) {
+      pollfd p{fd.get(), POLLIN, 0};
+      const int64_t left = absl::ToInt64Milliseconds(deadline - MonotonicNow());
+      if (left > 0) (void)poll(&p, 1, static_cast<int>(left));
+    }
+    return killed;
+  }
+
+  bool HasAddress(size_t i) override {
+    return InterfaceWithAddress(resources_[i].address->ip).ok();
+  }
+
+  std::string CheckApplication() override {
+    return check_ ? RunAppCheck(*check_, options_.check_timeout) : "";
+  }
+
  private:
   std::vector<PreparedResource>& resources_;
   AddressSocket& netlink_;
   GarpOwner& garp_;
   const KitOptions& options_;
+  const std::optional<AppCheck>& check_;
 };
 
 }  // namespace
@@ -103,16 +149,31 @@ absl::StatusOr<std::unique_ptr<TakeoverKit>> TakeoverKit::Prepare(
         }
         p.address = std::move(a);
       } else {
-        auto agent = MakeResourceAgent(r, options.dirs);
+        AgentDirs dirs = options.dirs;
+        p.mark = ResourceMark(options.node, spec.key, r.token);
+        dirs.env.push_back(p.mark);
+        auto agent = MakeResourceAgent(r, dirs);
         if (!agent.ok()) return fail(agent.status().message());
         p.agent = std::move(*agent);
       }
       out.push_back(std::move(p));
     }
   }
-  for (auto& g : kit->groups_) {
-    kit->ops_.push_back(
-        std::make_unique<SystemGroupOps>(g, *kit->netlink_, kit->garp_, kit->options_));
+  kit->checks_.resize(groups.size());
+  for (const AppCheck& c : options.checks) {
+    size_t g = 0;
+    while (g < groups.size() && groups[g].key != c.group) ++g;
+    if (g == groups.size()) {
+      return absl::InvalidArgumentError(absl::StrFormat(
+          "%s:%d: check: no group '%s' in %s (a group is named by its first resource)",
+          options.tachy_cf_path, c.line, c.group, file));
+    }
+    kit->checks_[g] = c;
+  }
+  for (size_t g = 0; g < kit->groups_.size(); ++g) {
+    kit->ops_.push_back(std::make_unique<SystemGroupOps>(kit->groups_[g], *kit->netlink_,
+                                                         kit->garp_, kit->options_,
+                                                         kit->checks_[g]));
   }
   return kit;
 }

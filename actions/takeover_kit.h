@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "actions/app_check.h"
 #include "actions/group_jobs.h"
 #include "actions/haresources.h"
 #include "actions/netlink_address.h"
@@ -28,6 +29,13 @@ struct KitOptions {
   AgentDirs dirs;
   absl::Duration start_timeout = absl::Seconds(60);
   absl::Duration stop_timeout = absl::Seconds(60);
+  absl::Duration status_timeout = absl::Seconds(20);  // probes and monitoring
+  // Application checks by group key (tachy.cf); a key that names no group
+  // is an error naming its tachy.cf line.
+  std::vector<AppCheck> checks;
+  absl::Duration check_timeout = absl::Seconds(2);
+  std::string tachy_cf_path = "tachy.cf";
+  std::string node;  // this node's name, in every script's mark
   std::string haresources_path;  // for error messages: file:line
   bool watch_arp = true;
   // A named interface that does not exist is an error (tachy-actions
@@ -43,6 +51,9 @@ struct PreparedResource {
   std::optional<AddressSpec> address;
   GarpOwner::AddressId garp = 0;
   std::unique_ptr<ResourceAgent> agent;  // scripts only
+  // Scripts: the environment entry every call of this resource carries, by
+  // which its processes are found (actions/resource_processes.h).
+  std::string mark;
 };
 
 class TakeoverKit {
@@ -88,6 +99,7 @@ class TakeoverKit {
   GarpOwner garp_;
   std::vector<std::vector<PreparedResource>> groups_;
   std::vector<std::unique_ptr<GroupOps>> ops_;
+  std::vector<std::optional<AppCheck>> checks_;  // by group
   std::vector<std::pair<std::string, std::unique_ptr<ArpWatcher>>> watchers_;
   std::vector<std::string> warnings_;
 };

@@ -32,17 +32,20 @@ class Watches:
     def __init__(self, lab, web):
         self.lab, self.web, self.events = lab, web, []
         self.takeovers = []  # (observer, takeover line)
+        self.monitors = []   # (observer, monitor line): a held resource failed
         self.watchers = {name: lab.watch(node) for name, node in web.nodes.items()}
 
     def collect(self):
         for name, w in list(self.watchers.items()):
             self.events += [(name, e) for e in w.drain()]
             self.takeovers += [(name, e) for e in w.drain_takeovers()]
+            self.monitors += [(name, e) for e in w.drain_monitors()]
             if w.proc.poll() is not None:
                 # What the ended watcher read last is not lost.
                 w.thread.join(timeout=0.5)
                 self.events += [(name, e) for e in w.drain()]
                 self.takeovers += [(name, e) for e in w.drain_takeovers()]
+                self.monitors += [(name, e) for e in w.drain_monitors()]
                 node = self.web.nodes[name]
                 if node.proc and node.proc.poll() is None:
                     try:

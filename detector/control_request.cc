@@ -34,8 +34,15 @@ ControlRequest ParseControlRequest(absl::string_view line) {
     r.scope = scope == "failback" ? "foreign" : std::string(scope);
     return r;
   }
+  if (verb == "clear" && words.size() <= 2) {
+    // The group key is checked by the action runner, which knows haresources.
+    r.verb = ControlRequest::Verb::kClear;
+    r.scope = words.size() == 2 ? std::string(words[1].substr(0, 256)) : "all";
+    return r;
+  }
   r.error = absl::StrCat("unknown request '", text.substr(0, kQuoted),
-                         "'; expected status, watch, standby [SCOPE] or takeover [SCOPE]");
+                         "'; expected status, watch, standby [SCOPE], takeover [SCOPE] or "
+                         "clear [GROUP]");
   return r;
 }
 

@@ -15,16 +15,19 @@
 namespace tachy {
 
 struct ControlRequest {
-  enum class Verb { kInvalid, kStatus, kWatch, kStandby, kTakeover };
+  enum class Verb { kInvalid, kStatus, kWatch, kStandby, kTakeover, kClear };
   Verb verb = Verb::kInvalid;
-  std::string scope;  // kStandby, kTakeover: all, local or foreign ("failback" = foreign)
+  // kStandby, kTakeover: all, local or foreign ("failback" = foreign);
+  // kClear: a group key or all.
+  std::string scope;
   std::string error;  // kInvalid: what is wrong, for the answer
 };
 
 // ParseControlRequest()
 //
 // `line` without its newline; surrounding whitespace is ignored. Requests:
-// "status", "watch", "standby [SCOPE]", "takeover [SCOPE]" (SCOPE default all).
+// "status", "watch", "standby [SCOPE]", "takeover [SCOPE]" (SCOPE default all),
+// "clear [GROUP]" (default all: forget the groups' failures).
 ControlRequest ParseControlRequest(absl::string_view line);
 
 // JsonLine()

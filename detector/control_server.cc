@@ -216,10 +216,12 @@ void ControlServer::HandleRequest(Client& c, absl::FunctionRef<std::string()> st
       return;
     case ControlRequest::Verb::kStandby:
     case ControlRequest::Verb::kTakeover:
+    case ControlRequest::Verb::kClear:
       break;
   }
-  const std::string verb =
-      request.verb == ControlRequest::Verb::kStandby ? "standby" : "takeover";
+  const std::string verb = request.verb == ControlRequest::Verb::kStandby    ? "standby"
+                           : request.verb == ControlRequest::Verb::kTakeover ? "takeover"
+                                                                             : "clear";
   Client* actions = nullptr;
   for (auto& other : clients_) {
     if (other->kind == Kind::kActionsClient) actions = other.get();

@@ -332,6 +332,12 @@ void Daemon::OnActionsMessage(const StreamMessage& m) {
     info_.groups_json = g->json;
   } else if (const auto* t = std::get_if<TakeoverMsg>(&m.body)) {
     control_->PublishWatchLine(TakeoverLineJson(*t, config_.local_node));
+  } else if (const auto* mon = std::get_if<MonitorMsg>(&m.body)) {
+    control_->PublishWatchLine(
+        nlohmann::json{{"type", "monitor"}, {"t_ns", mon->t_ns}, {"node", config_.local_node},
+                       {"group", mon->group}, {"resource", mon->resource}, {"what", mon->what},
+                       {"action", mon->action}}
+            .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
   } else if (const auto* c = std::get_if<ArpConflictMsg>(&m.body)) {
     control_->PublishWatchLine(
         nlohmann::json{{"type", "arp_conflict"}, {"t_ns", c->t_ns}, {"ip", c->ip},

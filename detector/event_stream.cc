@@ -39,6 +39,9 @@ template <typename A> void Fields(A& a, TakeoverMsg& m) {
 template <typename A> void Fields(A& a, ArpConflictMsg& m) {
   a(m.t_ns); a(m.ip); a(m.mac); a(m.iface);
 }
+template <typename A> void Fields(A& a, MonitorMsg& m) {
+  a(m.t_ns); a(m.group); a(m.resource); a(m.what); a(m.action);
+}
 
 class Writer {
  public:
@@ -162,7 +165,8 @@ StreamType StreamTypeOf(const StreamBody& body) {
   static constexpr StreamType kTypes[] = {
       StreamType::kHello,   StreamType::kPeer,   StreamType::kLink,  StreamType::kPeerAdvert,
       StreamType::kTick,    StreamType::kRequest, StreamType::kAdvert, StreamType::kGroups,
-      StreamType::kReply,   StreamType::kTakeover, StreamType::kArpConflict};
+      StreamType::kReply,   StreamType::kTakeover, StreamType::kArpConflict,
+      StreamType::kMonitor};
   static_assert(std::size(kTypes) == std::variant_size_v<StreamBody>);
   return kTypes[body.index()];
 }
@@ -226,6 +230,7 @@ absl::StatusOr<StreamMessage> DecodeStream(std::span<const uint8_t> bytes) {
     case StreamType::kReply: return DecodeBody<ReplyMsg>(r, seq);
     case StreamType::kTakeover: return DecodeBody<TakeoverMsg>(r, seq);
     case StreamType::kArpConflict: return DecodeBody<ArpConflictMsg>(r, seq);
+    case StreamType::kMonitor: return DecodeBody<MonitorMsg>(r, seq);
   }
   return absl::InvalidArgumentError(absl::StrFormat("event stream: unknown type %d", type));
 }

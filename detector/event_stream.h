@@ -51,6 +51,7 @@ enum class StreamType : uint8_t {
   kReply = 18,
   kTakeover = 19,
   kArpConflict = 20,
+  kMonitor = 21,
 };
 
 // Peer states as they travel (detector/peer_state.h order).
@@ -172,8 +173,19 @@ struct ArpConflictMsg {
   std::string iface;
 };
 
+// A held group's resource failed (the runner's monitoring): when it was
+// noticed, how, and what the runner does about it.
+struct MonitorMsg {
+  int64_t t_ns = 0;      // noticed (CLOCK_MONOTONIC)
+  std::string group;
+  std::string resource;  // the haresources token
+  std::string what;      // "main process 4242 exited", "status says not running", ...
+  std::string action;    // "restarting it here", "handing the group over", ...
+};
+
 using StreamBody = std::variant<HelloMsg, PeerMsg, LinkMsg, PeerAdvertMsg, TickMsg, RequestMsg,
-                                AdvertMsg, GroupsMsg, ReplyMsg, TakeoverMsg, ArpConflictMsg>;
+                                AdvertMsg, GroupsMsg, ReplyMsg, TakeoverMsg, ArpConflictMsg,
+                                MonitorMsg>;
 
 struct StreamMessage {
   uint64_t seq = 0;

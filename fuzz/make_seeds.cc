@@ -103,6 +103,7 @@ int main(int argc, char** argv) {
       {0, tachy::ReplyMsg{1, true, "ok"}},
       {0, take},
       {0, tachy::ArpConflictMsg{13, "10.0.0.5", "02:00:00:00:00:02", "eth0"}},
+      {0, tachy::MonitorMsg{14, "10.0.0.5", "httpd", "main process 42 exited", "restarting"}},
   };
   int i = 0;
   for (const tachy::StreamMessage& m : messages) {

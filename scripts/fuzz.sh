@@ -14,8 +14,8 @@ seconds=${1:-20}
 shift || true
 targets=("$@")
 if ((${#targets[@]} == 0)); then
-  targets=(fuzz_frame fuzz_ha_cf fuzz_haresources fuzz_event_stream fuzz_control_request
-           fuzz_tachydump)
+  targets=(fuzz_frame fuzz_ha_cf fuzz_haresources fuzz_tachy_cf fuzz_event_stream
+           fuzz_control_request fuzz_tachydump)
 fi
 bash scripts/sanitized-build.sh || exit 1
 # Any sanitizer report is a failure, not a warning.

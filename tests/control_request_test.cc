@@ -24,8 +24,20 @@ TEST(ControlRequestTest, TheFourRequests) {
   EXPECT_EQ(ParseControlRequest("standby local").scope, "local");
 }
 
+TEST(ControlRequestTest, ClearTakesAGroupKeyOrDefaultsToAll) {
+  ControlRequest all = ParseControlRequest("clear");
+  EXPECT_EQ(all.verb, Verb::kClear);
+  EXPECT_EQ(all.scope, "all");
+  ControlRequest one = ParseControlRequest("clear 10.0.0.5");
+  EXPECT_EQ(one.verb, Verb::kClear);
+  EXPECT_EQ(one.scope, "10.0.0.5");
+  // An endless key is cut: what reaches the runner stays small.
+  EXPECT_EQ(ParseControlRequest("clear " + std::string(5000, 'k')).scope.size(), 256u);
+}
+
 TEST(ControlRequestTest, AnythingElseIsInvalidWithAReason) {
-  for (const char* line : {"", "stat", "status now", "standby local extra", "STATUS"}) {
+  for (const char* line : {"", "stat", "status now", "standby local extra", "STATUS",
+                           "clear a b"}) {
     SCOPED_TRACE(line);
     ControlRequest r = ParseControlRequest(line);
     EXPECT_EQ(r.verb, Verb::kInvalid);

@@ -254,6 +254,17 @@ TEST(EventStreamTest, ArpConflictRoundTrips) {
   EXPECT_EQ(m.iface, "eth0");
 }
 
+TEST(EventStreamTest, MonitorRoundTrips) {
+  MonitorMsg a{7'000'000'001, "10.0.0.5", "httpd", "main process 4242 exited",
+               "restarting it here (restart 1 of 1 within 5m)"};
+  const MonitorMsg m = RoundTrip(a, 0);
+  EXPECT_EQ(m.t_ns, 7'000'000'001);
+  EXPECT_EQ(m.group, "10.0.0.5");
+  EXPECT_EQ(m.resource, "httpd");
+  EXPECT_EQ(m.what, "main process 4242 exited");
+  EXPECT_EQ(m.action, "restarting it here (restart 1 of 1 within 5m)");
+}
+
 TEST(EventStreamTest, TypeOfEveryAlternative) {
   EXPECT_EQ(StreamTypeOf(HelloMsg{}), StreamType::kHello);
   EXPECT_EQ(StreamTypeOf(PeerMsg{}), StreamType::kPeer);
@@ -266,6 +277,7 @@ TEST(EventStreamTest, TypeOfEveryAlternative) {
   EXPECT_EQ(StreamTypeOf(ReplyMsg{}), StreamType::kReply);
   EXPECT_EQ(StreamTypeOf(TakeoverMsg{}), StreamType::kTakeover);
   EXPECT_EQ(StreamTypeOf(ArpConflictMsg{}), StreamType::kArpConflict);
+  EXPECT_EQ(StreamTypeOf(MonitorMsg{}), StreamType::kMonitor);
 }
 
 // ---------------------------------------------------------------------------
@@ -342,7 +354,7 @@ TEST(EventStreamTest, RejectsOtherVersionNamingBoth) {
 
 TEST(EventStreamTest, RejectsUnknownTypes) {
   const std::string good = EncodeStream({7, TickMsg{}});
-  for (int type : {0, 7, 15, 21, 255}) {
+  for (int type : {0, 7, 15, 22, 255}) {
     SCOPED_TRACE(type);
     std::string p = good;
     p[3] = static_cast<char>(type);

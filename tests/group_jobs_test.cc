@@ -36,6 +36,10 @@ struct FakeResource {
   absl::Status add = absl::OkStatus();
   absl::Status del = absl::OkStatus();
   absl::Status announce = absl::OkStatus();
+  // Monitoring.
+  std::vector<pid_t> main;
+  int leftovers = 0;
+  bool present = true;  // addresses
 };
 
 FakeResource Address(std::string name) {
@@ -89,6 +93,20 @@ class FakeOps final : public GroupOps {
   ResourceStatus Status(size_t i) override {
     Log("status", i);
     return res_.at(i).status;
+  }
+  std::vector<pid_t> MainProcesses(size_t i) override { return res_.at(i).main; }
+  int KillLeftovers(size_t i) override {
+    Log("kill", i);
+    return res_.at(i).leftovers;
+  }
+  std::string CheckApplication() override {
+    log_.push_back("app");
+    return app_error;
+  }
+  std::string app_error;
+  bool HasAddress(size_t i) override {
+    Log("has", i);
+    return res_.at(i).present;
   }
   void Sleep(absl::Duration d) override {
     log_.push_back(absl::StrCat("sleep ", absl::FormatDuration(d)));
@@ -155,7 +173,9 @@ TEST(GroupJobsTest, UnknownStateAsksStatusAndDoesNotStartARunningResource) {
   ASSERT_EQ(r.resources.size(), 2u);
   EXPECT_EQ(r.resources[0].name, "apache2");
   EXPECT_EQ(r.resources[1].name, "mysql");
-  EXPECT_THAT(r.steps, testing::Contains("apache2 already running"));
+  // Every script call is in the breakdown, the status probes included.
+  EXPECT_THAT(r.steps, testing::Contains(HasSubstr("apache2 already running (status ")));
+  EXPECT_THAT(r.steps, testing::Contains(HasSubstr("mysql status stopped ")));
 }
 
 TEST(GroupJobsTest, FailedStartRollsBackNewestFirst) {
@@ -275,7 +295,8 @@ TEST(GroupJobsTest, ReleaseGoesRightToLeft) {
   const ReleaseResult r = RunRelease(ops, Retries(3));
   EXPECT_TRUE(r.ok) << r.error;
   EXPECT_THAT(ops.log(),
-              ElementsAre("stop mysql", "del 10.0.0.2", "stop apache2", "del 10.0.0.1"));
+              ElementsAre("stop mysql", "kill mysql", "del 10.0.0.2", "stop apache2",
+                                     "kill apache2", "del 10.0.0.1"));
   EXPECT_LT(r.started, r.done);
   EXPECT_THAT(ops.sleeps(), IsEmpty());
 }
@@ -287,7 +308,8 @@ TEST(GroupJobsTest, EmergencyReleaseRemovesAddressesFirst) {
   const ReleaseResult r = RunRelease(ops, o);
   EXPECT_TRUE(r.ok) << r.error;
   EXPECT_THAT(ops.log(),
-              ElementsAre("del 10.0.0.2", "del 10.0.0.1", "stop mysql", "stop apache2"));
+              ElementsAre("del 10.0.0.2", "del 10.0.0.1", "stop mysql", "kill mysql",
+                                     "stop apache2", "kill apache2"));
 }
 
 TEST(GroupJobsTest, StopIsRetriedWithSleepsBetween) {
@@ -314,7 +336,7 @@ TEST(GroupJobsTest, StopThatSucceedsOnARetryIsFine) {
   const ReleaseResult r = RunRelease(ops, Retries(10));
   EXPECT_TRUE(r.ok) << r.error;
   EXPECT_THAT(ops.log(), ElementsAre("stop apache2", "sleep 250ms", "stop apache2", "sleep 250ms",
-                                     "stop apache2"));
+                                     "stop apache2", "kill apache2"));
   EXPECT_EQ(ops.sleeps().size(), 2u);
 }
 
@@ -326,7 +348,7 @@ TEST(GroupJobsTest, FailedStopsButStatusStoppedIsNoError) {
   const ReleaseResult r = RunRelease(ops, Retries(2));
   EXPECT_TRUE(r.ok) << r.error;
   EXPECT_THAT(ops.log(), ElementsAre("stop apache2", "sleep 250ms", "stop apache2",
-                                     "status apache2", "del 10.0.0.1"));
+                                     "status apache2", "kill apache2", "del 10.0.0.1"));
   EXPECT_THAT(r.steps, testing::Contains("apache2 stop failed but status says stopped"));
 }
 
@@ -347,7 +369,7 @@ TEST(GroupJobsTest, AddressAlreadyGoneIsFine) {
   FakeOps ops({vip, Script("apache2")});
   const ReleaseResult r = RunRelease(ops, Retries(3));
   EXPECT_TRUE(r.ok) << r.error;
-  EXPECT_THAT(ops.log(), ElementsAre("stop apache2", "del 10.0.0.1"));
+  EXPECT_THAT(ops.log(), ElementsAre("stop apache2", "kill apache2", "del 10.0.0.1"));
 }
 
 TEST(GroupJobsTest, FailedAddressDeleteIsAnErrorNamingIt) {
@@ -358,7 +380,7 @@ TEST(GroupJobsTest, FailedAddressDeleteIsAnErrorNamingIt) {
   EXPECT_FALSE(r.ok);
   EXPECT_THAT(r.error, HasSubstr("10.0.0.1"));
   EXPECT_THAT(r.error, HasSubstr("Operation not permitted"));
-  EXPECT_THAT(ops.log(), ElementsAre("stop apache2", "del 10.0.0.1"));
+  EXPECT_THAT(ops.log(), ElementsAre("stop apache2", "kill apache2", "del 10.0.0.1"));
 }
 
 // The runner adds the leading addresses in the wake-up that decided and
@@ -387,6 +409,104 @@ TEST(TakeJobTest, AGroupStartingWithAScriptLeavesEverythingToFinish) {
   EXPECT_THAT(ops.log(), IsEmpty());
   EXPECT_TRUE(job.Finish().ok);
   EXPECT_THAT(ops.log(), ElementsAre("start drbd", "add 10.0.0.1", "garp 10.0.0.1"));
+}
+
+// A killed daemon's orphaned workers outlive its stop script and hold its
+// port: a release removes them, so the next start (here or after a hand-back)
+// can bind.
+TEST(GroupJobsTest, ReleaseKillsWhatAStoppedScriptLeft) {
+  FakeResource apache = Script("apache2");
+  apache.leftovers = 2;
+  FakeOps ops({Address("10.0.0.1"), apache});
+  const ReleaseResult r = RunRelease(ops, ReleaseOptions{});
+  EXPECT_TRUE(r.ok) << r.error;
+  EXPECT_THAT(r.steps, testing::Contains(HasSubstr("apache2 stopped")));
+  EXPECT_THAT(r.steps, testing::Contains(HasSubstr("2 leftover process(es) killed")));
+}
+
+// ---------------------------------------------------------------------------
+// Restart and monitor
+
+TEST(GroupJobsTest, RestartStopsFromTheFailedResourceOnKillsLeftoversAndStartsAgain) {
+  FakeResource apache = Script("apache2");
+  apache.leftovers = 3;  // its workers, orphaned by the killed parent
+  FakeOps ops({Address("10.0.0.1"), apache, Script("mysql")});
+  const TakeResult r = RunRestart(ops, 1);
+  EXPECT_TRUE(r.ok) << r.error;
+  // The address before it is left alone; no status calls (just stopped).
+  EXPECT_THAT(ops.log(), ElementsAre("stop mysql", "kill mysql", "stop apache2", "kill apache2",
+                                     "start apache2", "start mysql"));
+  EXPECT_THAT(r.steps, testing::Contains(HasSubstr("3 leftover process(es) killed")));
+  ASSERT_EQ(r.resources.size(), 2u);
+  EXPECT_EQ(r.resources[0].name, "apache2");
+  EXPECT_EQ(r.vip_added, MonoTime());
+}
+
+TEST(GroupJobsTest, RestartOfAnAddressReaddsAndAnnouncesIt) {
+  FakeResource vip = Address("10.0.0.1");
+  vip.del = absl::NotFoundError("gone");  // what failed: someone removed it
+  FakeOps ops({vip, Script("apache2")});
+  const TakeResult r = RunRestart(ops, 0);
+  EXPECT_TRUE(r.ok) << r.error;
+  EXPECT_THAT(ops.log(), ElementsAre("stop apache2", "kill apache2", "del 10.0.0.1",
+                                     "add 10.0.0.1", "garp 10.0.0.1", "start apache2"));
+  EXPECT_NE(r.vip_added, MonoTime());
+}
+
+TEST(GroupJobsTest, AFailedRestartRollsBackOnlyWhatItStarted) {
+  FakeResource mysql = Script("mysql");
+  mysql.start_ok = false;
+  FakeOps ops({Address("10.0.0.1"), Script("apache2"), mysql});
+  const TakeResult r = RunRestart(ops, 1);
+  EXPECT_FALSE(r.ok);
+  EXPECT_THAT(r.error, HasSubstr("mysql start failed"));
+  EXPECT_THAT(ops.log(), ElementsAre("stop mysql", "kill mysql", "stop apache2", "kill apache2",
+                                     "start apache2", "start mysql", "stop apache2"));
+}
+
+TEST(GroupJobsTest, MonitorChecksLeftToRightAndReportsMainProcesses) {
+  FakeResource apache = Script("apache2");
+  apache.status = ResourceStatus::kRunning;
+  apache.main = {4242};
+  FakeResource mysql = Script("mysql");
+  mysql.status = ResourceStatus::kRunning;
+  FakeOps ops({Address("10.0.0.1"), apache, mysql});
+  const MonitorResult r = RunMonitor(ops);
+  EXPECT_FALSE(r.failure.has_value());
+  EXPECT_THAT(ops.log(), ElementsAre("has 10.0.0.1", "status apache2", "status mysql", "app"));
+  ASSERT_EQ(r.main.size(), 3u);
+  EXPECT_THAT(r.main[1], ElementsAre(4242));
+  EXPECT_THAT(r.main[2], IsEmpty());
+  EXPECT_GT(r.done, r.started);
+}
+
+TEST(GroupJobsTest, MonitorStopsAtTheFirstFailure) {
+  FakeResource apache = Script("apache2");  // status: stopped
+  FakeOps ops({Address("10.0.0.1"), apache, Script("mysql")});
+  const MonitorResult r = RunMonitor(ops);
+  ASSERT_TRUE(r.failure.has_value());
+  EXPECT_EQ(r.failure->resource, 1u);
+  EXPECT_EQ(r.failure->what, "status says not running");
+  EXPECT_THAT(ops.log(), ElementsAre("has 10.0.0.1", "status apache2"));
+
+  FakeResource vip = Address("10.0.0.1");
+  vip.present = false;
+  FakeOps gone({vip, Script("apache2")});
+  const MonitorResult g = RunMonitor(gone);
+  ASSERT_TRUE(g.failure.has_value());
+  EXPECT_EQ(g.failure->resource, 0u);
+  EXPECT_EQ(g.failure->what, "address no longer configured here");
+}
+
+TEST(GroupJobsTest, AFailedApplicationCheckCountsAsTheLastResources) {
+  FakeResource apache = Script("apache2");
+  apache.status = ResourceStatus::kRunning;
+  FakeOps ops({Address("10.0.0.1"), apache});
+  ops.app_error = "http 10.0.0.1:80/: status 503 after 0.4 ms";
+  const MonitorResult r = RunMonitor(ops);
+  ASSERT_TRUE(r.failure.has_value());
+  EXPECT_EQ(r.failure->resource, 1u);
+  EXPECT_EQ(r.failure->what, "application check: http 10.0.0.1:80/: status 503 after 0.4 ms");
 }
 
 }  // namespace

@@ -115,5 +115,57 @@ TEST(GroupMachineTest, AFailedReleaseIsNeitherRetriedNorRetaken) {
   EXPECT_TRUE(m.held());
 }
 
+TEST(GroupMachineTest, ARestartStaysHeldAndBusyAndEndsRunningOrFailedHeld) {
+  GroupMachine m;
+  m.BeginTake();
+  m.TakeDone(true, false, "preferred node", absl::Milliseconds(5), kT0, kRetry);
+  m.BeginRestart("httpd: main process 42 exited");
+  EXPECT_EQ(m.state(), GroupState::kRestarting);
+  EXPECT_STREQ(GroupStateName(m.state()), "restarting");
+  EXPECT_TRUE(m.held());
+  EXPECT_TRUE(m.busy());
+  EXPECT_FALSE(m.MayRelease());
+  EXPECT_EQ(m.last_action(), "restart: httpd: main process 42 exited");
+  m.TakeDone(true, false, "restarted", absl::Milliseconds(30), kT0, kRetry);
+  EXPECT_EQ(m.state(), GroupState::kRunning);
+
+  // A failed restart leaves what preceded the failed resource running: held,
+  // and releasable at once.
+  m.BeginRestart("httpd: status says not running");
+  m.TakeDone(false, /*held_anyway=*/true, "httpd start failed", absl::Milliseconds(30), kT0,
+             kRetry);
+  EXPECT_EQ(m.state(), GroupState::kFailed);
+  EXPECT_TRUE(m.held());
+  EXPECT_TRUE(m.MayRelease());
+}
+
+TEST(GroupMachineTest, ACleanupIsNeverHeldUnlessItsStopFails) {
+  GroupMachine m;
+  m.Probed(/*running=*/false, /*unsure=*/true);  // half-started: not claimed
+  m.BeginCleanup();
+  EXPECT_TRUE(m.cleaning());
+  EXPECT_TRUE(m.busy());
+  EXPECT_FALSE(m.held());
+  m.ReleaseDone(true, "cleaned up", absl::Milliseconds(20));
+  EXPECT_FALSE(m.cleaning());
+  EXPECT_EQ(m.state(), GroupState::kStopped);
+  EXPECT_TRUE(m.known_stopped());
+
+  GroupMachine stubborn;
+  stubborn.BeginCleanup();
+  stubborn.ReleaseDone(false, "httpd will not stop", absl::Seconds(10));
+  EXPECT_TRUE(stubborn.held());  // it may still run: no second copy elsewhere
+  EXPECT_TRUE(stubborn.stuck());
+}
+
+TEST(GroupMachineTest, ClearRetryLetsAFailedTakeRunAtOnce) {
+  GroupMachine m;
+  m.BeginTake();
+  m.TakeDone(false, false, "httpd start failed", absl::Milliseconds(5), kT0, kRetry);
+  EXPECT_FALSE(m.MayTake(kT0 + absl::Seconds(1)));
+  m.ClearRetry();
+  EXPECT_TRUE(m.MayTake(kT0 + absl::Seconds(1)));
+}
+
 }  // namespace
 }  // namespace tachy

@@ -16,13 +16,14 @@ using ::testing::Each;
 
 TEST(OwnershipAdTest, ByteLayout) {
   const OwnershipAd ad{.held = 0x01020304, .wants = 0x0506, .declines = 0x0708,
-                       .digest = 0x090a0b0c};
+                       .digest = 0x090a0b0c, .probing = 0x0d0e};
   const RunnerData d = EncodeOwnershipAd(ad);
   EXPECT_THAT(d, ElementsAre(0x01, 0x02, 0x03, 0x04,  // held, big-endian
                              0x05, 0x06,              // wants
                              0x07, 0x08,              // declines
                              0x09, 0x0a, 0x0b, 0x0c,  // digest
-                             0, 0, 0, 0));            // reserved
+                             0x0d, 0x0e,              // probing
+                             0, 0));                  // reserved
 }
 
 TEST(OwnershipAdTest, EmptyAdIsAllZero) {
@@ -37,6 +38,7 @@ TEST(OwnershipAdTest, RoundTrips) {
            OwnershipAd{.held = 0x80000001, .wants = 0x8001, .declines = 0x0001,
                        .digest = 0xdeadbeef},
            OwnershipAd{.held = 0, .wants = 0, .declines = 0x4000, .digest = 1},
+           OwnershipAd{.held = 0, .wants = 0, .declines = 0, .digest = 1, .probing = 0x8001},
        }) {
     EXPECT_EQ(DecodeOwnershipAd(EncodeOwnershipAd(ad)), ad);
   }
@@ -57,7 +59,7 @@ TEST(OwnershipAdTest, EachFieldDecodesFromItsOwnBytes) {
 
 TEST(OwnershipAdTest, ReservedBytesAreIgnored) {
   RunnerData d = EncodeOwnershipAd({.held = 5, .wants = 6, .declines = 7, .digest = 8});
-  for (size_t i = 12; i < 16; ++i) d[i] = 0xff;
+  for (size_t i = 14; i < 16; ++i) d[i] = 0xff;
   EXPECT_EQ(DecodeOwnershipAd(d),
             (OwnershipAd{.held = 5, .wants = 6, .declines = 7, .digest = 8}));
 }

@@ -42,6 +42,17 @@ TEST(OwnershipTest, NothingIsTakenWhilePeerUnknown) {
   EXPECT_EQ(Actions({Node("a"), b}), (std::vector{K, K}));
 }
 
+// A restarted runner probes each group on its own: while b still finds out
+// whether g1 runs there, a takes it not, even with b's other groups known.
+TEST(OwnershipTest, NothingIsTakenThatALiveNodeIsStillProbing) {
+  NodeView b = Node("b");
+  b.probing = 0b10;
+  EXPECT_EQ(Actions({Node("a"), b}), (std::vector{T, K}));
+  NodeView dead = Node("b", 0, /*alive=*/false);
+  dead.probing = 0b10;  // a dead node's probe does not count
+  EXPECT_EQ(Actions({Node("a"), dead}), (std::vector{T, T}));
+}
+
 TEST(OwnershipTest, DeadPeersGroupsAreTakenWithReason) {
   const auto d = Decide(kGroups, {Node("a", 0b01), Node("b", 0b10, /*alive=*/false)}, 0);
   EXPECT_EQ(d[0].action, K);

@@ -332,6 +332,20 @@ TEST_F(ResourceAgentTest, SystemdUsesSystemctl) {
   EXPECT_TRUE(result.ok);
 }
 
+TEST_F(ResourceAgentTest, SystemdMainPidComesFromSystemctlShow) {
+  WriteScript(dirs_.systemctl,
+              "echo \"$*\" >> " + root_ + "/out/systemctl\n"
+              "[ \"$1\" = show ] && echo ${MAIN_PID:-4242}; exit 0");
+  auto agent = Make(TokenResource(Resource::Kind::kSystemd, "systemd::httpd.service"));
+  ASSERT_NE(agent, nullptr);
+  EXPECT_EQ(agent->ManagerMainPid(kTimeout), 4242);
+  EXPECT_EQ(Out("systemctl"), "show -p MainPID --value httpd.service\n");
+  dirs_.env = {"MAIN_PID=0"};  // inactive: systemd says 0
+  agent = Make(TokenResource(Resource::Kind::kSystemd, "systemd::httpd.service"));
+  ASSERT_NE(agent, nullptr);
+  EXPECT_EQ(agent->ManagerMainPid(kTimeout), 0);
+}
+
 TEST_F(ResourceAgentTest, SystemdStartFailure) {
   WriteScript(dirs_.systemctl, "echo \"Job for $2 failed.\" >&2; exit 1");
   auto agent = Make(TokenResource(Resource::Kind::kSystemd, "systemd::web"));

@@ -2,10 +2,12 @@
 
 #include <signal.h>
 #include <stdlib.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <filesystem>
 #include <fstream>
@@ -13,7 +15,9 @@
 #include <string>
 #include <thread>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/clock.h"
@@ -301,6 +305,51 @@ TEST_F(RunScriptTest, LeavesNoZombies) {
   errno = 0;
   EXPECT_EQ(waitpid(-1, nullptr, WNOHANG), -1);
   EXPECT_EQ(errno, ECHILD);
+}
+
+// The runner is a child subreaper: a daemon a script leaves behind is
+// adopted by us when the script exits, and must be reaped when it dies (not
+// left a zombie an LSB `kill -0` check takes for "running"), while scripts
+// RunScript is running are never reaped behind its back.
+TEST(ReapOrphansTest, ReapsAdoptedDaemonsButNeverARunningScript) {
+  const pid_t test = fork();  // the subreaper flag stays in this child
+  ASSERT_GE(test, 0);
+  if (test == 0) {
+    if (prctl(PR_SET_CHILD_SUBREAPER, 1) != 0) _exit(10);
+    ScriptCall daemon;
+    daemon.argv = {"/bin/sh", "-c", "sleep 0.2 </dev/null >/dev/null 2>&1 & echo $!"};
+    const ScriptResult d = RunScript(daemon);
+    int orphan = 0;
+    if (!d.success() || !absl::SimpleAtoi(absl::StripAsciiWhitespace(d.stdout_text), &orphan)) {
+      _exit(11);
+    }
+    // Scripts keep running and ending meanwhile; a sweep must not take them.
+    std::atomic<bool> done{false};
+    std::thread sweeper([&] {
+      while (!done) ReapOrphans();
+    });
+    bool scripts_ok = true;
+    for (int i = 0; i < 30; ++i) {
+      ScriptCall c;
+      c.argv = {"/bin/sh", "-c", absl::StrCat("exit ", i % 7)};
+      const ScriptResult r = RunScript(c);
+      scripts_ok = scripts_ok && r.exit_code == i % 7;
+    }
+    // The adopted daemon ended (0.2 s) and is gone, not a zombie.
+    bool gone = false;
+    for (int i = 0; i < 300 && !gone; ++i) {
+      gone = access(absl::StrCat("/proc/", orphan).c_str(), F_OK) != 0;
+      usleep(10000);
+    }
+    done = true;
+    sweeper.join();
+    _exit(!scripts_ok ? 12 : !gone ? 13 : 0);
+  }
+  int status = 0;
+  ASSERT_EQ(waitpid(test, &status, 0), test);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0) << "10: no subreaper, 11: no daemon pid, 12: a script's "
+                                       "exit code was lost, 13: the daemon stayed a zombie";
 }
 
 }  // namespace

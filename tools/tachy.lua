@@ -40,8 +40,9 @@ f.deadtime = ProtoField.uint32("tachy.deadtime_us", "Deadtime (us)", base.DEC)
 f.held = ProtoField.uint32("tachy.held", "Groups held", base.HEX)
 f.wants = ProtoField.uint16("tachy.wants", "Groups wanted", base.HEX)
 f.declines = ProtoField.uint16("tachy.declines", "Groups declined", base.HEX)
+f.probing = ProtoField.uint16("tachy.probing", "Groups still probed by a restarted runner", base.HEX)
 f.digest = ProtoField.uint32("tachy.digest", "haresources digest", base.HEX)
-f.reserved = ProtoField.uint32("tachy.reserved", "Reserved", base.HEX)
+f.reserved = ProtoField.uint16("tachy.reserved", "Reserved", base.HEX)
 f.tag = ProtoField.bytes("tachy.tag", "Tag")
 
 local e_malformed = ProtoExpert.new("tachy.malformed", "Malformed tachy frame",
@@ -128,7 +129,8 @@ function tachy.dissector(tvb, pinfo, tree)
   t:add(f.wants, tvb(52, 2))
   t:add(f.declines, tvb(54, 2))
   t:add(f.digest, tvb(56, 4))
-  t:add(f.reserved, tvb(60, 4))
+  t:add(f.probing, tvb(60, 2))
+  t:add(f.reserved, tvb(62, 2))
   local info = string.format("%s node %s gen %s seq %s state %s key %d",
     frame_types[ftype], node_name or string.format("0x%08x", node),
     tostring(tvb(16, 8):uint64()), tostring(tvb(24, 8):uint64()),

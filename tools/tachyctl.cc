@@ -35,6 +35,9 @@ Commands:
   takeover [SCOPE]  take the groups over from the peer (hb_takeover)
                     SCOPE: all (default), local (groups whose preferred node
                     is this one), foreign (the others; "failback" = foreign)
+  clear [GROUP]     forget GROUP's failures here (all groups by default): the
+                    monitor's restart count and its decline after handing the
+                    group over, and a failed start's 30 s back-off
 
 Options:
   -s, --socket PATH  tachyd's control socket (default /run/tachy/tachyd.sock)
@@ -44,8 +47,10 @@ Options:
   -j, --json         machine-readable output: status prints tachyd's JSON
                      document; watch prints one JSON object per line, its
                      "type" one of "peer" (a node's state change), "takeover"
-                     (a take's timeline, CLOCK_MONOTONIC ns per step) or
-                     "arp_conflict" (see docs/control-protocol.md)
+                     (a take's or restart's timeline, CLOCK_MONOTONIC ns per
+                     step), "monitor" (a held resource failed, and what is
+                     done about it) or "arp_conflict" (see
+                     docs/control-protocol.md)
   -h, --help         show this help
 
 Exit codes: 0 ok, 1 tachyd not reachable or refused/failed the request,
@@ -256,6 +261,11 @@ int Watch(const std::string& socket, bool as_json) {
                     at("decision_ns"), at("vip_ns"), at("garp_ns"), at("done_ns"),
                     death ? "verdict" : "decision", e.value("error", "").empty() ? "" : ": ",
                     e.value("error", "").c_str());
+      } else if (type == "monitor") {
+        std::printf("[%.6f] group %s: resource %s failed: %s; %s\n",
+                    e.value("t_ns", int64_t{0}) / 1e9, e.value("group", "?").c_str(),
+                    e.value("resource", "?").c_str(), e.value("what", "").c_str(),
+                    e.value("action", "").c_str());
       } else if (type == "arp_conflict") {
         std::printf("[%.6f] ARP conflict: %s claimed by %s on %s\n",
                     e.value("t_ns", int64_t{0}) / 1e9, e.value("ip", "?").c_str(),
@@ -321,6 +331,13 @@ int main(int argc, char** argv) {
     }
     return Ask(socket, command, scope, as_json);
   }
+  if (command == "clear") {
+    if (optind + 2 < argc) {
+      std::fprintf(stderr, "tachyctl: unexpected argument '%s'\n", argv[optind + 2]);
+      return 2;
+    }
+    return Ask(socket, command, optind + 1 < argc ? argv[optind + 1] : "all", as_json);
+  }
   if (optind + 1 < argc) {
     std::fprintf(stderr, "tachyctl: unexpected argument '%s'\n", argv[optind + 1]);
     return 2;
@@ -328,7 +345,8 @@ int main(int argc, char** argv) {
   if (command == "status") return Status(socket, as_json);
   if (command == "watch") return Watch(socket, as_json);
   std::fprintf(stderr,
-               "tachyctl: unknown command '%s' (expected status, watch, standby or takeover)\n",
+               "tachyctl: unknown command '%s' (expected status, watch, standby, takeover or "
+               "clear)\n",
                command.c_str());
   return 2;
 }

@@ -587,12 +587,15 @@ std::string FormatTachyFrame(const Frame& f, size_t tag_size, const NameBook& na
   // The runner data is tachyd's opaque payload; tachy-actions fills it with
   // its ownership advertisement, which is what a reader of a capture wants.
   const OwnershipAd ad = DecodeOwnershipAd(f.runner);
+  // Only while a restarted runner probes: most frames do not carry it.
+  const std::string probing = ad.probing == 0 ? "" : absl::StrFormat(" probing 0x%x", ad.probing);
   return absl::StrFormat(
       "tachy %s node %s cluster %s gen %d seq %d state %s flags %s keepalive %s deadtime %s "
-      "held 0x%x wants 0x%x declines 0x%x digest 0x%08x sent %s%d.%09d key %d tag %d",
+      "held 0x%x wants 0x%x declines 0x%x%s digest 0x%08x sent %s%d.%09d key %d tag %d",
       FrameTypeName(f.type), node, names.ClusterName(f.cluster_id), f.generation, f.sequence,
       StateName(f.state), flags, Micros(f.interval_us), Micros(f.deadtime_us), ad.held, ad.wants,
-      ad.declines, ad.digest, f.send_time_ns < 0 ? "-" : "", std::abs(f.send_time_ns / 1000000000),
+      ad.declines, probing, ad.digest, f.send_time_ns < 0 ? "-" : "",
+      std::abs(f.send_time_ns / 1000000000),
       std::abs(f.send_time_ns % 1000000000), f.key_id, tag_size);
 }
 

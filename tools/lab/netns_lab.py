@@ -63,13 +63,15 @@ def bridge_command(control, command, timeout=5):
 class Watcher:
     """Follows `tachyctl watch --json` and queues its events: peer lines
     (`"type": "peer"`, or no "type", as tachyd wrote them before it had other
-    kinds) in `events`, takeover lines (`"type": "takeover"`) in `takeovers`;
-    lines of other kinds are ignored, so wait_for() and drain() see peer
-    events only."""
+    kinds) in `events`, takeover lines (`"type": "takeover"`) in `takeovers`,
+    monitor lines (`"type": "monitor"`: a held resource failed) in
+    `monitors`; lines of other kinds are ignored, so wait_for() and drain()
+    see peer events only."""
 
     def __init__(self, lab, node):
         self.events = queue.Queue()
         self.takeovers = queue.Queue()
+        self.monitors = queue.Queue()
         self.proc = lab.spawn(None, [lab.tachyctl, "--socket", node.socket, "watch", "--json"],
                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
         self.thread = threading.Thread(target=self._read, daemon=True)
@@ -88,6 +90,8 @@ class Watcher:
                 self.events.put(e)
             elif kind == "takeover":
                 self.takeovers.put(e)
+            elif kind == "monitor":
+                self.monitors.put(e)
 
     def wait_for(self, node, to, timeout=5.0, reason=None):
         """The first event for `node` reaching state `to` (optionally with
@@ -110,6 +114,10 @@ class Watcher:
     def drain_takeovers(self):
         """The takeover lines received since the last call."""
         return self._drain(self.takeovers)
+
+    def drain_monitors(self):
+        """The monitor lines received since the last call."""
+        return self._drain(self.monitors)
 
     @staticmethod
     def _drain(q):
@@ -608,6 +616,32 @@ class WebLab:
                 return
             time.sleep(0.01)
         raise RuntimeError(f"processes of {node.ns} survive SIGKILL: {pids}")
+
+    def kill_processes(self, name):
+        """Every process of the node SIGKILLed, the host itself kept: its
+        link stays up and its addresses (the VIP too) stay configured, as
+        after an OOM kill of everything or a crashed container. Returns the
+        CLOCK_MONOTONIC time of the kill."""
+        node = self.nodes[name]
+        pids = [int(p) for p in sh("ip", "netns", "pids", node.ns).split()]
+        t = mono_ns()
+        for pid in pids:
+            try:
+                os.kill(pid, signal.SIGSTOP)
+            except ProcessLookupError:
+                pass
+        self._kill_all(node, pids)
+        if node.proc:
+            node.proc.wait(timeout=5)
+        for p in self.lab.procs:
+            p.poll()
+        # A host reaps its dead at once; this sandbox's PID 1 may take a
+        # while, and until then `kill -0` (an LSB status check) still finds
+        # the zombie "running". Wait until the daemons are really gone.
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline and any(os.path.exists(f"/proc/{p}") for p in pids):
+            time.sleep(0.01)
+        return t
 
     def clean(self, name):
         """Ends whatever runs on a node (every process of its namespace
