@@ -171,10 +171,17 @@ TakeResult RunRestart(GroupOps& ops, size_t from) {
   return r;
 }
 
-MonitorResult RunMonitor(GroupOps& ops) {
+MonitorResult RunMonitor(GroupOps& ops, bool discover_only) {
   MonitorResult r;
   r.started = ops.Now();
   r.main.resize(ops.size());
+  if (discover_only) {
+    for (size_t i = 0; i < ops.size(); ++i) {
+      if (!ops.is_address(i)) r.main[i] = ops.MainProcesses(i);
+    }
+    r.done = ops.Now();
+    return r;
+  }
   for (size_t i = 0; i < ops.size() && !r.failure; ++i) {
     if (ops.is_address(i)) {
       if (!ops.HasAddress(i)) r.failure = MonitorFailure{i, "address no longer configured here"};

@@ -157,8 +157,10 @@ struct MonitorResult {
 // One check of a running group, left to right: every address configured,
 // every script's `status` running (and its main processes, to watch); then
 // the application check, whose failure counts as the last resource's.
-// Stops at the first failure.
-MonitorResult RunMonitor(GroupOps& ops);
+// Stops at the first failure. `discover_only`: only the main processes, no
+// check (right after a start, when a daemon may still be writing its pid
+// file and its status would say "not running").
+MonitorResult RunMonitor(GroupOps& ops, bool discover_only = false);
 
 }  // namespace tachy
 

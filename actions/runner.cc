@@ -77,6 +77,7 @@ struct Group {
   FailurePolicy policy;
   std::vector<PidWatch> watches;
   bool monitoring = false;  // a monitor job is on the worker
+  bool discover_next = false;  // the next job only finds main processes
   MonoTime next_monitor;    // zero: not monitored
   uint64_t monitor_failures = 0;
   std::string last_failure;
@@ -823,8 +824,11 @@ void Runner::OnReleaseDone(size_t g, const std::string& why, const ReleaseResult
 }
 
 void Runner::StartMonitoring(size_t g, MonoTime first) {
-  // The first check comes at once: it finds the main processes to watch.
+  // At once, the main processes to watch; the first check one interval
+  // later, not at once: a daemon just started may not have written its pid
+  // file yet, and its status would say "not running".
   groups_[g]->next_monitor = first;
+  groups_[g]->discover_next = true;
 }
 
 void Runner::StopMonitoring(size_t g) {
@@ -842,9 +846,11 @@ void Runner::RunDueMonitors(MonoTime now) {
       continue;
     }
     gr.monitoring = true;
+    const bool discover = gr.discover_next;
+    gr.discover_next = false;
     GroupOps* ops = &kit_->GroupOpsFor(g);
-    gr.worker->Submit([this, g, ops](const JobWorker::Post& post) {
-      MonitorResult r = RunMonitor(*ops);
+    gr.worker->Submit([this, g, ops, discover](const JobWorker::Post& post) {
+      MonitorResult r = RunMonitor(*ops, discover);
       post([this, g, r = std::move(r)] { OnMonitorDone(g, r); });
     });
   }
@@ -881,8 +887,8 @@ void Runner::OnMonitorDone(size_t g, const MonitorResult& r) {
     }
   }
   const absl::Duration interval = options_.monitor.interval;
-  // With no periodic check, one more only finds new main processes: after a
-  // minute, then never again until the next take.
+  // With no periodic check (interval 0) only the pidfds watch, until the
+  // next take.
   gr.next_monitor = interval > absl::ZeroDuration() ? r.done + interval : MonoTime();
 }
 

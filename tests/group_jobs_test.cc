@@ -480,6 +480,19 @@ TEST(GroupJobsTest, MonitorChecksLeftToRightAndReportsMainProcesses) {
   EXPECT_GT(r.done, r.started);
 }
 
+// Right after a start only the main processes are looked for: a daemon
+// that has not written its pid file yet must not be "not running".
+TEST(GroupJobsTest, ADiscoveryOnlyFindsMainProcessesAndChecksNothing) {
+  FakeResource apache = Script("apache2");  // status would say stopped
+  apache.main = {77};
+  FakeOps ops({Address("10.0.0.1"), apache});
+  ops.app_error = "would fail";
+  const MonitorResult r = RunMonitor(ops, /*discover_only=*/true);
+  EXPECT_FALSE(r.failure.has_value());
+  EXPECT_THAT(ops.log(), IsEmpty());
+  EXPECT_THAT(r.main[1], ElementsAre(77));
+}
+
 TEST(GroupJobsTest, MonitorStopsAtTheFirstFailure) {
   FakeResource apache = Script("apache2");  // status: stopped
   FakeOps ops({Address("10.0.0.1"), apache, Script("mysql")});
