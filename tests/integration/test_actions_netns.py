@@ -19,18 +19,9 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..",
                                 "tools", "lab"))
-from netns_lab import Lab, LabTestCase, run_tests, WebLab, mono_ns  # noqa: E402
+from netns_lab import FAILING_HTTPD, Lab, LabTestCase, run_tests, WebLab, mono_ns  # noqa: E402
 
 ARGS = None
-
-FAILING_HTTPD = """#!/bin/sh
-# This node's httpd cannot start (a broken config, say).
-case "$1" in
-  start) echo "httpd: configuration error: cannot load modules" >&2; exit 1 ;;
-  stop) exit 0 ;;
-  status) echo "httpd is not running" ;;
-esac
-"""
 
 
 class FailoverTest(LabTestCase):

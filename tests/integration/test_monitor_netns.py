@@ -20,17 +20,9 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..",
                                 "tools", "lab"))
-from netns_lab import HTTPD_SCRIPT, LabTestCase, run_tests, WebLab  # noqa: E402
+from netns_lab import FAILING_HTTPD, HTTPD_SCRIPT, LabTestCase, run_tests, WebLab  # noqa: E402
 
 ARGS = None
-
-FAILING_HTTPD = """#!/bin/sh
-case "$1" in
-  start) echo "httpd: configuration error" >&2; exit 1 ;;
-  stop) exit 0 ;;
-  status) echo "httpd is not running" ;;
-esac
-"""
 
 # A resource whose stop hangs (a service that will not shut down).
 HANGING_STOP = """#!/bin/sh

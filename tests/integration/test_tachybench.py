@@ -255,6 +255,7 @@ class LabCrashTest(unittest.TestCase):
                 mock.patch.object(netns_lab.os, "kill",
                                   lambda pid, sig: calls.append((pid, sig))):
             web._kill_all = lambda n, pids: netns_lab.WebLab._kill_all(web, n, pids)
+            web._kill_node = lambda n: netns_lab.WebLab._kill_node(web, n)
             netns_lab.WebLab.crash(web, "a")
         signals = [c for c in calls if c[0] != "sh"]
         stops = [k for k, c in enumerate(signals) if c[1] == signal.SIGSTOP]

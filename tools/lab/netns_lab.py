@@ -350,6 +350,15 @@ DirectoryIndex index.html
 </Directory>
 """
 
+# A node whose httpd cannot start (a broken config, say).
+FAILING_HTTPD = """#!/bin/sh
+case "$1" in
+  start) echo "httpd: configuration error: cannot load modules" >&2; exit 1 ;;
+  stop) exit 0 ;;
+  status) echo "httpd is not running" ;;
+esac
+"""
+
 HTTPD_SCRIPT = """#!/bin/sh
 # LSB-style script for this node's private apache2 (haresources: httpd).
 CONF={d}/apache.conf
@@ -584,6 +593,13 @@ class WebLab:
     def crash(self, name):
         """Whole-node crash: SIGKILL every process of the node's namespace,
         then its link down. Returns the CLOCK_MONOTONIC time of the kill."""
+        t, _ = self._kill_node(name)
+        self.lab.link(self.nodes[name].ns, "hb0", up=False)
+        return t
+
+    def _kill_node(self, name):
+        """SIGKILLs every process of the node's namespace: (the kill's
+        time, the pids killed)."""
         node = self.nodes[name]
         pids = [int(p) for p in sh("ip", "netns", "pids", node.ns).split()]
         t = mono_ns()
@@ -597,10 +613,9 @@ class WebLab:
             except ProcessLookupError:
                 pass
         self._kill_all(node, pids)
-        self.lab.link(node.ns, "hb0", up=False)
         if node.proc:
             node.proc.wait(timeout=5)
-        return t
+        return t, pids
 
     def _kill_all(self, node, pids):
         # A process forked after the listing (an apache2 child) would outlive
@@ -622,17 +637,7 @@ class WebLab:
         link stays up and its addresses (the VIP too) stay configured, as
         after an OOM kill of everything or a crashed container. Returns the
         CLOCK_MONOTONIC time of the kill."""
-        node = self.nodes[name]
-        pids = [int(p) for p in sh("ip", "netns", "pids", node.ns).split()]
-        t = mono_ns()
-        for pid in pids:
-            try:
-                os.kill(pid, signal.SIGSTOP)
-            except ProcessLookupError:
-                pass
-        self._kill_all(node, pids)
-        if node.proc:
-            node.proc.wait(timeout=5)
+        t, pids = self._kill_node(name)
         for p in self.lab.procs:
             p.poll()
         # A host reaps its dead at once; this sandbox's PID 1 may take a
