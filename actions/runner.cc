@@ -104,6 +104,26 @@ struct PendingGarp {
 
 std::string Ms(absl::Duration d) { return FormatMillis(d); }
 
+// A take's (or restart's) timeline as tachyd relays it to `watch`: every
+// step on CLOCK_MONOTONIC, 0 for a step that did not happen.
+TakeoverMsg TakeoverLine(const std::string& group, const TakeCause& cause, const TakeResult& r) {
+  auto ns = [](MonoTime t) { return t == MonoTime() ? 0 : t.nanos(); };
+  TakeoverMsg t;
+  t.group = group;
+  t.ok = r.ok;
+  t.cause = cause.why;
+  t.peer = cause.peer;
+  t.last_frame_ns = ns(cause.last_frame);
+  t.verdict_ns = ns(cause.verdict);
+  t.decision_ns = cause.decision.nanos();
+  t.vip_ns = ns(r.vip_added);
+  t.garp_ns = ns(r.garp_sent);
+  for (const StepTime& s : r.resources) t.resources.push_back({s.name, s.done.nanos()});
+  t.done_ns = r.done.nanos();
+  t.error = r.error;
+  return t;
+}
+
 class Runner {
  public:
   Runner(RunnerOptions options, ClusterConfig config, HaResources resources)
@@ -768,19 +788,7 @@ void Runner::OnTakeDone(size_t g, const TakeCause& cause, const TakeResult& r) {
     line.push_back(absl::StrCat("first GARP +", at(r.garp_sent)));
   }
   for (const StepTime& s : r.resources) line.push_back(absl::StrCat(s.name, " started +", at(s.done)));
-  TakeoverMsg t;
-  t.group = gr.spec.key;
-  t.ok = r.ok;
-  t.cause = cause.why;
-  t.peer = cause.peer;
-  t.last_frame_ns = cause.last_frame == MonoTime() ? 0 : cause.last_frame.nanos();
-  t.verdict_ns = cause.verdict == MonoTime() ? 0 : cause.verdict.nanos();
-  t.decision_ns = cause.decision.nanos();
-  t.vip_ns = r.vip_added == MonoTime() ? 0 : r.vip_added.nanos();
-  t.garp_ns = r.garp_sent == MonoTime() ? 0 : r.garp_sent.nanos();
-  for (const StepTime& s : r.resources) t.resources.push_back({s.name, s.done.nanos()});
-  t.done_ns = r.done.nanos();
-  t.error = r.error;
+  const TakeoverMsg t = TakeoverLine(gr.spec.key, cause, r);
   if (r.ok) {
     for (const PreparedResource& res : kit_->resources(g)) {
       if (res.address && options_.garp_count > 1) {
@@ -950,17 +958,7 @@ void Runner::OnRestartDone(size_t g, const TakeCause& cause, const TakeResult& r
                       r.ok ? cause.why : r.error, r.done - r.started, now,
                       options_.failed_retry_delay);
   const std::string steps = absl::StrJoin(r.steps, ", ");
-  TakeoverMsg t;
-  t.group = gr.spec.key;
-  t.ok = r.ok;
-  t.cause = cause.why;
-  t.decision_ns = cause.decision.nanos();
-  t.vip_ns = r.vip_added == MonoTime() ? 0 : r.vip_added.nanos();
-  t.garp_ns = r.garp_sent == MonoTime() ? 0 : r.garp_sent.nanos();
-  for (const StepTime& st : r.resources) t.resources.push_back({st.name, st.done.nanos()});
-  t.done_ns = r.done.nanos();
-  t.error = r.error;
-  link_.Send(t);
+  link_.Send(TakeoverLine(gr.spec.key, cause, r));
   if (r.ok) {
     LogInfo("group %s restarted %s after the failure was noticed: %s; steps: %s", gr.spec.key,
             Ms(r.done - cause.decision), cause.why, steps);

@@ -23,7 +23,6 @@ hand-over, the first page from another node.
 import json
 import os
 import signal
-import threading
 import time
 
 from netns_lab import mono_ns
@@ -75,12 +74,8 @@ def run(args, web, watches, holder_of, wait_single_holder, progress):
         pid = watched_pid(web, victim)
         if pid is None:
             raise RuntimeError(f"trial {i}: {victim} watches no main process")
-        probe = web.probe(duration=60)
-        answers = []
-        reader = threading.Thread(
-            target=lambda: answers.extend(json.loads(line) for line in probe.stdout),
-            daemon=True)
-        reader.start()
+        run = web.follow_probe(duration=60)
+        answers = run.answers
         time.sleep(0.3)
         watches.collect()
         t_fault = mono_ns()
@@ -113,9 +108,7 @@ def run(args, web, watches, holder_of, wait_single_holder, progress):
                              if a["page"] == f"node {victim}" and a["t_ns"] >= done]
                     if after:
                         back = min(after)
-        probe.stdin.close()
-        probe.wait()
-        reader.join(timeout=5)
+        run.stop()
         if hand_over:
             line = _first(watches.takeovers, survivor, t_fault, lambda e: e.get("ok") is True,
                           key="decision_ns")

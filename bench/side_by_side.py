@@ -13,7 +13,6 @@ they are written), the failover time from the same client probe for all
 
 import copy
 import json
-import threading
 import time
 
 from netns_lab import WebLab
@@ -130,11 +129,8 @@ def one_trial(web, driver, i, probe_lead_s=0.3):
                     f"--- {n} ---\n{driver.log(web, n)}" for n in web.nodes))
         time.sleep(0.05)
     t_settled = time.monotonic_ns()
-    probe = web.probe(duration=60)
-    answers = []
-    reader = threading.Thread(
-        target=lambda: answers.extend(json.loads(line) for line in probe.stdout), daemon=True)
-    reader.start()
+    run = web.follow_probe(duration=60)
+    answers = run.answers
     time.sleep(probe_lead_s)
     t_fault = web.crash(victim)
     e = driver.first_dead(victim, t_fault, timeout=DETECT_TIMEOUT_S)
@@ -147,9 +143,7 @@ def one_trial(web, driver, i, probe_lead_s=0.3):
         if after:
             failover = (min(after) - t_fault) / 1e6
         time.sleep(0.02)
-    probe.stdin.close()
-    probe.wait()
-    reader.join(timeout=5)
+    run.stop()
     served_before = any(a["page"] == f"node {victim}" and a["t_ns"] <= t_fault for a in answers)
     takeover = driver.takeover(victim, t_fault)
     # A death declared between settling and the fault is a false failover.

@@ -205,12 +205,8 @@ class ProbeTest(unittest.TestCase):
             web = WebLab(lab, service="hot")
             web.start_hot_httpd("a")
             node = web.nodes["a"]
-            probe = web.probe(duration=20, ip=node.ip)
-            answers = []
-            reader = threading.Thread(
-                target=lambda: answers.extend(json.loads(line) for line in probe.stdout),
-                daemon=True)
-            reader.start()
+            run = web.follow_probe(duration=20, ip=node.ip)
+            answers = run.answers
             time.sleep(0.3)
             t_down = mono_ns()
             lab.link(node.ns, "hb0", up=False)
@@ -220,9 +216,7 @@ class ProbeTest(unittest.TestCase):
             deadline = time.monotonic() + 5
             while time.monotonic() < deadline and not any(a["t_ns"] > t_up for a in answers):
                 time.sleep(0.01)
-            probe.stdin.close()
-            probe.wait()
-            reader.join(timeout=5)
+            run.stop()
             after = [a["t_ns"] for a in answers if a["t_ns"] > t_up]
             self.assertTrue(after, "no page after the link came back")
             self.assertTrue(any(a["t_ns"] < t_down for a in answers), "no page before")

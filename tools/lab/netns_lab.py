@@ -553,6 +553,11 @@ class WebLab:
                                                ip or self.vip, "--duration", str(duration)],
                               stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
 
+    def follow_probe(self, duration=60, ip=None):
+        """probe(), read on a thread: a ProbeRun whose `answers` fill as they
+        arrive."""
+        return ProbeRun(self.probe(duration=duration, ip=ip))
+
     def impair(self, command):
         """Sends one command to the impairment bridge; returns its JSON reply."""
         reply = bridge_command(self.impair_control, command)
@@ -684,6 +689,25 @@ class WebLab:
             self.start_hot_httpd(name)
         node.start()
         node.wait_ready()
+
+
+class ProbeRun:
+    """A running http_probe and the answers it printed so far (one dict per
+    page: t_ns, sent_ns, page)."""
+
+    def __init__(self, proc):
+        self.proc, self.answers = proc, []
+        self.thread = threading.Thread(
+            target=lambda: self.answers.extend(json.loads(line) for line in proc.stdout),
+            daemon=True)
+        self.thread.start()
+
+    def stop(self):
+        """Ends the probe and waits for its last answers; returns them."""
+        self.proc.stdin.close()
+        self.proc.wait()
+        self.thread.join(timeout=5)
+        return self.answers
 
 
 def wait_state(node, peer, state, timeout=5.0):
