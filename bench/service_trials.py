@@ -80,7 +80,14 @@ def run(args, web, watches, holder_of, wait_single_holder, progress):
         watches.collect()
         t_fault = mono_ns()
         if args.fault == "service-kill":
-            os.kill(pid, signal.SIGKILL)
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                # The status read raced a change of main process: take the
+                # one watched now (the fault time moves with it).
+                pid = watched_pid(web, victim)
+                t_fault = mono_ns()
+                os.kill(pid, signal.SIGKILL)
         else:
             web.httpd(victim, "stop")
         noticed = back = line = None

@@ -78,11 +78,16 @@ class MonitorTest(LabTestCase):
     def test_httpd_stop_restarts_here_then_moves_to_the_peer(self):
         web = self.web()
         watch = self.lab.watch(web.nodes["a"])
+        time.sleep(0.3)  # the watcher connects before the fault, not after
         first = self.wait_watched(web, "a")
         # The guide's test: `service httpd stop` on the active node.
         self.assertEqual(web.httpd("a", "stop").returncode, 0)
         self.wait_serving(web, "a", old_pid=first)
-        events = watch.drain_monitors()
+        events = []
+        deadline = time.monotonic() + 2
+        while not events and time.monotonic() < deadline:
+            events = watch.drain_monitors()
+            time.sleep(0.02)
         self.assertEqual(len(events), 1, events)
         self.assertIn(f"main process {first} exited (pidfd)", events[0]["what"])
         self.assertIn("restarting it here (restart 1 of 1", events[0]["action"])
