@@ -25,6 +25,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "detector/auth.h"
+#include "detector/auth_alarm.h"
 #include "detector/config.h"
 #include "detector/control_server.h"
 #include "detector/engine.h"
@@ -117,6 +118,9 @@ class Daemon {
   std::vector<RememberedPeer> memory_;
   MonoTime memory_written_;
   void RememberPeers(MonoTime now);
+  void NoteAuthFailures(MonoTime now);
+  AuthAlarm auth_alarm_;
+  MonoTime auth_checked_;
   bool leaving_ = false;
   bool leave_forced_ = false;  // a second SIGTERM/SIGINT: leave whatever is held
   MonoTime leave_deadline_;
@@ -400,6 +404,17 @@ void Daemon::RememberPeers(MonoTime now) {
   memory_ = std::move(peers);
 }
 
+void Daemon::NoteAuthFailures(MonoTime now) {
+  // Four looks a second: a wrong key is in the log within a second of its
+  // first frame, and at most one line per peer, medium and second follows.
+  if (now - auth_checked_ < absl::Milliseconds(250)) return;
+  auth_checked_ = now;
+  const EngineSnapshot* snap = Snapshot(absl::Milliseconds(20), false);
+  for (const std::string& line : auth_alarm_.Check(snap->peers, engine_options_.media, now)) {
+    LogError("%s", line);
+  }
+}
+
 void Daemon::ControlLoop() {
   // A flood of status requests costs at most one rendering per
   // millisecond: within it, the document last rendered is answered again.
@@ -471,6 +486,7 @@ void Daemon::ControlLoop() {
     info_.actions_connected = connected;
     if (actions_ && !leaving_) actions_->Tick(now);
     RememberPeers(now);
+    NoteAuthFailures(now);
     if (channel_->left.load(std::memory_order_acquire) && !leaving_) {
       LogError("the detector thread stopped (epoll: %s): stopping so that peers take over",
                strerror(rt_result_.load()));

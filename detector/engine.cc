@@ -117,8 +117,17 @@ void Engine::OnFrame(size_t medium, std::span<const uint8_t> bytes, MonoTime rx_
   // rejection to it still tells an operator "b's frames fail auth".
   Peer* claimed = f.cluster_id == cluster_id_ ? FindPeer(f.node_id) : nullptr;
   const Authenticator* auth = keys_.Accepted(f.key_id);
-  if (auth == nullptr) return Reject(RejectReason::kUnknownKey, claimed);
-  if (!auth->Verify(signed_part, tag)) return Reject(RejectReason::kBadTag, claimed);
+  const bool authentic = auth != nullptr && auth->Verify(signed_part, tag);
+  if (!authentic) {
+    if (claimed != nullptr && medium < claimed->media.size()) {
+      // Per medium, for the operator: which link carries the bad frames.
+      MediumLink& link = claimed->media[medium];
+      ++link.auth_failed;
+      link.auth_key = f.key_id;
+      link.auth_failed_at = rx_time;
+    }
+    return Reject(auth == nullptr ? RejectReason::kUnknownKey : RejectReason::kBadTag, claimed);
+  }
   if (f.cluster_id != cluster_id_) return Reject(RejectReason::kWrongCluster, nullptr);
   if (f.node_id == self_id_) return Reject(RejectReason::kOwnFrame, nullptr);
   if (claimed == nullptr) return Reject(RejectReason::kUnknownNode, nullptr);

@@ -114,6 +114,13 @@ struct MediumLink {
   uint64_t generation = 0;
   uint64_t last_seq = 0;
   uint64_t frames = 0;
+  // Frames naming this peer that fail authentication here (a tag that does
+  // not verify, or a key id that is neither `auth` nor `rotate`): a wrong
+  // authkeys on one side, or a forger. `auth_key` is the key id of the
+  // newest such frame, `auth_failed_at` its kernel receive time.
+  uint64_t auth_failed = 0;
+  uint8_t auth_key = 0;
+  MonoTime auth_failed_at;
 };
 
 struct Peer {

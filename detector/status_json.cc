@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "detector/auth_alarm.h"
 #include "detector/peer_state.h"
 
 namespace tachy {
@@ -54,7 +55,11 @@ std::string StatusJson(const EngineOptions& o, MonoTime started, const EngineSna
       media.push_back(json{{"name", o.media[m]},
                            {"link", l.up ? "up" : "dead"},
                            {"frames", l.frames},
-                           {"last_heard_ms", l.heard ? json(Ms(now - l.last_heard)) : json()}});
+                           {"last_heard_ms", l.heard ? json(Ms(now - l.last_heard)) : json()},
+                           {"auth_failures", l.auth_failed},
+                           {"auth_failed_key", l.auth_failed == 0 ? json() : json(l.auth_key)},
+                           {"auth_failed_ms",
+                            l.auth_failed == 0 ? json() : json(Ms(now - l.auth_failed_at))}});
     }
     std::uint64_t rejected_total = 0;
     for (uint64_t c : p.rejected) rejected_total += c;
@@ -73,7 +78,10 @@ std::string StatusJson(const EngineOptions& o, MonoTime started, const EngineSna
                          {"media", media},
                          {"rejected_total", rejected_total},
                          {"rejected", RejectedJson(p.rejected)},
-                         {"advertised", AdJson(p.ad)}});
+                         {"advertised", AdJson(p.ad)},
+                         // Failures of the last 10 s: long enough to be read,
+                         // short enough to clear once authkeys is fixed.
+                         {"problems", AuthProblems(p, o.media, now, absl::Seconds(10))}});
   }
   json doc{
       {"v", 1},

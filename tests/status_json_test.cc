@@ -195,6 +195,15 @@ TEST_F(StatusJsonTest, StatusDocument) {
   EXPECT_EQ(media[1]["link"], "up");
   EXPECT_EQ(media[1]["frames"], 1);
   EXPECT_DOUBLE_EQ(media[1]["last_heard_ms"].get<double>(), 2.3);
+  // The wrong-key frame came on raw:eth1, 2 ms before the document.
+  EXPECT_EQ(media[0]["auth_failures"], 1);
+  EXPECT_EQ(media[0]["auth_failed_key"], 1);
+  EXPECT_DOUBLE_EQ(media[0]["auth_failed_ms"].get<double>(), 2.0);
+  EXPECT_EQ(media[1]["auth_failures"], 0);
+  EXPECT_TRUE(media[1]["auth_failed_key"].is_null());
+  ASSERT_EQ(b["problems"].size(), 1u);
+  EXPECT_THAT(b["problems"][0].get<std::string>(),
+              ::testing::StartsWith("failed authentication on raw:eth1 (key 1): 1 frame(s)"));
 
   // Never heard: null times, links dead, state init.
   const json& c = nodes[2];
@@ -210,6 +219,7 @@ TEST_F(StatusJsonTest, StatusDocument) {
     EXPECT_TRUE(m["last_heard_ms"].is_null());
     EXPECT_EQ(m["frames"], 0);
   }
+  EXPECT_TRUE(c["problems"].empty());
 }
 
 TEST_F(StatusJsonTest, NoRealtimeNoteWhenEmpty) {

@@ -141,6 +141,13 @@ void PrintHuman(const json& doc) {
                 static_cast<unsigned long long>(n["rejected_total"].get<uint64_t>()),
                 links.c_str());
   }
+  for (const json& n : doc["nodes"]) {
+    if (!n.contains("problems")) continue;
+    for (const json& p : n["problems"]) {
+      std::printf("problem: node %s: %s\n", n["name"].get<std::string>().c_str(),
+                  p.get<std::string>().c_str());
+    }
+  }
   if (doc.contains("groups") && doc["groups"].is_array() && !doc["groups"].empty()) {
     std::printf("\n%-24s %-10s %-10s %-9s %9s  %s\n", "GROUP", "PREFERRED", "OWNER", "STATE",
                 "LAST (ms)", "LAST ACTION");

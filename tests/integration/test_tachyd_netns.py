@@ -396,6 +396,45 @@ class TachydNetnsTest(LabTestCase):
         self.assertEqual(a.peer("b")["state"], "dead")
         self.assertIsNone(w.wait_for("b", "up", timeout=0.3), "replay revived a dead node")
 
+    def test_a_wrong_key_is_logged_within_a_second_naming_node_and_medium(self):
+        lab = self.lab
+        na, nb = lab.ns("a"), lab.ns("b")
+        lab.veth(na, "hb0", nb, "hb0")
+        conf = ha_cf(["a", "b"], ["raw hb0"], KEEPALIVE, DEADTIME)
+        a = lab.node("a", na, conf).start()
+        b = lab.node("b", nb, conf, authkeys="auth 2\n2 sha256 wrongpass\n")
+        a.wait_ready()
+        t0 = time.monotonic()
+        b.start()
+        b.wait_ready()
+        want = "node b failed authentication on raw:hb0 (key 2): "
+        deadline = time.monotonic() + 3
+        while time.monotonic() < deadline and want not in a.log():
+            time.sleep(0.02)
+        self.assertIn(want, a.log())
+        self.assertLess(time.monotonic() - t0, 1.5, "logged, but not within a second")
+        self.assertIn("check authkeys", a.log())
+        # Each side names the other; status says it per node and medium.
+        self.assertIn("node a failed authentication on raw:hb0 (key 1): ", b.log())
+        peer = a.peer("b")
+        self.assertGreater(peer["media"][0]["auth_failures"], 0)
+        self.assertEqual(peer["media"][0]["auth_failed_key"], 2)
+        self.assertTrue(any("failed authentication on raw:hb0 (key 2)" in p
+                            for p in peer["problems"]), peer["problems"])
+        human = subprocess.run([lab.tachyctl, "--socket", a.socket, "status"], capture_output=True,
+                               text=True, timeout=10).stdout
+        self.assertIn("problem: node b: failed authentication on raw:hb0 (key 2)", human)
+        # After initdead b counts as dead, and the log says why it is silent.
+        self.assertTrue(wait_state(a, "b", "dead", timeout=5), a.log())
+        deadline = time.monotonic() + 3
+        said = "b is heard only with frames that fail authentication: it counts as dead"
+        while time.monotonic() < deadline and said not in a.log():
+            time.sleep(0.05)
+        self.assertIn(said, a.log())
+        # Rate-limited: about one line a second, not one per frame.
+        time.sleep(1.0)
+        self.assertLess(a.log().count(want), 10)
+
     def test_any_medium_keeps_peer_alive(self):
         lab = self.lab
         na, nb = lab.ns("a"), lab.ns("b")
