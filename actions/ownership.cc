@@ -1,6 +1,9 @@
 #include "actions/ownership.h"
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 
 namespace tachy {
 namespace {
@@ -39,9 +42,31 @@ size_t Candidate(const GroupView& group, const std::vector<NodeView>& nodes, siz
 
 }  // namespace
 
+QuorumVerdict Quorum(const std::vector<NodeView>& nodes, bool require_majority) {
+  std::vector<std::string> alive;
+  for (const NodeView& n : nodes) {
+    if (n.alive) alive.push_back(n.name);
+  }
+  std::sort(alive.begin(), alive.end());
+  QuorumVerdict v;
+  v.quorate = !require_majority || 2 * alive.size() > nodes.size();
+  v.why = absl::StrCat(alive.size(), " of ", nodes.size(), " nodes alive (",
+                       absl::StrJoin(alive, ", "), ")",
+                       require_majority ? (v.quorate ? ": a majority" : ": no majority")
+                                        : ": quorum none");
+  return v;
+}
+
 std::vector<Decision> Decide(const std::vector<GroupView>& groups,
-                             const std::vector<NodeView>& nodes, size_t self) {
+                             const std::vector<NodeView>& nodes, size_t self,
+                             const QuorumVerdict& quorum) {
   std::vector<Decision> out(groups.size());
+  if (!quorum.quorate) {
+    for (size_t g = 0; g < groups.size() && g < kMaxGroups; ++g) {
+      if (Has(nodes[self].held, g)) out[g] = {GroupAction::kRelease, "no quorum: " + quorum.why};
+    }
+    return out;
+  }
   const NodeView& me = nodes[self];
   bool all_known = true;
   for (const NodeView& n : nodes) all_known = all_known && n.known;

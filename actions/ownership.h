@@ -45,6 +45,18 @@ struct Decision {
   std::string why;  // for the log: "peer b dead", "b asked for it", ...
 };
 
+// Quorum()
+//
+// Whether the partition this node is in may hold groups: under `majority`
+// (`require_majority`), more than half of the configured nodes (`nodes`
+// lists them all, the local one included) must be alive. `why` says it for
+// status and the log: "2 of 3 nodes (a, b)".
+struct QuorumVerdict {
+  bool quorate = true;
+  std::string why;
+};
+QuorumVerdict Quorum(const std::vector<NodeView>& nodes, bool require_majority);
+
 // Decide()
 //
 // What the local node (nodes[self]) should do for every group. Peers that
@@ -60,8 +72,12 @@ struct Decision {
 //    candidate: among live ready nodes not declining g (all live ready nodes
 //    if every one declines), one that wants g (lowest name), else the
 //    preferred node, else the lowest name.
+//  - without quorum (quorate false): nothing is taken, and every group held
+//    here is released ("no quorum: ..."), so a minority partition never
+//    serves beside the majority.
 std::vector<Decision> Decide(const std::vector<GroupView>& groups,
-                             const std::vector<NodeView>& nodes, size_t self);
+                             const std::vector<NodeView>& nodes, size_t self,
+                             const QuorumVerdict& quorum = {});
 
 // ScopeMask()
 //

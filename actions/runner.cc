@@ -19,6 +19,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
@@ -57,6 +58,7 @@ struct TakeCause {
   MonoTime last_frame;       // its last frame heard (zero: not a death)
   MonoTime verdict;          // tachyd's verdict (zero: not a death)
   MonoTime decision;         // this wake-up
+  MonoTime arp_checked;      // the pre-takeover ARP check ended (zero: none)
 };
 
 // A main process of a running script, watched by pidfd.
@@ -87,6 +89,22 @@ struct Group {
   // The start-up probe runs on the group's worker: one slow status script
   // delays no other group.
   bool probing = false;
+  // The ARP check before a takeover from a dead peer: probes sent, answers
+  // awaited until `check_until`. An answer from another MAC means the peer
+  // still serves the address (only the heartbeat path failed): no takeover,
+  // asked again at `next_check`.
+  bool checking = false;
+  bool check_passed = false;  // no answer: the next Reevaluate takes it
+  MonoTime check_until, next_check, refusal_logged;
+  TakeCause check_cause;
+  std::string answered_by, answered_on;  // MAC and interface of an answer
+  bool refused = false;  // the last check was answered (for the log on change)
+  // The last take: claims of the address by the node that held it until
+  // just now (its last GARP or ARP reply in flight as it let go) are no
+  // split brain.
+  MonoTime taken_at;
+  std::string previous_holder;
+  std::string last_peer_holder;  // the last live peer seen holding it
 };
 
 // What a start-up probe found of one group.
@@ -103,6 +121,11 @@ struct PendingGarp {
 };
 
 std::string Ms(absl::Duration d) { return FormatMillis(d); }
+
+// Dotted quad of a host-order IPv4 address, as haresources writes it.
+std::string FormatIpv4(uint32_t ip) {
+  return absl::StrFormat("%u.%u.%u.%u", ip >> 24, (ip >> 16) & 255, (ip >> 8) & 255, ip & 255);
+}
 
 // A take's (or restart's) timeline as tachyd relays it to `watch`: every
 // step on CLOCK_MONOTONIC, 0 for a step that did not happen.
@@ -159,7 +182,19 @@ class Runner {
   void Advertise(bool force);
   void SendGroups();
   void StartTake(size_t g, TakeCause cause);
+  bool NeedsArpCheck(size_t g, const std::string& why) const;
+  void StartArpCheck(size_t g, TakeCause cause, MonoTime now);
+  bool FinishArpChecks(MonoTime now);
+  void NoteArpAnswer(const ArpClaim& c, const std::string& iface, const MacAddress* own);
   void StartCleanup(size_t g);
+  void NoteMacOwner(const std::string& mac, const std::string& node);
+  std::string MacOwnerNote(const std::string& mac) const;
+  bool CarriesHeartbeats(const std::string& iface) const {
+    for (const MediumConfig& m : config_.ha.media) {
+      if (m.iface == iface) return true;
+    }
+    return false;
+  }
   void StartMonitoring(size_t g, MonoTime first);
   void StopMonitoring(size_t g);
   void RunDueMonitors(MonoTime now);
@@ -179,6 +214,10 @@ class Runner {
   GroupMask HeldMask() const;
   GroupMask FailureDeclines(MonoTime now) const;
   absl::Duration LostTachydGrace() const { return config_.ha.deadtime / 2; }
+  // How long after a take the previous holder's claims count as late ones.
+  absl::Duration LateClaimWindow() const {
+    return std::max(2 * config_.ha.deadtime, absl::Milliseconds(50));
+  }
   bool DetectorAlive(MonoTime now) const {
     return link_.connected() && view_.Heard(now, LostTachydGrace());
   }
@@ -211,6 +250,12 @@ class Runner {
   std::vector<PendingGarp> garps_;
   std::unique_ptr<ArpGuard> arp_guard_;
   MonoTime mismatch_warned_;
+  bool quorate_ = true;
+  std::string quorum_why_;
+  // Which cluster node each MAC seen answering for a service address
+  // belongs to (learnt while that node alone held it, or answered our
+  // check for its group): alarms name the node, not only the MAC.
+  std::map<std::string, std::string> mac_owner_;
   MonoTime last_evaluated_;
   MonoTime last_refresh_;
   UniqueFd epoll_, signals_;
@@ -409,7 +454,12 @@ void Runner::SendGroups() {
                             {"restarts_in_window", gr.policy.RecentRestarts(MonotonicNow())},
                             {"declining", gr.policy.Declining(MonotonicNow())}}}});
   }
-  std::string text = groups.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  json report{{"groups", std::move(groups)},
+              {"quorum",
+               {{"policy", config_.ha.quorum == QuorumPolicy::kMajority ? "majority" : "none"},
+                {"quorate", quorate_},
+                {"why", quorum_why_}}}};
+  std::string text = report.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   if (text != last_groups_ && link_.Send(GroupsMsg{text})) last_groups_ = std::move(text);
 }
 
@@ -659,7 +709,17 @@ void Runner::Reevaluate(MonoTime now) {
     Advertise(false);
     return;
   }
-  const std::vector<Decision> decisions = Decide(views, nodes, 0);
+  const QuorumVerdict quorum = Quorum(nodes, config_.ha.quorum == QuorumPolicy::kMajority);
+  if (quorum.quorate != quorate_) {
+    if (quorum.quorate) {
+      LogInfo("quorum regained: %s", quorum.why);
+    } else {
+      LogWarning("quorum lost: %s: taking nothing and releasing every group held here", quorum.why);
+    }
+  }
+  quorate_ = quorum.quorate;
+  quorum_why_ = quorum.why;
+  const std::vector<Decision> decisions = Decide(views, nodes, 0, quorum);
   for (size_t g = 0; g < groups_.size(); ++g) {
     Group& gr = *groups_[g];
     if (gr.machine.busy() || gr.probing) continue;
@@ -667,16 +727,32 @@ void Runner::Reevaluate(MonoTime now) {
     switch (decisions[g].action) {
       case GroupAction::kTake:
         if (gr.machine.MayTake(now)) {
+          if (NeedsArpCheck(g, decisions[g].why) && !gr.check_passed) {
+            // A second path first: is the address still answered on the LAN?
+            if (!gr.checking && now >= gr.next_check) {
+              StartArpCheck(g, CauseFor(g, decisions[g].why, now), now);
+            }
+            break;
+          }
+          TakeCause cause = gr.check_passed ? gr.check_cause : CauseFor(g, decisions[g].why, now);
+          gr.check_passed = false;
           declines_ &= ~bit;
-          StartTake(g, CauseFor(g, decisions[g].why, now));
+          StartTake(g, std::move(cause));
         }
         break;
       case GroupAction::kRelease:
         if (gr.machine.MayRelease()) {
-          StartRelease(g, decisions[g].why);
+          // Without quorum the majority is taking over right now: the
+          // address goes first, so that it finds it gone when it asks.
+          StartRelease(g, decisions[g].why, /*emergency=*/!quorum.quorate);
         }
         break;
       case GroupAction::kKeep:
+        if (gr.checking || gr.check_passed || gr.refused) {
+          // Not ours to take any more (the peer is back, or another took it).
+          gr.checking = gr.check_passed = gr.refused = false;
+          gr.next_check = MonoTime();
+        }
         // Half-started here and not ours to finish: stop what runs, once
         // every peer is known (until then nobody knows whose it is).
         if (gr.leftovers && all_known && !gr.machine.held()) StartCleanup(g);
@@ -695,6 +771,9 @@ void Runner::Reevaluate(MonoTime now) {
       }
     }
     gr.shared = (HeldMask() & bit) && shared;
+    for (const NodeView& n : nodes) {
+      if (n.name != self.name && n.alive && (n.held & bit)) gr.last_peer_holder = n.name;
+    }
     // A request is done once it took effect.
     if (HeldMask() & bit) wants_ &= ~bit;
     for (const NodeView& n : nodes) {
@@ -709,6 +788,8 @@ void Runner::StartTake(size_t g, TakeCause cause) {
   Group& gr = *groups_[g];
   gr.leftovers = false;  // a take with !known_stopped completes what runs
   gr.machine.BeginTake();
+  gr.taken_at = cause.decision;
+  gr.previous_holder = cause.peer.empty() ? gr.last_peer_holder : cause.peer;
   // The work first, then the claim, then the words. The group's leading
   // addresses go up right here, in the wake-up that decided (a netlink
   // request and the first GARP: no hand-over to another thread); the worker
@@ -726,6 +807,135 @@ void Runner::StartTake(size_t g, TakeCause cause) {
               ? cause.why
               : absl::StrCat(cause.why, " (decided ", Ms(cause.decision - cause.verdict),
                              " after the verdict)"));
+}
+
+bool Runner::NeedsArpCheck(size_t g, const std::string& why) const {
+  if (!options_.monitor.takeover_arp_check) return false;
+  // Every take, not only a death's: a node back from a partition that sees
+  // one peer before another, or a start beside a node it does not hear,
+  // must not add an address the LAN still has. A hand-over costs the
+  // check's timeout: the releaser removed the address before it said so.
+  (void)why;
+  for (const PreparedResource& r : kit_->resources(g)) {
+    if (r.address) return true;
+  }
+  return false;
+}
+
+void Runner::StartArpCheck(size_t g, TakeCause cause, MonoTime now) {
+  Group& gr = *groups_[g];
+  gr.checking = true;
+  gr.answered_by.clear();
+  gr.answered_on.clear();
+  gr.check_cause = std::move(cause);
+  gr.check_until = now + options_.monitor.takeover_arp_check_timeout;
+  for (const PreparedResource& r : kit_->resources(g)) {
+    if (!r.address) continue;
+    if (absl::Status s = kit_->garp().Probe(r.garp); !s.ok()) {
+      // No way to ask: the check proves nothing, so it does not hold the
+      // takeover up (the detector's verdict stands, as without the check).
+      LogWarning("group %s: cannot check the LAN before taking over: %s", gr.spec.key,
+                 s.message());
+    }
+  }
+}
+
+void Runner::NoteMacOwner(const std::string& mac, const std::string& node) {
+  if (node.empty() || mac_owner_.size() >= 64) return;  // bounded: MACs are claims
+  mac_owner_[mac] = node;
+}
+
+std::string Runner::MacOwnerNote(const std::string& mac) const {
+  auto it = mac_owner_.find(mac);
+  return it == mac_owner_.end() ? " (no cluster node known to have this MAC)"
+                                : absl::StrCat(" (node ", it->second, ")");
+}
+
+void Runner::NoteArpAnswer(const ArpClaim& c, const std::string& iface, const MacAddress* own) {
+  if (own != nullptr && c.sender_mac == *own) return;
+  const std::string ip = FormatIpv4(c.sender_ip);
+  for (size_t g = 0; g < groups_.size(); ++g) {
+    Group& gr = *groups_[g];
+    for (const PreparedResource& r : kit_->resources(g)) {
+      if (!r.address || r.address->iface != iface || r.address->ip != ip) continue;
+      if (gr.checking && gr.answered_by.empty()) {
+        gr.answered_by = FormatMac(c.sender_mac);
+        gr.answered_on = iface;
+      }
+      // Held by exactly one live peer and not here: the MAC is that peer's.
+      if (!gr.machine.held()) {
+        std::string holder;
+        int holders = 0;
+        for (const auto& [name, p] : view_.peers()) {
+          if (p.alive() && (p.ad.held >> g & 1)) {
+            holder = name;
+            ++holders;
+          }
+        }
+        if (holders == 1) NoteMacOwner(FormatMac(c.sender_mac), holder);
+      }
+    }
+  }
+}
+
+bool Runner::FinishArpChecks(MonoTime now) {
+  bool changed = false;
+  for (auto& gp : groups_) {
+    Group& gr = *gp;
+    if (!gr.checking) continue;
+    const std::string& peer = gr.check_cause.peer.empty() ? "the peer" : gr.check_cause.peer;
+    if (!gr.answered_by.empty() && !gr.check_cause.peer.empty() &&
+        CarriesHeartbeats(gr.answered_on)) {
+      // The answer came over a link our heartbeats also use, on which the
+      // peer fell silent: the path works, the peer's detector does not
+      // (killed, hung, its host's processes gone while its kernel keeps the
+      // address). Its runner lets go within half a deadtime if it can;
+      // if the address is still there, nobody is left to remove it, and
+      // our gratuitous ARP moves the clients.
+      NoteMacOwner(gr.answered_by, gr.check_cause.peer);
+      LogWarning("group %s: peer %s dead, yet its host still answers for %s on %s (MAC %s), a "
+                 "link that also carries our heartbeats: its detector is gone, not the path; "
+                 "taking over (our gratuitous ARP moves the clients)",
+                 gr.spec.key, peer, gr.spec.key, gr.answered_on, gr.answered_by);
+      gr.answered_by.clear();
+      gr.check_until = now;  // decided: no need to wait out the timeout
+    }
+    if (!gr.answered_by.empty()) {
+      gr.checking = false;
+      NoteMacOwner(gr.answered_by, gr.check_cause.peer);
+      // Asked again soon: the takeover follows as soon as the address is
+      // gone from the LAN (the peer released it, or its LAN went too).
+      gr.next_check =
+          now + std::clamp(config_.ha.deadtime / 2, absl::Milliseconds(5), absl::Seconds(1));
+      if (!gr.refused || now - gr.refusal_logged > absl::Seconds(10)) {
+        if (!gr.check_cause.peer.empty()) {
+          LogWarning("group %s: peer %s dead on the heartbeat link but still answering for %s on "
+                     "%s (MAC %s): not taking over; asking again every %s",
+                     gr.spec.key, peer, gr.spec.key, gr.answered_on, gr.answered_by,
+                     Ms(gr.next_check - now));
+        } else {
+          LogWarning("group %s: %s is still answered on %s by MAC %s%s (%s): not taking it "
+                     "while another host has it; asking again every %s",
+                     gr.spec.key, gr.spec.key, gr.answered_on, gr.answered_by,
+                     MacOwnerNote(gr.answered_by), gr.check_cause.why, Ms(gr.next_check - now));
+        }
+        gr.refusal_logged = now;
+      }
+      gr.refused = true;
+      continue;
+    }
+    if (now < gr.check_until) continue;
+    gr.checking = false;
+    gr.check_passed = true;
+    gr.check_cause.arp_checked = now;
+    if (gr.refused) {
+      LogInfo("group %s: the address is no longer answered on the LAN: taking over from %s",
+              gr.spec.key, peer);
+    }
+    gr.refused = false;
+    changed = true;
+  }
+  return changed;
 }
 
 void Runner::StartCleanup(size_t g) {
@@ -782,6 +992,9 @@ void Runner::OnTakeDone(size_t g, const TakeCause& cause, const TakeResult& r) {
   if (cause.verdict != MonoTime()) {
     line.push_back(absl::StrCat("peer's last frame -", Ms(cause.verdict - cause.last_frame)));
     line.push_back(absl::StrCat("decision +", at(cause.decision)));
+  }
+  if (cause.arp_checked != MonoTime()) {
+    line.push_back(absl::StrCat("ARP check (no answer) +", at(cause.arp_checked)));
   }
   if (r.vip_added != MonoTime()) {
     line.push_back(absl::StrCat("VIP added +", at(r.vip_added)));
@@ -1014,10 +1227,21 @@ void Runner::DrainArp(size_t i) {
   const MonoTime now = MonotonicNow();
   bool counted = false;
   watcher->Drain([&](const ArpClaim& c) {
+    NoteArpAnswer(c, iface, own);
+    const std::string mac = FormatMac(c.sender_mac);
     const auto guarded = [&](size_t g) {
+      const Group& gr = *groups_[g];
       // Being released, the address may already be gone (an emergency
       // release removes it first): the successor's GARPs are no conflict.
-      return groups_[g]->machine.held() && groups_[g]->machine.state() != GroupState::kStopping;
+      if (!gr.machine.held() || gr.machine.state() == GroupState::kStopping) return false;
+      // Just taken from a node that let go: its last claims (a GARP or ARP
+      // reply sent as it released) are late, not a second holder. Only its
+      // MAC, or one no node is known by, and only for a moment.
+      if (!gr.previous_holder.empty() && now - gr.taken_at < LateClaimWindow()) {
+        auto it = mac_owner_.find(mac);
+        if (it == mac_owner_.end() || it->second == gr.previous_holder) return false;
+      }
+      return true;
     };
     for (const ArpGuard::Conflict& k : arp_guard_->Check(c, iface, own, guarded, now)) {
       ++groups_[k.group]->arp_conflicts;
@@ -1026,9 +1250,11 @@ void Runner::DrainArp(size_t i) {
       // What is logged is also what tachyd hears of: a flood of claims
       // costs one line and one message per address and period, not one per
       // packet.
-      LogError("ARP conflict: %s is claimed by %s on %s (%s) while this node holds it: "
-               "split brain or address conflict%s",
-               k.ip, k.mac, k.iface, k.gratuitous ? "gratuitous ARP" : "ARP reply",
+      LogError("ARP conflict: %s is claimed by %s%s on %s (%s) while this node (%s, MAC %s) "
+               "holds it: split brain or address conflict%s",
+               k.ip, k.mac, MacOwnerNote(k.mac), k.iface,
+               k.gratuitous ? "gratuitous ARP" : "ARP reply", config_.local_node,
+               own == nullptr ? "unknown" : FormatMac(*own),
                k.unlogged == 0 ? ""
                                : absl::StrCat(" (", k.unlogged,
                                               " more conflicting claims since the last line)"));
@@ -1085,6 +1311,12 @@ int Runner::Run() {
     for (const auto& g : groups_) {
       if (g->next_monitor != MonoTime() && !g->monitoring) {
         timeout = std::min(timeout, std::max(absl::ZeroDuration(), g->next_monitor - now));
+      }
+      // A takeover waiting on its ARP check wakes when the answer is due,
+      // and one refused when it is asked again.
+      if (g->checking) timeout = std::min(timeout, std::max(absl::ZeroDuration(), g->check_until - now));
+      if (g->refused) {
+        timeout = std::min(timeout, std::max(absl::Milliseconds(1), g->next_check - now));
       }
     }
     const int64_t wait_ns = absl::ToInt64Nanoseconds(timeout);
@@ -1147,6 +1379,10 @@ int Runner::Run() {
       }
     } else if (now - lost_since_ > LostTachydGrace()) {
       changed = true;  // the grace ran out: release (Reevaluate decides)
+    }
+    if (FinishArpChecks(now)) changed = true;
+    for (const auto& g : groups_) {
+      if (g->refused && now >= g->next_check) changed = true;
     }
     SendDueGarps(now);
     RunDueMonitors(now);

@@ -84,6 +84,23 @@ absl::StatusOr<MonitorSettings> ParseTachyCf(absl::string_view text, absl::strin
       return error(absl::StrCat("'", name, "' takes exactly one value"));
     }
     const absl::string_view value = words[1];
+    if (name == "takeover_arp_check") {
+      absl::StatusOr<bool> on = ParseHeartbeatBool(value);
+      if (!on.ok()) return error(absl::StrCat("takeover_arp_check: ", on.status().message()));
+      s.takeover_arp_check = *on;
+      continue;
+    }
+    if (name == "takeover_arp_check_timeout") {
+      absl::StatusOr<absl::Duration> d = ParseHeartbeatTime(value);
+      if (!d.ok()) return error(absl::StrCat(name, ": ", d.status().message()));
+      // Every takeover from a dead peer waits this long: more than a second
+      // would undo what a millisecond detector is for.
+      if (*d < absl::Microseconds(100) || *d > absl::Seconds(1)) {
+        return error(absl::StrCat(name, ": ", value, " is out of range (100us to 1 second)"));
+      }
+      s.takeover_arp_check_timeout = *d;
+      continue;
+    }
     if (name == "restarts") {
       int n = -1;
       if (!absl::SimpleAtoi(value, &n) || n < 0 || n > kMaxRestarts) {
@@ -101,7 +118,8 @@ absl::StatusOr<MonitorSettings> ParseTachyCf(absl::string_view text, absl::strin
     if (target == nullptr) {
       return error(absl::StrCat("unknown directive '", name,
                                 "'; expected monitor_interval, monitor_timeout, restarts, "
-                                "restart_window, failure_timeout, check or check_timeout"));
+                                "restart_window, failure_timeout, check, check_timeout, takeover_arp_check "
+                                "or takeover_arp_check_timeout"));
     }
     absl::StatusOr<absl::Duration> d = ParseHeartbeatTime(value);
     if (!d.ok()) return error(absl::StrCat(name, ": ", d.status().message()));

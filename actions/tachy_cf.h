@@ -11,6 +11,9 @@
 //   check 10.0.0.5 http 10.0.0.5:80/   # per group (its haresources key): an
 //   check 10.0.0.6 tcp 10.0.0.6:3306   # application check after the others
 //   check_timeout 2           # per application check
+//   takeover_arp_check on     # before taking a group from a dead peer, ask
+//   takeover_arp_check_timeout 1ms  # the LAN for its addresses (ARP probe):
+//                             # still answered by another MAC = no takeover
 //
 // Times in Heartbeat's syntax (no unit = seconds, `ms`, `us`), up to 24 h.
 // A missing file means the defaults. Main processes are watched by pidfd
@@ -35,6 +38,11 @@ struct MonitorSettings {
   FailurePolicyOptions policy;
   std::vector<AppCheck> checks;  // group keys checked against haresources later
   absl::Duration check_timeout = absl::Seconds(2);
+  // The check before a takeover from a dead peer (a second path): an ARP
+  // probe for each of the group's addresses; an answer within the timeout
+  // from another MAC means the peer still serves it.
+  bool takeover_arp_check = true;
+  absl::Duration takeover_arp_check_timeout = absl::Milliseconds(1);
   std::string path = "tachy.cf";  // for errors naming a line
 };
 

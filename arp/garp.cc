@@ -56,10 +56,13 @@ bool ParseIpv4(absl::string_view ip, uint8_t out[4]) {
 // Adds (or, with nonzero tags, rewrites in place) the ARP and Ethernet
 // pblocks of one GARP on `l`. send_arp.libnet.c: sender = target = VIP;
 // target MAC zero in the request, ours in the reply; both to broadcast.
+// A probe (RFC 5227): a request with sender IP 0.0.0.0 and target IP `ip`.
 absl::Status BuildInto(libnet_t* l, const uint8_t mac[6], const uint8_t ip[4], bool reply,
-                       libnet_ptag_t* arp_tag, libnet_ptag_t* eth_tag) {
+                       libnet_ptag_t* arp_tag, libnet_ptag_t* eth_tag, bool probe = false) {
+  static constexpr uint8_t kZeroIp[4] = {0, 0, 0, 0};
   *arp_tag = libnet_build_arp(ARPHRD_ETHER, ETHERTYPE_IP, 6, 4, reply ? ARPOP_REPLY : ARPOP_REQUEST,
-                              mac, ip, reply ? mac : kZeroMac, ip, nullptr, 0, l, *arp_tag);
+                              mac, probe ? kZeroIp : ip, reply ? mac : kZeroMac, ip, nullptr, 0,
+                              l, *arp_tag);
   if (*arp_tag == -1) {
     return absl::InternalError(absl::StrCat("libnet_build_arp: ", libnet_geterror(l)));
   }
@@ -77,11 +80,14 @@ std::string FormatMac(const MacAddress& mac) {
                          mac[5]);
 }
 
-absl::StatusOr<std::vector<uint8_t>> BuildGarpFrame(const MacAddress& mac, absl::string_view ip,
-                                                    bool reply) {
+namespace {
+
+absl::StatusOr<std::vector<uint8_t>> BuildArpFrame(const MacAddress& mac, absl::string_view ip,
+                                                   bool reply, bool probe) {
   uint8_t addr[4];
   if (!ParseIpv4(ip, addr)) {
-    return absl::InvalidArgumentError(absl::StrFormat("GARP: bad IPv4 address '%s'", ip));
+    return absl::InvalidArgumentError(
+        absl::StrFormat("%s: bad IPv4 address '%s'", probe ? "ARP probe" : "GARP", ip));
   }
   char errbuf[LIBNET_ERRBUF_SIZE] = "";
   // LIBNET_NONE: build only, no device and no privileges. The autobuild
@@ -90,7 +96,8 @@ absl::StatusOr<std::vector<uint8_t>> BuildGarpFrame(const MacAddress& mac, absl:
   if (!net) return absl::InternalError(absl::StrCat("libnet_init: ", errbuf));
   libnet_ptag_t arp_tag = 0;
   libnet_ptag_t eth_tag = 0;
-  if (absl::Status s = BuildInto(net.get(), mac.data(), addr, reply, &arp_tag, &eth_tag); !s.ok()) {
+  if (absl::Status s = BuildInto(net.get(), mac.data(), addr, reply, &arp_tag, &eth_tag, probe);
+      !s.ok()) {
     return s;
   }
   uint8_t* raw = nullptr;
@@ -101,6 +108,18 @@ absl::StatusOr<std::vector<uint8_t>> BuildGarpFrame(const MacAddress& mac, absl:
   }
   std::unique_ptr<uint8_t, MallocFree> packet(raw);
   return std::vector<uint8_t>(packet.get(), packet.get() + size);
+}
+
+}  // namespace
+
+absl::StatusOr<std::vector<uint8_t>> BuildGarpFrame(const MacAddress& mac, absl::string_view ip,
+                                                    bool reply) {
+  return BuildArpFrame(mac, ip, reply, /*probe=*/false);
+}
+
+absl::StatusOr<std::vector<uint8_t>> BuildArpProbeFrame(const MacAddress& mac,
+                                                        absl::string_view ip) {
+  return BuildArpFrame(mac, ip, /*reply=*/false, /*probe=*/true);
 }
 
 }  // namespace tachy

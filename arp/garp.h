@@ -35,6 +35,15 @@ std::string FormatMac(const MacAddress& mac);
 absl::StatusOr<std::vector<uint8_t>> BuildGarpFrame(const MacAddress& mac, absl::string_view ip,
                                                     bool reply);
 
+// BuildArpProbeFrame()
+//
+// The 42-byte frame of an RFC 5227 ARP probe for `ip` from `mac`: a request
+// to Ethernet broadcast with sender IP 0.0.0.0 and target MAC zero, so it
+// changes no ARP cache while whoever has `ip` answers it. kInvalidArgument
+// for a bad IP.
+absl::StatusOr<std::vector<uint8_t>> BuildArpProbeFrame(const MacAddress& mac,
+                                                        absl::string_view ip);
+
 }  // namespace tachy
 
 #endif  // TACHY_ARP_GARP_H_

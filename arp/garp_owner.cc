@@ -52,6 +52,9 @@ absl::Status GarpOwner::BuildFrames(Address& a) {
     }
     (reply ? a.reply : a.request) = std::move(*frame);
   }
+  auto probe = BuildArpProbeFrame(itf.mac, a.ip);
+  if (!probe.ok()) return probe.status();
+  a.probe = std::move(*probe);
   return absl::OkStatus();
 }
 
@@ -79,6 +82,7 @@ absl::StatusOr<GarpOwner::AddressId> GarpOwner::AddAddress(const std::string& if
   if (ifaces_[at]->index == 0) {
     a.request.clear();
     a.reply.clear();
+    a.probe.clear();
   }
   addresses_.push_back(std::move(a));
   return addresses_.size() - 1;
@@ -118,6 +122,23 @@ absl::Status GarpOwner::Announce(AddressId id) {
           "send GARP %s for %s on %s: %s", frame == &a.request ? "request" : "reply", a.ip,
           itf.name, strerror(errno)));
     }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status GarpOwner::Probe(AddressId id) {
+  if (id >= addresses_.size()) return absl::InvalidArgumentError("ARP probe: unknown address");
+  absl::MutexLock lock(&send_mu_);
+  const Address& a = addresses_[id];
+  const Interface& itf = *ifaces_[a.iface];
+  if (itf.index == 0 || a.probe.empty()) {
+    return absl::UnavailableError(
+        absl::StrFormat("ARP probe for %s: interface %s is not there", a.ip, itf.name));
+  }
+  if (send(itf.fd.get(), a.probe.data(), a.probe.size(), MSG_DONTWAIT) !=
+      static_cast<ssize_t>(a.probe.size())) {
+    return absl::UnavailableError(
+        absl::StrFormat("send ARP probe for %s on %s: %s", a.ip, itf.name, strerror(errno)));
   }
   return absl::OkStatus();
 }

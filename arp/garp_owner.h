@@ -51,6 +51,12 @@ class GarpOwner {
   // interface is missing or the kernel refuses (link down).
   absl::Status Announce(AddressId id);
 
+  // Probe()
+  //
+  // Sends the prepared ARP probe for `id` (BuildArpProbeFrame): whoever
+  // still has the address answers it. The same errors as Announce().
+  absl::Status Probe(AddressId id);
+
   // mac()
   //
   // The MAC our announcements on `iface` carry (nullptr if not open).
@@ -72,7 +78,7 @@ class GarpOwner {
   struct Address {
     size_t iface;
     std::string ip;
-    std::vector<uint8_t> request, reply;  // empty until the interface is open
+    std::vector<uint8_t> request, reply, probe;  // empty until the interface is open
   };
 
   absl::Status Open(Interface& itf);

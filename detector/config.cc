@@ -215,6 +215,19 @@ absl::Status SetAutoFailback(const Line& line, HaCfState& state) {
   return absl::OkStatus();
 }
 
+absl::Status SetQuorum(const Line& line, HaCfState& state) {
+  absl::StatusOr<absl::string_view> value = ScalarValue(line, state);
+  if (!value.ok()) return value.status();
+  if (absl::EqualsIgnoreCase(*value, "majority")) {
+    state.config.quorum = QuorumPolicy::kMajority;
+  } else if (absl::EqualsIgnoreCase(*value, "none")) {
+    state.config.quorum = QuorumPolicy::kNone;
+  } else {
+    return ErrorAt(state, line.number, "quorum '%s' is not majority or none", *value);
+  }
+  return absl::OkStatus();
+}
+
 // Heartbeat's set_nice_failback: the pre-1.0 switch, mapped onto the modes
 // that behave the same way.
 absl::Status SetNiceFailback(const Line& line, HaCfState& state) {
@@ -448,6 +461,7 @@ const DirectiveHandler kHandlers[] = {
     {"raw", AddRaw},
     {"auto_failback", SetAutoFailback},
     {"nice_failback", SetNiceFailback},
+    {"quorum", SetQuorum},
     {"logfile", [](const Line& l, HaCfState& s) { return SetString(l, s, &s.config.logfile); }},
     {"debugfile", [](const Line& l, HaCfState& s) { return SetString(l, s, &s.config.debugfile); }},
     {"logfacility", SetLogFacility},
@@ -566,6 +580,12 @@ absl::Status CheckWhole(HaCfState& state) {
                        "rename one", config.nodes[i], config.nodes[j]);
       }
     }
+  }
+
+  if (state.LineOf("quorum") == 0) {
+    // Two nodes cannot out-vote each other: as Heartbeat R1, the survivor
+    // of a 2-node cluster takes over; from three on, only a majority does.
+    config.quorum = config.nodes.size() >= 3 ? QuorumPolicy::kMajority : QuorumPolicy::kNone;
   }
 
   int keepalive_line = state.LineOf("keepalive");

@@ -38,6 +38,11 @@ struct MediumConfig {
 
 enum class AutoFailback { kOn, kOff, kLegacy };
 
+// `quorum majority|none` (a tachy directive in Heartbeat's style): whether a
+// partition must hold more than half of the `node` lines to hold groups.
+// Unset, it is majority for 3 nodes or more and none for 2 (Heartbeat R1).
+enum class QuorumPolicy { kMajority, kNone };
+
 // Parsed ha.cf. Durations are exact (Heartbeat rounds to whole ms; tachy keeps
 // microseconds so sub-millisecond settings mean what they say).
 struct HaConfig {
@@ -49,6 +54,7 @@ struct HaConfig {
   std::vector<std::string> nodes;  // lower-cased, in file order, no duplicates
   std::vector<MediumConfig> media;
   AutoFailback auto_failback = AutoFailback::kLegacy;
+  QuorumPolicy quorum = QuorumPolicy::kNone;  // resolved by the node count when unset
   std::string cluster = "linux-ha";
   std::string logfile;      // empty = unset
   std::string debugfile;    // empty = unset

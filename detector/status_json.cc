@@ -127,8 +127,17 @@ std::string StatusJson(const EngineOptions& o, MonoTime started, const EngineSna
     doc["actions"] = "connected";
   }
   if (!info.groups_json.empty()) {
-    json groups = json::parse(info.groups_json, nullptr, false);
-    if (groups.is_array()) doc["groups"] = groups;
+    // The runner's report: its groups, and (since quorum) an object with
+    // the groups and the partition's view (quorum, ping nodes), each copied
+    // only if it has the expected type.
+    json report = json::parse(info.groups_json, nullptr, false);
+    if (report.is_array()) {
+      doc["groups"] = report;
+    } else if (report.is_object()) {
+      if (report.contains("groups") && report["groups"].is_array()) doc["groups"] = report["groups"];
+      if (report.contains("quorum") && report["quorum"].is_object()) doc["quorum"] = report["quorum"];
+      if (report.contains("ping") && report["ping"].is_array()) doc["ping"] = report["ping"];
+    }
   }
   return doc.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }

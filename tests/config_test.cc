@@ -296,6 +296,17 @@ TEST(ParseHaCfTest, AutoFailbackValues) {
   }
 }
 
+TEST(ParseHaCfTest, QuorumDefaultsByNodeCountAndCanBeSet) {
+  EXPECT_EQ(MustParse("bcast eth0\nnode a b\n").quorum, QuorumPolicy::kNone);
+  EXPECT_EQ(MustParse("bcast eth0\nnode a b c\n").quorum, QuorumPolicy::kMajority);
+  EXPECT_EQ(MustParse("bcast eth0\nnode a b c\nquorum none\n").quorum, QuorumPolicy::kNone);
+  EXPECT_EQ(MustParse("bcast eth0\nnode a b\nquorum Majority\n").quorum,
+            QuorumPolicy::kMajority);
+  absl::StatusOr<HaConfig> bad = ParseHaCf("bcast eth0\nnode a b c\nquorum most\n", "ha.cf");
+  EXPECT_THAT(std::string(bad.status().message()),
+              HasSubstr("ha.cf:3: quorum 'most' is not majority or none"));
+}
+
 TEST(ParseHaCfTest, NiceFailbackIsReadAsAutoFailbackWithAWarning) {
   HaConfig on = MustParse(absl::StrCat(kMinimal, "nice_failback on\n"));
   EXPECT_EQ(on.auto_failback, AutoFailback::kOff);

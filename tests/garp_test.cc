@@ -110,6 +110,28 @@ INSTANTIATE_TEST_SUITE_P(RequestAndReply, GarpFrameTest, ::testing::Bool(),
                            return param_info.param ? "Reply" : "Request";
                          });
 
+TEST(BuildArpProbeFrameTest, AsksForTheAddressWithoutClaimingIt) {
+  absl::StatusOr<std::vector<uint8_t>> frame = BuildArpProbeFrame(kMac, kIp);
+  ASSERT_TRUE(frame.ok()) << frame.status();
+  ASSERT_EQ(frame->size(), 42u);
+  const std::vector<uint8_t> bytes = *frame;
+  EXPECT_EQ(std::vector<uint8_t>(bytes.begin(), bytes.begin() + 6),
+            std::vector<uint8_t>(6, 0xff));                       // to broadcast
+  EXPECT_EQ(bytes[21], 1);                                        // request
+  EXPECT_EQ(std::vector<uint8_t>(bytes.begin() + 28, bytes.begin() + 32),
+            std::vector<uint8_t>(4, 0));                          // sender IP 0.0.0.0
+  EXPECT_EQ(std::vector<uint8_t>(bytes.begin() + 32, bytes.begin() + 38),
+            std::vector<uint8_t>(6, 0));                          // target MAC zero
+  ArpClaim claim;
+  ASSERT_TRUE(ParseArpClaim(bytes.data(), bytes.size(), &claim));
+  EXPECT_EQ(claim.sender_ip, 0u);
+  EXPECT_EQ(claim.target_ip, kIpHost);
+  EXPECT_EQ(claim.sender_mac, kMac);
+  EXPECT_FALSE(claim.gratuitous);
+  EXPECT_EQ(BuildArpProbeFrame(kMac, "10.1.2").status().code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
 TEST(BuildGarpFrameTest, RejectsBadIp) {
   for (const char* bad : {"", "192.168.137", "192.168.137.256", "host.example", "::1",
                           "192.168.137.100 ", "1.2.3.4.5"}) {

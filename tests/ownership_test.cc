@@ -119,6 +119,32 @@ TEST(OwnershipTest, AClaimWithoutARunnerDoesNotMakeTheHolderRelease) {
   EXPECT_EQ(Actions({a, Node("b", 0b01)}, 1), (std::vector{R, T}));
 }
 
+// Three nodes: a partition of one (c cut off) has no majority; a and b do.
+TEST(OwnershipTest, AMinorityTakesNothingAndReleasesWhatItHolds) {
+  const std::vector<NodeView> seen_by_c = {Node("c", 0b01), Node("a", 0b10, false),
+                                           Node("b", 0, false)};
+  const QuorumVerdict q = Quorum(seen_by_c, /*require_majority=*/true);
+  EXPECT_FALSE(q.quorate);
+  EXPECT_EQ(q.why, "1 of 3 nodes alive (c): no majority");
+  const auto d = Decide(kGroups, seen_by_c, 0, q);
+  EXPECT_EQ(d[0].action, R);
+  EXPECT_EQ(d[0].why, "no quorum: 1 of 3 nodes alive (c): no majority");
+  EXPECT_EQ(d[1].action, K);  // a's, dead to c: not taken
+  // The majority takes what c held.
+  const std::vector<NodeView> seen_by_a = {Node("a", 0b10), Node("b"), Node("c", 0b01, false)};
+  const QuorumVerdict qa = Quorum(seen_by_a, true);
+  EXPECT_TRUE(qa.quorate);
+  EXPECT_EQ(qa.why, "2 of 3 nodes alive (a, b): a majority");
+  EXPECT_EQ(Decide(kGroups, seen_by_a, 0, qa)[0].action, T);
+  // quorum none: a lone survivor of two takes over (Heartbeat R1).
+  const std::vector<NodeView> two = {Node("b"), Node("a", 0b01, false)};
+  EXPECT_TRUE(Quorum(two, false).quorate);
+  EXPECT_EQ(Decide(kGroups, two, 0, Quorum(two, false))[0].action, T);
+  // Exactly half is no majority.
+  EXPECT_FALSE(Quorum({Node("a"), Node("b"), Node("c", 0, false), Node("d", 0, false)}, true)
+                   .quorate);
+}
+
 TEST(OwnershipTest, ScopeMasks) {
   GroupMask m;
   ASSERT_TRUE(ScopeMask(kGroups, "a", "all", &m));

@@ -19,6 +19,8 @@ TEST(TachyCfTest, EmptyOrMissingGivesTheDefaults) {
   EXPECT_EQ(s->policy.restarts, 1);
   EXPECT_EQ(s->policy.window, absl::Minutes(5));
   EXPECT_EQ(s->policy.decline_for, absl::Minutes(5));
+  EXPECT_TRUE(s->takeover_arp_check);
+  EXPECT_EQ(s->takeover_arp_check_timeout, absl::Milliseconds(1));
   absl::StatusOr<MonitorSettings> missing = LoadTachyCf("/nonexistent/tachy.cf");
   ASSERT_TRUE(missing.ok()) << missing.status();
   EXPECT_EQ(missing->policy.restarts, 1);
@@ -30,7 +32,9 @@ TEST(TachyCfTest, EveryDirective) {
       "monitor_timeout 5\n"
       "restarts 0\n"
       "restart_window 60\n"
-      "failure_timeout 10\n",
+      "failure_timeout 10\n"
+      "takeover_arp_check off\n"
+      "takeover_arp_check_timeout 1500us\n",
       "tachy.cf");
   ASSERT_TRUE(s.ok()) << s.status();
   EXPECT_EQ(s->interval, absl::Milliseconds(250));
@@ -38,6 +42,8 @@ TEST(TachyCfTest, EveryDirective) {
   EXPECT_EQ(s->policy.restarts, 0);
   EXPECT_EQ(s->policy.window, absl::Seconds(60));
   EXPECT_EQ(s->policy.decline_for, absl::Seconds(10));
+  EXPECT_FALSE(s->takeover_arp_check);
+  EXPECT_EQ(s->takeover_arp_check_timeout, absl::Microseconds(1500));
   absl::StatusOr<MonitorSettings> off = ParseTachyCf("monitor_interval 0\n", "tachy.cf");
   ASSERT_TRUE(off.ok()) << off.status();
   EXPECT_EQ(off->interval, absl::ZeroDuration());
@@ -83,6 +89,9 @@ TEST(TachyCfTest, ErrorsNameFileAndLine) {
   EXPECT_THAT(err("monitor_timeout 0\n"), HasSubstr("out of range"));
   EXPECT_THAT(err("restart_window 25h\n"), HasSubstr("tachy.cf:1: restart_window:"));
   EXPECT_THAT(err("failure_timeout 90000\n"), HasSubstr("out of range"));
+  EXPECT_THAT(err("takeover_arp_check maybe\n"), HasSubstr("tachy.cf:1: takeover_arp_check:"));
+  EXPECT_THAT(err("takeover_arp_check_timeout 2\n"),
+              HasSubstr("tachy.cf:1: takeover_arp_check_timeout: 2 is out of range"));
 }
 
 }  // namespace

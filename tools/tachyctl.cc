@@ -163,6 +163,12 @@ void PrintHuman(const json& doc) {
   } else if (doc.contains("actions")) {
     std::printf("\nresource groups: %s\n", doc["actions"].get<std::string>().c_str());
   }
+  if (doc.contains("quorum") && doc["quorum"].is_object()) {
+    const json& q = doc["quorum"];
+    std::printf("quorum (%s): %s: %s\n", q.value("policy", "?").c_str(),
+                q.value("quorate", false) ? "yes" : "NO, holding nothing",
+                q.value("why", "").c_str());
+  }
   std::string rejected;
   for (const auto& [reason, count] : doc["rejected"].items()) {
     if (count.get<uint64_t>() > 0) {

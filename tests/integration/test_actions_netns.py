@@ -72,7 +72,7 @@ class FailoverTest(LabTestCase):
         # Every step attributed, on one clock, from the verdict on.
         self.assertRegex(log, r"took group 10.213.7.100 [0-9.]+ ms after the verdict: peer a dead; "
                               r"timeline: peer's last frame -[0-9.]+ ms, decision \+[0-9.]+ ms, "
-                              r"VIP added \+[0-9.]+ ms, first GARP \+[0-9.]+ ms, "
+                              r"ARP check \(no answer\) \+[0-9.]+ ms, VIP added \+[0-9.]+ ms, first GARP \+[0-9.]+ ms, "
                               r"httpd started \+[0-9.]+ ms")
 
     def test_sigkill_of_tachyd_alone_makes_a_release(self):
@@ -150,6 +150,25 @@ class FailoverTest(LabTestCase):
         r = web.ctl("a", "standby", "everything")
         self.assertEqual(r.returncode, 2)
 
+    def test_twenty_switchovers_raise_no_arp_conflict(self):
+        """standby and takeover back, 20 times: each hand-over is
+        release-then-take, the releaser's GARP train stops when it lets go,
+        so no node ever reports a split brain."""
+        web = self.web(auto_failback="off")
+        for i in range(20):
+            for asker, holder in (("a", "b"), ("a", "a")):
+                verb = ["standby"] if holder == "b" else ["takeover", "local"]
+                r = web.ctl(asker, *verb)
+                self.assertEqual(r.returncode, 0, f"round {i}: {r.stderr}")
+                self.assertTrue(web.wait_holder(holder, timeout=10),
+                                f"round {i}: holders {web.holders()}")
+        time.sleep(1.2)  # the last GARP train (5 x 200 ms) is over
+        for n in ("a", "b"):
+            log = web.nodes[n].log()
+            self.assertNotIn("ARP conflict", log, n)
+            self.assertEqual(self.group(web, n)["arp_conflicts"], 0, n)
+        self.assert_single_holder(web, "a")
+
     def test_a_second_event_client_cannot_speak_for_the_runner(self):
         """Hardening row 8: any root client of the event socket became "the
         runner": advertising `held 0, declines 0xffff` made b take the VIP
@@ -223,25 +242,135 @@ class FailoverTest(LabTestCase):
             self.assertNotIn("taking group", f.read())
 
 
-    def test_healed_partition_leaves_exactly_one_holder(self):
+    def test_heartbeat_link_down_lan_up_is_no_takeover(self):
+        """Only the heartbeat link fails; both nodes stay on the service LAN.
+        b declares a dead, but its ARP probe for the VIP is answered by a's
+        MAC: it does not take over (no split brain), and keeps asking."""
         web = WebLab(self.lab, keepalive="5ms", deadtime="50ms", dedicated_link=True)
         web.start()
         self.assert_single_holder(web, "a")
-        # Only the heartbeat link fails: both nodes stay on the service LAN.
+        probe = web.follow_probe(duration=20)
         self.lab.link(web.nodes["b"].ns, "hb1", up=False)
+        want = ("group 10.213.7.100: peer a dead on the heartbeat link but still answering for "
+                "10.213.7.100 on hb0 (MAC ")
         deadline = time.monotonic() + 10
-        while time.monotonic() < deadline and sorted(web.holders()) != ["a", "b"]:
+        while time.monotonic() < deadline and want not in web.nodes["b"].log():
             time.sleep(0.05)
-        self.assertEqual(sorted(web.holders()), ["a", "b"], "no split brain to heal")
-        # Each sees the other's GARPs for the VIP: the conflict is reported.
-        deadline = time.monotonic() + 5
-        while time.monotonic() < deadline and self.group(web, "a")["arp_conflicts"] == 0:
-            time.sleep(0.05)
-        self.assertGreater(self.group(web, "a")["arp_conflicts"], 0)
+        self.assertIn(want, web.nodes["b"].log())
+        # It stays that way: a keeps the VIP, b never adds it.
+        time.sleep(1.0)
+        self.assertEqual(web.holders(), ["a"])
+        self.assertEqual(self.group(web, "a")["arp_conflicts"], 0)
         self.lab.link(web.nodes["b"].ns, "hb1", up=True)
         self.assert_single_holder(web, "a")
+        pages = probe.stop()
+        self.assertEqual({p["page"] for p in pages if p.get("page")}, {"node a"})
+
+    def test_heartbeat_and_lan_of_the_holder_down_is_a_takeover(self):
+        """a loses both links: b's ARP probe goes unanswered and b takes over
+        (the check costs about its timeout, 1 ms)."""
+        web = WebLab(self.lab, keepalive="5ms", deadtime="50ms", dedicated_link=True)
+        web.start()
+        self.assert_single_holder(web, "a")
+        self.lab.link(web.nodes["a"].ns, "hb0", up=False)
+        self.lab.link(web.nodes["a"].ns, "hb1", up=False)
+        self.assert_single_holder(web, "b")
         with open(web.nodes["b"].log_path) as f:
-            self.assertIn("holds it too (partition healed); a keeps it", f.read())
+            log = f.read()
+        self.assertRegex(log, r"took group 10.213.7.100 [0-9.]+ ms after the verdict: peer a dead; "
+                              r"timeline: .*decision \+[0-9.]+ ms, ARP check \(no answer\) "
+                              r"\+[0-9.]+ ms, VIP added")
+
+    def monitor_addresses(self, web):
+        """`ip -ts monitor address` in every node's namespace; stop with
+        address_changes()."""
+        mons = {n: self.lab.spawn(web.nodes[n].ns, ["ip", "-ts", "monitor", "address"],
+                                  stdout=subprocess.PIPE, text=True) for n in web.nodes}
+        time.sleep(0.3)
+        return mons
+
+    def address_changes(self, web, mons):
+        """{node: [(iso time, "add"|"del")]} of the VIP, in order."""
+        out = {}
+        for n, m in mons.items():
+            m.terminate()
+            lines = m.communicate(timeout=5)[0].splitlines()
+            out[n] = [(line[1:line.index("]")],
+                       "del" if line.split("] ", 1)[-1].startswith("Deleted") else "add")
+                      for line in lines if web.vip in line]
+        return out
+
+    def assert_never_two_holders(self, changes, start_holder):
+        """From the kernels' own address events: at no instant do two nodes
+        have the VIP (a removal is always before the next addition)."""
+        events = sorted((t, n, what) for n, evs in changes.items() for t, what in evs)
+        holders = {start_holder}
+        for t, n, what in events:
+            if what == "add":
+                holders.add(n)
+            else:
+                holders.discard(n)
+            self.assertLessEqual(len(holders), 1, f"two holders at {t}: {holders}; {events}")
+
+    def three_nodes(self):
+        web = WebLab(self.lab, keepalive="5ms", deadtime="50ms", nodes=("a", "b", "d"),
+                     dedicated_link=True)
+        web.start()
+        self.assert_single_holder(web, "a")
+        return web
+
+    def test_three_nodes_one_cut_off_node_takes_nothing(self):
+        """d loses both links: alone, it has no majority of 3."""
+        web = self.three_nodes()
+        d = web.nodes["d"]
+        self.lab.link(d.ns, "hb0", up=False)
+        self.lab.link(d.ns, "hb1", up=False)
+        want = "quorum lost: 1 of 3 nodes alive (d): no majority"
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and want not in d.log():
+            time.sleep(0.05)
+        self.assertIn(want, d.log())
+        time.sleep(0.5)
+        self.assertEqual(web.holders(live_only=False), ["a"], "the minority took the VIP")
+        st = json.loads(web.ctl("d", "status", "--json").stdout)
+        self.assertEqual(st["quorum"], {"policy": "majority", "quorate": False,
+                                        "why": "1 of 3 nodes alive (d): no majority"})
+        self.assertIn("quorum (majority): NO, holding nothing", web.ctl("d", "status").stdout)
+        self.assertTrue(json.loads(web.ctl("a", "status", "--json").stdout)["quorum"]["quorate"])
+        self.lab.link(d.ns, "hb0", up=True)
+        self.lab.link(d.ns, "hb1", up=True)
+        self.assert_single_holder(web, "a")
+        self.assertIn("quorum regained: ", d.log())
+
+    def test_three_nodes_holder_cut_from_heartbeats_lets_go_before_the_majority_takes(self):
+        """a, the holder, loses only its heartbeat link: it is a minority of
+        one on a live LAN. It releases (address first); b takes over once
+        its ARP probe finds the address gone. The kernels' address events
+        show one holder at every instant; the client is served by a, then
+        by b, never by both in turn."""
+        web = self.three_nodes()
+        mons = self.monitor_addresses(web)
+        probe = web.follow_probe(duration=30)
+        time.sleep(0.3)
+        self.lab.link(web.nodes["a"].ns, "hb1", up=False)
+        self.assertTrue(web.wait_holder("b", timeout=10), f"holders: {web.holders()}")
+        time.sleep(0.5)
+        self.assertEqual(web.holders(), ["b"])
+        self.assertIn("releasing group 10.213.7.100: no quorum: 1 of 3 nodes alive (a): no majority "
+                      "(addresses first)", web.nodes["a"].log())
+        t_heal = mono_ns()
+        self.lab.link(web.nodes["a"].ns, "hb1", up=True)
+        time.sleep(1.0)
+        holders = web.holders()
+        self.assertEqual(len(holders), 1, holders)
+        self.assert_single_holder(web, holders[0])
+        answers = probe.stop()
+        self.assert_never_two_holders(self.address_changes(web, mons), "a")
+        served = []
+        for p in answers:
+            if p.get("page") and p["t_ns"] < t_heal and (not served or served[-1] != p["page"]):
+                served.append(p["page"])
+        self.assertEqual(served, ["node a", "node b"], "served by a, then b, and nobody else")
 
     def test_tachydump_sees_heartbeats_silence_and_garps_of_a_failover(self):
         if not ARGS.tachydump:

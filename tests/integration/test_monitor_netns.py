@@ -231,6 +231,10 @@ class MonitorTest(LabTestCase):
         self.assertFalse(apache_alive(web, other), f"{other} still runs apache2")
         self.assertEqual(self.group(web, expected)["state"], "running")
         self.assertIn("found half-started here", self.log(web, "a"))
+        # b's ARP check found a's host still answering for the VIP on hb0,
+        # the heartbeat link: a's detector was gone, not the path.
+        self.assertIn("peer a dead, yet its host still answers for 10.213.7.100 on hb0",
+                      self.log(web, "b"))
 
     def test_processes_killed_host_kept_comes_back_whole_with_auto_failback_on(self):
         self.processes_killed_host_kept("on")

@@ -412,8 +412,14 @@ class WebLab:
         # dedicated_link: heartbeats on their own a-b link (hb1), service on
         # the bridge, so the heartbeat path can fail while clients still
         # reach both nodes (a split brain).
-        if dedicated_link:
+        if dedicated_link and len(nodes) == 2:
             lab.veth(namespaces[nodes[0]], "hb1", namespaces[nodes[1]], "hb1")
+        elif dedicated_link:
+            # More nodes: a heartbeat switch of its own (namespace `hsw`).
+            hsw = lab.ns("hsw")
+            for name in nodes:
+                lab.veth(namespaces[name], "hb1", hsw, f"h{name}")
+            lab.bridge(hsw, "br1", [f"h{name}" for name in nodes])
         medium = "raw hb1" if dedicated_link else "raw hb0"
         for i, name in enumerate(nodes, start=1):
             ns = namespaces[name]
