@@ -10,8 +10,15 @@ namespace {
 
 bool Has(GroupMask m, size_t g) { return (m >> g) & 1u; }
 
+// Ping targets a node reaches; -1 when not judged (or no ping nodes).
+int Reach(const NodeView& n, size_t ping_targets) {
+  if (ping_targets == 0 || (n.ping & 0x8000u) == 0) return -1;
+  return static_cast<int>(n.ping & 0x7fffu);
+}
+
 // The node that should start g when nobody holds it; nodes.size() if none.
-size_t Candidate(const GroupView& group, const std::vector<NodeView>& nodes, size_t g) {
+size_t Candidate(const GroupView& group, const std::vector<NodeView>& nodes, size_t g,
+                 size_t ping_targets) {
   std::vector<size_t> pool;
   for (size_t i = 0; i < nodes.size(); ++i) {
     if (nodes[i].alive && nodes[i].ready && !Has(nodes[i].declines, g)) pool.push_back(i);
@@ -23,6 +30,13 @@ size_t Candidate(const GroupView& group, const std::vector<NodeView>& nodes, siz
     }
   }
   if (pool.empty()) return nodes.size();
+  // ipfail: only the best connected (unjudged nodes are not held back).
+  int most = -1;
+  for (size_t i : pool) most = std::max(most, Reach(nodes[i], ping_targets));
+  std::erase_if(pool, [&](size_t i) {
+    const int r = Reach(nodes[i], ping_targets);
+    return r >= 0 && r < most;
+  });
   size_t best = nodes.size();
   for (size_t i : pool) {
     if (Has(nodes[i].wants, g) && (best == nodes.size() || nodes[i].name < nodes[best].name)) {
@@ -59,7 +73,7 @@ QuorumVerdict Quorum(const std::vector<NodeView>& nodes, bool require_majority) 
 
 std::vector<Decision> Decide(const std::vector<GroupView>& groups,
                              const std::vector<NodeView>& nodes, size_t self,
-                             const QuorumVerdict& quorum) {
+                             const QuorumVerdict& quorum, size_t ping_targets) {
   std::vector<Decision> out(groups.size());
   if (!quorum.quorate) {
     for (size_t g = 0; g < groups.size() && g < kMaxGroups; ++g) {
@@ -101,6 +115,13 @@ std::vector<Decision> Decide(const std::vector<GroupView>& groups,
           d = {GroupAction::kRelease, absl::StrCat("standby: handing it to ", n.name)};
           break;
         }
+        const int mine = Reach(me, ping_targets), theirs = Reach(n, ping_targets);
+        if (n.ready && !Has(n.declines, g) && mine >= 0 && theirs > mine) {
+          d = {GroupAction::kRelease,
+               absl::StrCat(n.name, " reaches more ping nodes (", theirs, " of ", ping_targets,
+                            ") than this node (", mine, "): handing it over (ipfail)")};
+          break;
+        }
       }
       continue;
     }
@@ -112,13 +133,16 @@ std::vector<Decision> Decide(const std::vector<GroupView>& groups,
                                                         Has(nodes[i].probing, g)));
     }
     if (held_elsewhere || !me.ready) continue;
-    if (Candidate(groups[g], nodes, g) != self) continue;
+    if (Candidate(groups[g], nodes, g, ping_targets) != self) continue;
     std::string why;
     for (size_t i = 0; i < nodes.size(); ++i) {
       if (i != self && !nodes[i].alive && Has(nodes[i].held, g)) {
         why = absl::StrCat("peer ", nodes[i].name, " dead");
       }
     }
+    // Cut off from every ping node, this node is more likely the isolated
+    // one than the peer the dead one: it does not take the peer's groups.
+    if (!why.empty() && Reach(me, ping_targets) == 0) continue;
     if (why.empty()) {
       why = Has(me.wants, g)                  ? "requested here"
             : me.name == groups[g].preferred ? "preferred node"

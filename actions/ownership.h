@@ -31,7 +31,13 @@ struct NodeView {
   GroupMask wants = 0;
   GroupMask declines = 0;
   GroupMask probing = 0;  // not yet known whether they run there
+  uint16_t ping = 0;      // ownership_ad.h: 0x8000 | ping targets reached, 0 unknown
 };
+
+// A NodeView's ping field for `reached` targets, judged.
+inline uint16_t PingReach(size_t reached) {
+  return static_cast<uint16_t>(0x8000u | (reached & 0x7fffu));
+}
 
 struct GroupView {
   std::string key;
@@ -75,9 +81,14 @@ QuorumVerdict Quorum(const std::vector<NodeView>& nodes, bool require_majority);
 //  - without quorum (quorate false): nothing is taken, and every group held
 //    here is released ("no quorum: ..."), so a minority partition never
 //    serves beside the majority.
+//  - with `ping_targets` > 0, ipfail's rule on the nodes whose reach is
+//    judged (NodeView::ping): a held group is handed to a live ready node
+//    that reaches more ping targets; candidates are those that reach the
+//    most; a node that reaches none takes nothing from a dead peer (it may
+//    be the one cut off).
 std::vector<Decision> Decide(const std::vector<GroupView>& groups,
                              const std::vector<NodeView>& nodes, size_t self,
-                             const QuorumVerdict& quorum = {});
+                             const QuorumVerdict& quorum = {}, size_t ping_targets = 0);
 
 // ScopeMask()
 //

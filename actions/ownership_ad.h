@@ -12,7 +12,9 @@
 //   12   2   groups probing: the sender's runner has not yet found out
 //            whether they run there (its start-up probe, per group); no
 //            other node takes them meanwhile
-//   14   2   reserved, 0
+//   14   2   ping nodes reached: 0x8000 | count once judged (ha.cf ping
+//            and ping_group, deadping after start); 0 without ping nodes,
+//            before that, or from a build without them (neutral)
 //
 // The layout is the one frame version 1 had at fixed offsets, so nodes of
 // either build read each other's ownership.
@@ -31,6 +33,7 @@ struct OwnershipAd {
   uint16_t declines = 0;
   uint32_t digest = 0;
   uint16_t probing = 0;
+  uint16_t ping = 0;
   friend bool operator==(const OwnershipAd&, const OwnershipAd&) = default;
 };
 
@@ -44,6 +47,7 @@ inline RunnerData EncodeOwnershipAd(const OwnershipAd& ad) {
   put(6, ad.declines, 2);
   put(8, ad.digest, 4);
   put(12, ad.probing, 2);
+  put(14, ad.ping, 2);
   return d;
 }
 
@@ -59,6 +63,7 @@ inline OwnershipAd DecodeOwnershipAd(const RunnerData& d) {
   ad.declines = static_cast<uint16_t>(get(6, 2));
   ad.digest = get(8, 4);
   ad.probing = static_cast<uint16_t>(get(12, 2));
+  ad.ping = static_cast<uint16_t>(get(14, 2));
   return ad;
 }
 

@@ -28,11 +28,13 @@
 #include "actions/group_jobs.h"
 #include "actions/group_state.h"
 #include "actions/haresources.h"
+#include "actions/icmp_echo.h"
 #include "actions/job_worker.h"
 #include "actions/netlink_address.h"
 #include "actions/ownership.h"
 #include "actions/ownership_ad.h"
 #include "actions/peer_view.h"
+#include "actions/ping_monitor.h"
 #include "actions/resource_processes.h"
 #include "actions/run_script.h"
 #include "actions/tachyd_link.h"
@@ -256,6 +258,14 @@ class Runner {
   // belongs to (learnt while that node alone held it, or answered our
   // check for its group): alarms name the node, not only the MAC.
   std::map<std::string, std::string> mac_owner_;
+  // Ping nodes (ha.cf ping / ping_group), when configured.
+  std::unique_ptr<IcmpEchoSocket> icmp_;
+  std::unique_ptr<PingMonitor> ping_;
+  uint16_t PingField(MonoTime now) const {
+    return ping_ == nullptr || !ping_->Known(now) ? 0 : PingReach(ping_->Reached(now));
+  }
+  void ServePing(MonoTime now, bool* changed);
+  uint16_t ping_advertised_ = 0;
   MonoTime last_evaluated_;
   MonoTime last_refresh_;
   UniqueFd epoll_, signals_;
@@ -314,7 +324,35 @@ absl::Status Runner::Prepare() {
   for (size_t i = 0; i < watchers.size(); ++i) {
     if (watchers[i].second != nullptr) WatchArp(i);
   }
+  if (!config_.ha.ping.empty()) {
+    auto icmp = IcmpEchoSocket::Open();
+    if (!icmp.ok()) return icmp.status();
+    icmp_ = std::move(*icmp);
+    watch(icmp_->fd(), uint64_t{6} << 32);
+    // Ten echoes per deadping (at most one per keepalive): a lost echo or
+    // two never makes a ping node look gone.
+    const absl::Duration interval = std::max(config_.ha.keepalive, config_.ha.deadping / 10);
+    ping_ = std::make_unique<PingMonitor>(config_.ha.ping, config_.ha.deadping, interval,
+                                          MonotonicNow());
+    std::vector<std::string> names;
+    for (const PingTarget& t : config_.ha.ping) names.push_back(t.name);
+    LogInfo("ping nodes %s: an echo every %s, each judged with deadping %s%s",
+            absl::StrJoin(names, ", "), Ms(interval), Ms(config_.ha.deadping),
+            config_.ha.ipfail ? "; ipfail's rule applies (respawn ipfail in ha.cf)"
+                              : "; ipfail's rule applies");
+  }
   return absl::OkStatus();
+}
+
+void Runner::ServePing(MonoTime now, bool* changed) {
+  if (ping_ == nullptr) return;
+  ping_->SendDue(now, [&](uint32_t ip, uint16_t seq) { (void)icmp_->Send(ip, seq); });
+  for (const std::string& line : ping_->Changes(now)) LogWarning("%s", line);
+  const uint16_t field = PingField(now);
+  if (field != ping_advertised_) {
+    ping_advertised_ = field;
+    *changed = true;  // decided again and advertised: peers compare reaches
+  }
 }
 
 // After a runner restart, what runs is whatever the previous runner left:
@@ -409,7 +447,7 @@ void Runner::Advertise(bool force) {
   AdvertMsg ad;
   ad.data = EncodeOwnershipAd({HeldMask(), static_cast<uint16_t>(wants_),
                                static_cast<uint16_t>(Declines(MonotonicNow())), digest_,
-                               static_cast<uint16_t>(ProbingMask())});
+                               static_cast<uint16_t>(ProbingMask()), ping_advertised_});
   // Ready from the start: groups still being probed are marked so instead.
   ad.ready = true;
   ad.holds = HeldMask() != 0;
@@ -454,7 +492,17 @@ void Runner::SendGroups() {
                             {"restarts_in_window", gr.policy.RecentRestarts(MonotonicNow())},
                             {"declining", gr.policy.Declining(MonotonicNow())}}}});
   }
+  json ping = json::array();
+  if (ping_ != nullptr) {
+    const MonoTime now = MonotonicNow();
+    // Whether each is reached, not how long ago it answered: the report is
+    // sent when it changes, not with every echo.
+    for (const PingMonitor::TargetState& t : ping_->States(now)) {
+      ping.push_back(json{{"name", t.name}, {"hosts", t.hosts}, {"reached", t.reached}});
+    }
+  }
   json report{{"groups", std::move(groups)},
+              {"ping", std::move(ping)},
               {"quorum",
                {{"policy", config_.ha.quorum == QuorumPolicy::kMajority ? "majority" : "none"},
                 {"quorate", quorate_},
@@ -672,6 +720,7 @@ void Runner::Reevaluate(MonoTime now) {
   self.wants = wants_;
   self.declines = Declines(now);
   self.probing = ProbingMask();
+  self.ping = ping_advertised_;
   nodes.push_back(self);
   for (size_t g = 0; g < groups_.size(); ++g) {
     Group& gr = *groups_[g];
@@ -697,6 +746,7 @@ void Runner::Reevaluate(MonoTime now) {
     n.wants = p.ad.wants;
     n.declines = p.ad.declines;
     n.probing = p.ad.probing;
+    n.ping = p.ad.ping;
     if (n.alive && p.ready && p.ad.digest != digest_) mismatch = true;
     nodes.push_back(n);
   }
@@ -719,7 +769,8 @@ void Runner::Reevaluate(MonoTime now) {
   }
   quorate_ = quorum.quorate;
   quorum_why_ = quorum.why;
-  const std::vector<Decision> decisions = Decide(views, nodes, 0, quorum);
+  const std::vector<Decision> decisions =
+      Decide(views, nodes, 0, quorum, ping_ == nullptr ? 0 : ping_->size());
   for (size_t g = 0; g < groups_.size(); ++g) {
     Group& gr = *groups_[g];
     if (gr.machine.busy() || gr.probing) continue;
@@ -1312,6 +1363,9 @@ int Runner::Run() {
       if (g->next_monitor != MonoTime() && !g->monitoring) {
         timeout = std::min(timeout, std::max(absl::ZeroDuration(), g->next_monitor - now));
       }
+      if (ping_ != nullptr) {
+        timeout = std::min(timeout, std::max(absl::ZeroDuration(), ping_->NextSend() - now));
+      }
       // A takeover waiting on its ARP check wakes when the answer is due,
       // and one refused when it is asked again.
       if (g->checking) timeout = std::min(timeout, std::max(absl::ZeroDuration(), g->check_until - now));
@@ -1348,6 +1402,8 @@ int Runner::Run() {
         }
       } else if (tag == 3) {
         groups_[index]->worker->RunPosted();
+      } else if (tag == 6) {
+        icmp_->Drain([&](uint32_t ip) { ping_->OnReply(ip, now); });
       } else if (tag == 5) {
         OnPidExit(index >> 24, static_cast<pid_t>(index & 0xffffff), now);
       } else if (tag == 4) {
@@ -1381,6 +1437,7 @@ int Runner::Run() {
       changed = true;  // the grace ran out: release (Reevaluate decides)
     }
     if (FinishArpChecks(now)) changed = true;
+    ServePing(now, &changed);
     for (const auto& g : groups_) {
       if (g->refused && now >= g->next_check) changed = true;
     }

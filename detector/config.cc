@@ -28,6 +28,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/types/span.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
@@ -225,6 +226,65 @@ absl::Status SetQuorum(const Line& line, HaCfState& state) {
   } else {
     return ErrorAt(state, line.number, "quorum '%s' is not majority or none", *value);
   }
+  return absl::OkStatus();
+}
+
+// ping / ping_group hosts: IPv4 literals only. Resolving a name would make
+// start-up wait on DNS, and a name that resolves elsewhere later would
+// change which host decides a failover.
+absl::Status AddPingHosts(const Line& line, HaCfState& state, absl::Span<const absl::string_view> hosts,
+                          PingTarget* target) {
+  for (absl::string_view host : hosts) {
+    in_addr addr{};
+    if (inet_pton(AF_INET, std::string(host).c_str(), &addr) != 1) {
+      return ErrorAt(state, line.number,
+                     "%s: '%s' is not an IPv4 address (tachy does not resolve names for ping "
+                     "nodes; write the address)", line.directive, host);
+    }
+    target->hosts.emplace_back(host);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status AddPing(const Line& line, HaCfState& state) {
+  // Heartbeat: each host of a `ping` line is a ping node of its own.
+  for (absl::string_view host : line.values) {
+    PingTarget t;
+    t.name = std::string(host);
+    t.line = line.number;
+    const absl::string_view one[] = {host};
+    if (absl::Status s = AddPingHosts(line, state, one, &t); !s.ok()) return s;
+    state.config.ping.push_back(std::move(t));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status AddPingGroup(const Line& line, HaCfState& state) {
+  if (line.values.size() < 2) {
+    return ErrorAt(state, line.number, "ping_group takes a name and at least one host");
+  }
+  PingTarget t;
+  t.name = std::string(line.values[0]);
+  t.line = line.number;
+  std::vector<absl::string_view> hosts(line.values.begin() + 1, line.values.end());
+  if (absl::Status s = AddPingHosts(line, state, hosts, &t); !s.ok()) return s;
+  state.config.ping.push_back(std::move(t));
+  return absl::OkStatus();
+}
+
+// `respawn USER PROGRAM`: ipfail's rule is built in (ping nodes); any other
+// client is not started.
+absl::Status NoteRespawn(const Line& line, HaCfState& state) {
+  const absl::string_view program = line.values.back();
+  if (line.values.size() >= 2 && absl::EndsWith(program, "ipfail")) {
+    state.config.ipfail = true;
+    WarnAt(state, line.number,
+           "'respawn %s': not started; tachy applies ipfail's rule itself (a node that reaches "
+           "fewer ping nodes than a peer hands its groups over)", absl::StrJoin(line.values, " "));
+    return absl::OkStatus();
+  }
+  WarnAt(state, line.number, "'respawn': respawned clients are not supported; '%s' is not started",
+         program);
   return absl::OkStatus();
 }
 
@@ -462,6 +522,10 @@ const DirectiveHandler kHandlers[] = {
     {"auto_failback", SetAutoFailback},
     {"nice_failback", SetNiceFailback},
     {"quorum", SetQuorum},
+    {"ping", AddPing},
+    {"ping_group", AddPingGroup},
+    {"respawn", NoteRespawn},
+    {"deadping", [](const Line& l, HaCfState& s) { return SetTime(l, s, &s.config.deadping); }},
     {"logfile", [](const Line& l, HaCfState& s) { return SetString(l, s, &s.config.logfile); }},
     {"debugfile", [](const Line& l, HaCfState& s) { return SetString(l, s, &s.config.debugfile); }},
     {"logfacility", SetLogFacility},
@@ -499,7 +563,6 @@ constexpr absl::string_view kIgnored[] = {
     "record_pengine_inputs",
     "enable_config_writes",
     "env",
-    "deadping",
     "use_apphbd",
     "quorum_server",
     "crm_daemon_dir",
@@ -513,11 +576,8 @@ struct Unprovided {
   absl::string_view what;
 };
 constexpr Unprovided kUnprovided[] = {
-    {"ping", "ping nodes are not supported; ignored"},
-    {"ping6", "ping nodes are not supported; ignored"},
-    {"hbaping", "ping nodes are not supported; ignored"},
-    {"ping_group", "ping nodes are not supported; ignored"},
-    {"respawn", "respawned clients (such as ipfail) are not supported; ignored"},
+    {"ping6", "IPv6 ping nodes are not supported; ignored (use ping with an IPv4 address)"},
+    {"hbaping", "HBA ping nodes are not supported; ignored"},
 };
 
 // Directives whose silent omission would make the cluster less safe than the
@@ -582,6 +642,12 @@ absl::Status CheckWhole(HaCfState& state) {
     }
   }
 
+  if (state.LineOf("deadping") == 0) {
+    config.deadping = config.deadtime;
+  } else if (config.deadping <= config.keepalive) {
+    return ErrorAt(state, state.LineOf("deadping"), "deadping (%s) must be more than keepalive (%s)",
+                   absl::FormatDuration(config.deadping), absl::FormatDuration(config.keepalive));
+  }
   if (state.LineOf("quorum") == 0) {
     // Two nodes cannot out-vote each other: as Heartbeat R1, the survivor
     // of a 2-node cluster takes over; from three on, only a majority does.

@@ -45,6 +45,14 @@ enum class QuorumPolicy { kMajority, kNone };
 
 // Parsed ha.cf. Durations are exact (Heartbeat rounds to whole ms; tachy keeps
 // microseconds so sub-millisecond settings mean what they say).
+// A ping node (`ping HOST`) or group (`ping_group NAME HOST...`): reached
+// when any of its hosts answers ICMP echo within `deadping`.
+struct PingTarget {
+  std::string name;                // the host, or the group's name
+  std::vector<std::string> hosts;  // IPv4 dotted quads
+  int line = 0;
+};
+
 struct HaConfig {
   absl::Duration keepalive = absl::Milliseconds(1000);
   absl::Duration deadtime = absl::Milliseconds(30000);
@@ -55,6 +63,9 @@ struct HaConfig {
   std::vector<MediumConfig> media;
   AutoFailback auto_failback = AutoFailback::kLegacy;
   QuorumPolicy quorum = QuorumPolicy::kNone;  // resolved by the node count when unset
+  std::vector<PingTarget> ping;  // ping and ping_group lines, in file order
+  absl::Duration deadping;       // default deadtime
+  bool ipfail = false;           // `respawn ... ipfail` was there (the rule is built in)
   std::string cluster = "linux-ha";
   std::string logfile;      // empty = unset
   std::string debugfile;    // empty = unset

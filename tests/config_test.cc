@@ -409,8 +409,7 @@ TEST(ParseHaCfTest, IgnoredDirectivesWarn) {
                            "record_config_changes on",
                            "record_pengine_inputs on",
                            "enable_config_writes on",
-                           "env FOO=bar",
-                           "deadping 30"}) {
+                           "env FOO=bar"}) {
     SCOPED_TRACE(line);
     std::string directive(absl::string_view(line).substr(0, absl::string_view(line).find(' ')));
     HaConfig config = MustParse(absl::StrCat(kMinimal, line, "\n"));
@@ -421,16 +420,44 @@ TEST(ParseHaCfTest, IgnoredDirectivesWarn) {
 }
 
 TEST(ParseHaCfTest, UnprovidedFeaturesSaySo) {
-  for (const char* line : {"ping 10.0.0.254", "ping_group routers 10.0.0.253 10.0.0.254",
-                           "respawn hacluster /usr/lib/heartbeat/ipfail"}) {
-    SCOPED_TRACE(line);
-    HaConfig config = MustParse(absl::StrCat(kMinimal, line, "\n"));
-    ASSERT_EQ(config.warnings.size(), 1u);
-    EXPECT_THAT(config.warnings[0], HasSubstr("ha.cf:3: "));
-    EXPECT_THAT(config.warnings[0], HasSubstr("not supported; ignored"));
-  }
-  EXPECT_THAT(MustParse(absl::StrCat(kMinimal, "ping 10.0.0.254\n")).warnings,
-              ElementsAre("ha.cf:3: 'ping': ping nodes are not supported; ignored"));
+  EXPECT_THAT(MustParse(absl::StrCat(kMinimal, "ping6 fe80::1\n")).warnings,
+              ElementsAre(HasSubstr("ha.cf:3: 'ping6': IPv6 ping nodes are not supported")));
+  EXPECT_THAT(MustParse(absl::StrCat(kMinimal, "respawn hacluster /usr/lib/heartbeat/dopd\n")).warnings,
+              ElementsAre("ha.cf:3: 'respawn': respawned clients are not supported; "
+                          "'/usr/lib/heartbeat/dopd' is not started"));
+}
+
+TEST(ParseHaCfTest, PingNodesGroupsDeadpingAndIpfail) {
+  HaConfig config = MustParse(absl::StrCat(
+      kMinimal, "ping 10.0.0.254 10.0.1.254\nping_group routers 10.0.0.253 10.0.0.252\n"
+                "keepalive 2ms\ndeadtime 20ms\ndeadping 40ms\nrespawn hacluster /usr/lib/heartbeat/ipfail\n"));
+  ASSERT_EQ(config.ping.size(), 3u);
+  EXPECT_EQ(config.ping[0].name, "10.0.0.254");
+  EXPECT_THAT(config.ping[0].hosts, ElementsAre("10.0.0.254"));
+  EXPECT_EQ(config.ping[1].name, "10.0.1.254");
+  EXPECT_EQ(config.ping[2].name, "routers");
+  EXPECT_THAT(config.ping[2].hosts, ElementsAre("10.0.0.253", "10.0.0.252"));
+  EXPECT_EQ(config.ping[2].line, 4);
+  EXPECT_EQ(config.deadping, absl::Milliseconds(40));
+  EXPECT_TRUE(config.ipfail);
+  EXPECT_THAT(config.warnings,
+              ElementsAre(HasSubstr("ha.cf:8: 'respawn hacluster /usr/lib/heartbeat/ipfail': not "
+                                    "started; tachy applies ipfail's rule itself")));
+  // deadping defaults to deadtime.
+  EXPECT_EQ(MustParse(absl::StrCat(kMinimal, "deadtime 20ms\nkeepalive 2ms\nping 10.0.0.1\n"))
+                .deadping,
+            absl::Milliseconds(20));
+  auto error = [](const std::string& text) {
+    return std::string(ParseHaCf(text, "ha.cf").status().message());
+  };
+  EXPECT_THAT(error(absl::StrCat(kMinimal, "ping router.example\n")),
+              HasSubstr("ha.cf:3: ping: 'router.example' is not an IPv4 address"));
+  EXPECT_THAT(error(absl::StrCat(kMinimal, "ping_group routers\n")),
+              HasSubstr("ha.cf:3: ping_group takes a name and at least one host"));
+  EXPECT_THAT(error(absl::StrCat(kMinimal, "ping_group g 10.0.0.1 10.0.0.300\n")),
+              HasSubstr("ha.cf:3: ping_group: '10.0.0.300' is not an IPv4 address"));
+  EXPECT_THAT(error(absl::StrCat(kMinimal, "keepalive 1\ndeadtime 10\ndeadping 500ms\n")),
+              HasSubstr("ha.cf:5: deadping (500ms) must be more than keepalive (1s)"));
 }
 
 // ---------------------------------------------------------------------------

@@ -16,14 +16,14 @@ using ::testing::Each;
 
 TEST(OwnershipAdTest, ByteLayout) {
   const OwnershipAd ad{.held = 0x01020304, .wants = 0x0506, .declines = 0x0708,
-                       .digest = 0x090a0b0c, .probing = 0x0d0e};
+                       .digest = 0x090a0b0c, .probing = 0x0d0e, .ping = 0x8003};
   const RunnerData d = EncodeOwnershipAd(ad);
   EXPECT_THAT(d, ElementsAre(0x01, 0x02, 0x03, 0x04,  // held, big-endian
                              0x05, 0x06,              // wants
                              0x07, 0x08,              // declines
                              0x09, 0x0a, 0x0b, 0x0c,  // digest
                              0x0d, 0x0e,              // probing
-                             0, 0));                  // reserved
+                             0x80, 0x03));            // ping: judged, 3 reached
 }
 
 TEST(OwnershipAdTest, EmptyAdIsAllZero) {
@@ -39,6 +39,8 @@ TEST(OwnershipAdTest, RoundTrips) {
                        .digest = 0xdeadbeef},
            OwnershipAd{.held = 0, .wants = 0, .declines = 0x4000, .digest = 1},
            OwnershipAd{.held = 0, .wants = 0, .declines = 0, .digest = 1, .probing = 0x8001},
+           OwnershipAd{.held = 1, .wants = 0, .declines = 0, .digest = 1, .probing = 0,
+                       .ping = 0x8000},
        }) {
     EXPECT_EQ(DecodeOwnershipAd(EncodeOwnershipAd(ad)), ad);
   }
@@ -57,11 +59,10 @@ TEST(OwnershipAdTest, EachFieldDecodesFromItsOwnBytes) {
   EXPECT_EQ(ad.digest, 0x10000000u);
 }
 
-TEST(OwnershipAdTest, ReservedBytesAreIgnored) {
-  RunnerData d = EncodeOwnershipAd({.held = 5, .wants = 6, .declines = 7, .digest = 8});
-  for (size_t i = 14; i < 16; ++i) d[i] = 0xff;
-  EXPECT_EQ(DecodeOwnershipAd(d),
-            (OwnershipAd{.held = 5, .wants = 6, .declines = 7, .digest = 8}));
+TEST(OwnershipAdTest, AnAdOfABuildWithoutPingNodesReadsAsUnjudged) {
+  // Bytes 14-15 were reserved (0) before ping nodes: neutral, not "none reached".
+  const OwnershipAd ad = DecodeOwnershipAd(EncodeOwnershipAd({.held = 5, .digest = 8}));
+  EXPECT_EQ(ad.ping, 0);
 }
 
 }  // namespace

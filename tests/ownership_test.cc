@@ -145,6 +145,38 @@ TEST(OwnershipTest, AMinorityTakesNothingAndReleasesWhatItHolds) {
                    .quorate);
 }
 
+NodeView Pinged(std::string name, size_t reached, GroupMask held = 0, bool alive = true) {
+  NodeView n = Node(std::move(name), held, alive);
+  n.ping = PingReach(reached);
+  return n;
+}
+
+TEST(OwnershipTest, IpfailHandsAGroupToTheNodeThatReachesMorePingNodes) {
+  // a holds g0 but lost its ping node; b reaches it: a hands over, b takes.
+  const auto d = Decide(kGroups, {Pinged("a", 0, 0b01), Pinged("b", 1, 0b10)}, 0, {}, 1);
+  EXPECT_EQ(d[0].action, R);
+  EXPECT_EQ(d[0].why, "b reaches more ping nodes (1 of 1) than this node (0): handing it over "
+                      "(ipfail)");
+  EXPECT_EQ(Decide(kGroups, {Pinged("b", 1, 0b10), Pinged("a", 0)}, 0, {}, 1)[0].action, T);
+  // a, not judged yet (just started), is not compared.
+  NodeView fresh = Node("a", 0b01);
+  EXPECT_EQ(Decide(kGroups, {fresh, Pinged("b", 1, 0b10)}, 0, {}, 1)[0].action, K);
+  // Equal reach: nothing moves. Without ping nodes the field means nothing.
+  EXPECT_EQ(Decide(kGroups, {Pinged("a", 1, 0b01), Pinged("b", 1, 0b10)}, 0, {}, 1)[0].action, K);
+  EXPECT_EQ(Decide(kGroups, {Pinged("a", 0, 0b01), Pinged("b", 1, 0b10)}, 0, {}, 0)[0].action, K);
+}
+
+TEST(OwnershipTest, ANodeThatReachesNoPingNodeTakesNothingFromADeadPeer) {
+  // b's heartbeats and ping node are both gone: it may be the one cut off.
+  EXPECT_EQ(Decide(kGroups, {Pinged("b", 0, 0b10), Pinged("a", 1, 0b01, false)}, 0, {}, 1)[0].action,
+            K);
+  // Reaching one, it takes over as before.
+  EXPECT_EQ(Decide(kGroups, {Pinged("b", 1, 0b10), Pinged("a", 1, 0b01, false)}, 0, {}, 1)[0].action,
+            T);
+  // A group nobody held (start-up) is still taken.
+  EXPECT_EQ(Decide(kGroups, {Pinged("a", 0), Node("b", 0, false)}, 0, {}, 1)[0].action, T);
+}
+
 TEST(OwnershipTest, ScopeMasks) {
   GroupMask m;
   ASSERT_TRUE(ScopeMask(kGroups, "a", "all", &m));

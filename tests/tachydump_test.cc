@@ -379,7 +379,8 @@ TEST_F(TachydumpTest, ArpRequestsRepliesAndGratuitous) {
   EXPECT_EQ(d.arp().at(kIpA).macs.size(), 1u);
   EXPECT_THAT(d.StatsText(),
               HasSubstr("ARP 192.168.1.100: 02:00:00:00:00:0a, 02:00:00:00:00:0b (3 gratuitous, "
-                        "1 requests, 2 replies) POSSIBLE SPLIT BRAIN\n"));
+                        "1 requests, 2 replies) POSSIBLE SPLIT BRAIN (or a move: claims did not "
+                        "overlap)\n"));
   const nlohmann::ordered_json j = d.StatsJson();
   ASSERT_EQ(j["arp"].size(), 3u);
   const nlohmann::ordered_json& last = j["arp"][2];
@@ -387,6 +388,15 @@ TEST_F(TachydumpTest, ArpRequestsRepliesAndGratuitous) {
   EXPECT_EQ(last["macs"], nlohmann::ordered_json({"02:00:00:00:00:0a", "02:00:00:00:00:0b"}));
   EXPECT_EQ(last["gratuitous"], 3);
   EXPECT_EQ(last["split_brain"], true);
+  EXPECT_EQ(last["overlap"], false);
+  EXPECT_EQ(last["claimants"][1]["first_ns"], T(5));
+  // a claims again after b began: two holders at once.
+  EXPECT_THAT(Feed(d, T(6), Garp(kMacA, "192.168.1.100", true)),
+              testing::EndsWith("[192.168.1.100 also claimed by 02:00:00:00:00:0b, and again after "
+                                "it: split brain]"));
+  EXPECT_TRUE(d.arp().at(0xc0a80164).overlap);
+  EXPECT_THAT(d.StatsText(), HasSubstr("SPLIT BRAIN: claims overlapped at 22:13:20.006000"));
+  EXPECT_EQ(d.StatsJson()["arp"][2]["overlap_ns"], T(6));
 }
 
 TEST_F(TachydumpTest, OtherTrafficGetsOneSummaryLine) {

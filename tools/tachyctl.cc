@@ -163,6 +163,14 @@ void PrintHuman(const json& doc) {
   } else if (doc.contains("actions")) {
     std::printf("\nresource groups: %s\n", doc["actions"].get<std::string>().c_str());
   }
+  if (doc.contains("ping") && doc["ping"].is_array() && !doc["ping"].empty()) {
+    std::string line;
+    for (const json& t : doc["ping"]) {
+      line += absl::StrFormat("%s%s %s", line.empty() ? "" : "; ", t.value("name", "?"),
+                              t.value("reached", false) ? "reached" : "NOT REACHED");
+    }
+    std::printf("ping nodes: %s\n", line.c_str());
+  }
   if (doc.contains("quorum") && doc["quorum"].is_object()) {
     const json& q = doc["quorum"];
     std::printf("quorum (%s): %s: %s\n", q.value("policy", "?").c_str(),

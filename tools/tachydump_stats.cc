@@ -217,7 +217,7 @@ std::string Dumper::Process(int64_t ts_ns, std::span<const uint8_t> bytes, uint3
   switch (packet.kind) {
     case PacketKind::kTachy: absl::StrAppend(&line, ProcessTachy(ts_ns, packet)); break;
     case PacketKind::kHeartbeat: absl::StrAppend(&line, ProcessHeartbeat(ts_ns, packet)); break;
-    case PacketKind::kArp: absl::StrAppend(&line, ProcessArp(packet)); break;
+    case PacketKind::kArp: absl::StrAppend(&line, ProcessArp(ts_ns, packet)); break;
     case PacketKind::kOther: absl::StrAppend(&line, packet.summary); break;
     case PacketKind::kMalformed:
       ++malformed_;
@@ -292,7 +292,7 @@ std::string Dumper::ProcessHeartbeat(int64_t ts_ns, const DecodedPacket& packet)
   return absl::StrCat(FormatHeartbeat(m, packet.payload_size), ": ", VerdictName(verdict), notes);
 }
 
-std::string Dumper::ProcessArp(const DecodedPacket& packet) {
+std::string Dumper::ProcessArp(int64_t ts_ns, const DecodedPacket& packet) {
   const ArpClaim& c = packet.arp;
   std::string line = FormatArp(c);
   // 0.0.0.0 is an address probe (RFC 5227): it claims nothing.
@@ -305,8 +305,19 @@ std::string Dumper::ProcessArp(const DecodedPacket& packet) {
   } else {
     ++s.requests;
   }
-  if (std::find(s.macs.begin(), s.macs.end(), c.sender_mac) == s.macs.end()) {
+  size_t at = std::find(s.macs.begin(), s.macs.end(), c.sender_mac) - s.macs.begin();
+  if (at == s.macs.size()) {
     s.macs.push_back(c.sender_mac);
+    s.first_ns.push_back(ts_ns);
+    s.last_ns.push_back(ts_ns);
+  }
+  s.last_ns[at] = std::max(s.last_ns[at], ts_ns);
+  // Claiming again after a MAC that came later has claimed: both at once.
+  bool overlapping = false;
+  for (size_t i = at + 1; i < s.macs.size(); ++i) overlapping = overlapping || s.first_ns[i] <= ts_ns;
+  if (overlapping && !s.overlap) {
+    s.overlap = true;
+    s.overlap_ns = ts_ns;
   }
   if (s.macs.size() > 1) {
     std::vector<std::string> others;
@@ -314,7 +325,8 @@ std::string Dumper::ProcessArp(const DecodedPacket& packet) {
       if (mac != c.sender_mac) others.push_back(FormatMac(mac));
     }
     absl::StrAppend(&line, " [", FormatIpv4(c.sender_ip), " also claimed by ",
-                    absl::StrJoin(others, ", "), ": possible split brain]");
+                    absl::StrJoin(others, ", "),
+                    overlapping ? ", and again after it: split brain]" : ": possible split brain]");
   }
   return line;
 }
@@ -359,7 +371,12 @@ std::string Dumper::StatsText() const {
     absl::StrAppend(
         &out, absl::StrFormat("ARP %s: %s (%d gratuitous, %d requests, %d replies)%s\n",
                               FormatIpv4(ip), absl::StrJoin(macs, ", "), s.gratuitous, s.requests,
-                              s.replies, s.macs.size() > 1 ? " POSSIBLE SPLIT BRAIN" : ""));
+                              s.replies,
+                              s.overlap ? absl::StrCat(" SPLIT BRAIN: claims overlapped at ",
+                                                       FormatTime(s.overlap_ns))
+                              : s.macs.size() > 1 ? " POSSIBLE SPLIT BRAIN (or a move: claims "
+                                                    "did not overlap)"
+                                                  : ""));
   }
   return out;
 }
@@ -411,7 +428,13 @@ json Dumper::StatsJson() const {
   json arp = json::array();
   for (const auto& [ip, s] : arp_) {
     json macs = json::array();
-    for (const MacAddress& mac : s.macs) macs.push_back(FormatMac(mac));
+    json claimants = json::array();
+    for (size_t i = 0; i < s.macs.size(); ++i) {
+      macs.push_back(FormatMac(s.macs[i]));
+      claimants.push_back({{"mac", FormatMac(s.macs[i])},
+                           {"first_ns", s.first_ns[i]},
+                           {"last_ns", s.last_ns[i]}});
+    }
     arp.push_back({
         {"ip", FormatIpv4(ip)},
         {"macs", macs},
@@ -419,6 +442,9 @@ json Dumper::StatsJson() const {
         {"requests", s.requests},
         {"replies", s.replies},
         {"split_brain", s.macs.size() > 1},
+        {"claimants", claimants},
+        {"overlap", s.overlap},
+        {"overlap_ns", s.overlap ? json(s.overlap_ns) : json(nullptr)},
     });
   }
   return {{"frames", packets_}, {"peers", peers}, {"arp", arp}, {"malformed", malformed_}};

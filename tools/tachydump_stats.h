@@ -100,10 +100,15 @@ Observation Observe(PeerStats* peer, int64_t ts_ns, uint64_t generation,
                     std::optional<uint64_t> seq, absl::string_view medium, bool per_medium_replay,
                     bool timing);
 
-// Who claimed one IPv4 address in ARP.
+// Who claimed one IPv4 address in ARP. Two MACs in turn are a move (a
+// failover); a MAC that claims again after a newer one began is an overlap:
+// two holders at once, the split brain itself.
 struct ArpIpStats {
   uint32_t ip = 0;
   std::vector<MacAddress> macs;  // in order of first claim
+  std::vector<int64_t> first_ns, last_ns;  // per MAC, capture times of its claims
+  bool overlap = false;
+  int64_t overlap_ns = 0;  // the first claim that overlapped
   uint64_t gratuitous = 0;
   uint64_t requests = 0;
   uint64_t replies = 0;
@@ -162,7 +167,7 @@ class Dumper {
   PeerStats& Peer(absl::string_view protocol, absl::string_view node);
   std::string ProcessTachy(int64_t ts_ns, const DecodedPacket& packet);
   std::string ProcessHeartbeat(int64_t ts_ns, const DecodedPacket& packet);
-  std::string ProcessArp(const DecodedPacket& packet);
+  std::string ProcessArp(int64_t ts_ns, const DecodedPacket& packet);
   // How long `p` had been silent when the capture ended, if that silence is
   // its longest (a peer that died); else 0.
   int64_t SilenceAtEnd(const PeerStats& p) const;

@@ -396,7 +396,7 @@ class WebLab:
 
     def __init__(self, lab, keepalive="2ms", deadtime="20ms", auto_failback="on",
                  nodes=("a", "b"), extra_resources="", httpd_script=None, script_for=None,
-                 dedicated_link=False, impair_bridge=None, service="restart"):
+                 dedicated_link=False, impair_bridge=None, service="restart", ha_extra=""):
         if service not in self.SERVICES:
             raise ValueError(f"service must be one of {self.SERVICES}: {service!r}")
         self.lab = lab
@@ -426,7 +426,7 @@ class WebLab:
             lab.veth(ns, "hb0", sw, f"p{name}", f"{self.SUBNET}.{i}")
             ports.append(f"p{name}")
             conf = ha_cf(list(nodes), [medium], keepalive, deadtime,
-                         extra=f"auto_failback {auto_failback}\n")
+                         extra=f"auto_failback {auto_failback}\n{ha_extra}")
             node = lab.node(name, ns, conf)
             with open(os.path.join(node.dir, "haresources"), "w") as f:
                 if service == "hot":
