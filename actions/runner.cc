@@ -875,6 +875,10 @@ bool Runner::NeedsArpCheck(size_t g, const std::string& why) const {
 
 void Runner::StartArpCheck(size_t g, TakeCause cause, MonoTime now) {
   Group& gr = *groups_[g];
+  // Claims already queued were sent before our probe (an ARP reply of the
+  // peer to a client, a moment before it died): read them first, so that
+  // only what arrives from now on can answer the probe.
+  for (size_t i = 0; i < kit_->watchers().size(); ++i) DrainArp(i);
   gr.checking = true;
   gr.answered_by.clear();
   gr.answered_on.clear();
