@@ -38,6 +38,7 @@
 #include "actions/resource_processes.h"
 #include "actions/run_script.h"
 #include "actions/tachyd_link.h"
+#include "actions/takeover_check.h"
 #include "actions/takeover_kit.h"
 #include "arp/arp_watcher.h"
 #include "detector/config.h"
@@ -61,6 +62,7 @@ struct TakeCause {
   MonoTime verdict;          // tachyd's verdict (zero: not a death)
   MonoTime decision;         // this wake-up
   MonoTime arp_checked;      // the pre-takeover ARP check ended (zero: none)
+  std::string arp_outcome;   // what it found
 };
 
 // A main process of a running script, watched by pidfd.
@@ -91,16 +93,11 @@ struct Group {
   // The start-up probe runs on the group's worker: one slow status script
   // delays no other group.
   bool probing = false;
-  // The ARP check before a takeover from a dead peer: probes sent, answers
-  // awaited until `check_until`. An answer from another MAC means the peer
-  // still serves the address (only the heartbeat path failed): no takeover,
-  // asked again at `next_check`.
-  bool checking = false;
-  bool check_passed = false;  // no answer: the next Reevaluate takes it
-  MonoTime check_until, next_check, refusal_logged;
+  // The ARP check before every take (takeover_check.h), the cause it was
+  // started for, and whether it passed (the next Reevaluate takes it).
+  TakeoverCheck check;
   TakeCause check_cause;
-  std::string answered_by, answered_on;  // MAC and interface of an answer
-  bool refused = false;  // the last check was answered (for the log on change)
+  bool check_passed = false;
   // The last take: claims of the address by the node that held it until
   // just now (its last GARP or ARP reply in flight as it let go) are no
   // split brain.
@@ -780,7 +777,7 @@ void Runner::Reevaluate(MonoTime now) {
         if (gr.machine.MayTake(now)) {
           if (NeedsArpCheck(g, decisions[g].why) && !gr.check_passed) {
             // A second path first: is the address still answered on the LAN?
-            if (!gr.checking && now >= gr.next_check) {
+            if (gr.check.MayStart(now)) {
               StartArpCheck(g, CauseFor(g, decisions[g].why, now), now);
             }
             break;
@@ -799,11 +796,9 @@ void Runner::Reevaluate(MonoTime now) {
         }
         break;
       case GroupAction::kKeep:
-        if (gr.checking || gr.check_passed || gr.refused) {
-          // Not ours to take any more (the peer is back, or another took it).
-          gr.checking = gr.check_passed = gr.refused = false;
-          gr.next_check = MonoTime();
-        }
+        // Not ours to take any more (the peer is back, or another took it).
+        gr.check.Reset();
+        gr.check_passed = false;
         // Half-started here and not ours to finish: stop what runs, once
         // every peer is known (until then nobody knows whose it is).
         if (gr.leftovers && all_known && !gr.machine.held()) StartCleanup(g);
@@ -879,11 +874,8 @@ void Runner::StartArpCheck(size_t g, TakeCause cause, MonoTime now) {
   // peer to a client, a moment before it died): read them first, so that
   // only what arrives from now on can answer the probe.
   for (size_t i = 0; i < kit_->watchers().size(); ++i) DrainArp(i);
-  gr.checking = true;
-  gr.answered_by.clear();
-  gr.answered_on.clear();
+  gr.check.Start(now, options_.monitor.takeover_arp_check_timeout);
   gr.check_cause = std::move(cause);
-  gr.check_until = now + options_.monitor.takeover_arp_check_timeout;
   for (const PreparedResource& r : kit_->resources(g)) {
     if (!r.address) continue;
     if (absl::Status s = kit_->garp().Probe(r.garp); !s.ok()) {
@@ -913,10 +905,7 @@ void Runner::NoteArpAnswer(const ArpClaim& c, const std::string& iface, const Ma
     Group& gr = *groups_[g];
     for (const PreparedResource& r : kit_->resources(g)) {
       if (!r.address || r.address->iface != iface || r.address->ip != ip) continue;
-      if (gr.checking && gr.answered_by.empty()) {
-        gr.answered_by = FormatMac(c.sender_mac);
-        gr.answered_on = iface;
-      }
+      gr.check.OnAnswer(FormatMac(c.sender_mac), iface);
       // Held by exactly one live peer and not here: the MAC is that peer's.
       if (!gr.machine.held()) {
         std::string holder;
@@ -937,57 +926,50 @@ bool Runner::FinishArpChecks(MonoTime now) {
   bool changed = false;
   for (auto& gp : groups_) {
     Group& gr = *gp;
-    if (!gr.checking) continue;
-    const std::string& peer = gr.check_cause.peer.empty() ? "the peer" : gr.check_cause.peer;
-    if (!gr.answered_by.empty() && !gr.check_cause.peer.empty() &&
-        CarriesHeartbeats(gr.answered_on)) {
-      // The answer came over a link our heartbeats also use, on which the
-      // peer fell silent: the path works, the peer's detector does not
-      // (killed, hung, its host's processes gone while its kernel keeps the
-      // address). Its runner lets go within half a deadtime if it can;
-      // if the address is still there, nobody is left to remove it, and
-      // our gratuitous ARP moves the clients.
-      NoteMacOwner(gr.answered_by, gr.check_cause.peer);
-      LogWarning("group %s: peer %s dead, yet its host still answers for %s on %s (MAC %s), a "
-                 "link that also carries our heartbeats: its detector is gone, not the path; "
-                 "taking over (our gratuitous ARP moves the clients)",
-                 gr.spec.key, peer, gr.spec.key, gr.answered_on, gr.answered_by);
-      gr.answered_by.clear();
-      gr.check_until = now;  // decided: no need to wait out the timeout
-    }
-    if (!gr.answered_by.empty()) {
-      gr.checking = false;
-      NoteMacOwner(gr.answered_by, gr.check_cause.peer);
-      // Asked again soon: the takeover follows as soon as the address is
-      // gone from the LAN (the peer released it, or its LAN went too).
-      gr.next_check =
-          now + std::clamp(config_.ha.deadtime / 2, absl::Milliseconds(5), absl::Seconds(1));
-      if (!gr.refused || now - gr.refusal_logged > absl::Seconds(10)) {
-        if (!gr.check_cause.peer.empty()) {
+    if (!gr.check.running()) continue;
+    const bool was_refused = gr.check.refused();
+    const bool after_death = !gr.check_cause.peer.empty();
+    const absl::Duration retry =
+        std::clamp(config_.ha.deadtime / 2, absl::Milliseconds(5), absl::Seconds(1));
+    const TakeoverCheck::Result result = gr.check.Poll(
+        now, after_death, [this](const std::string& i) { return CarriesHeartbeats(i); }, retry);
+    const std::string& peer = gr.check_cause.peer;
+    switch (result) {
+      case TakeoverCheck::Result::kWaiting:
+        continue;
+      case TakeoverCheck::Result::kRefused:
+        NoteMacOwner(gr.check.mac(), peer);
+        if (!gr.check.LogRefusal(now)) continue;
+        if (after_death) {
           LogWarning("group %s: peer %s dead on the heartbeat link but still answering for %s on "
                      "%s (MAC %s): not taking over; asking again every %s",
-                     gr.spec.key, peer, gr.spec.key, gr.answered_on, gr.answered_by,
-                     Ms(gr.next_check - now));
+                     gr.spec.key, peer, gr.spec.key, gr.check.iface(), gr.check.mac(), Ms(retry));
         } else {
           LogWarning("group %s: %s is still answered on %s by MAC %s%s (%s): not taking it "
                      "while another host has it; asking again every %s",
-                     gr.spec.key, gr.spec.key, gr.answered_on, gr.answered_by,
-                     MacOwnerNote(gr.answered_by), gr.check_cause.why, Ms(gr.next_check - now));
+                     gr.spec.key, gr.spec.key, gr.check.iface(), gr.check.mac(),
+                     MacOwnerNote(gr.check.mac()), gr.check_cause.why, Ms(retry));
         }
-        gr.refusal_logged = now;
-      }
-      gr.refused = true;
-      continue;
+        continue;
+      case TakeoverCheck::Result::kPathProven:
+        NoteMacOwner(gr.check.mac(), peer);
+        LogWarning("group %s: peer %s dead, yet its host still answers for %s on %s (MAC %s), a "
+                   "link that also carries our heartbeats: its detector is gone, not the path; "
+                   "taking over (our gratuitous ARP moves the clients)",
+                   gr.spec.key, peer, gr.spec.key, gr.check.iface(), gr.check.mac());
+        gr.check_cause.arp_checked = now;
+        gr.check_cause.arp_outcome = "answered over the heartbeat link";
+        break;
+      case TakeoverCheck::Result::kClear:
+        gr.check_cause.arp_checked = now;
+        gr.check_cause.arp_outcome = "no answer";
+        if (was_refused) {
+          LogInfo("group %s: the address is no longer answered on the LAN: taking over%s",
+                  gr.spec.key, peer.empty() ? "" : absl::StrCat(" from ", peer));
+        }
+        break;
     }
-    if (now < gr.check_until) continue;
-    gr.checking = false;
     gr.check_passed = true;
-    gr.check_cause.arp_checked = now;
-    if (gr.refused) {
-      LogInfo("group %s: the address is no longer answered on the LAN: taking over from %s",
-              gr.spec.key, peer);
-    }
-    gr.refused = false;
     changed = true;
   }
   return changed;
@@ -1049,7 +1031,7 @@ void Runner::OnTakeDone(size_t g, const TakeCause& cause, const TakeResult& r) {
     line.push_back(absl::StrCat("decision +", at(cause.decision)));
   }
   if (cause.arp_checked != MonoTime()) {
-    line.push_back(absl::StrCat("ARP check (no answer) +", at(cause.arp_checked)));
+    line.push_back(absl::StrCat("ARP check (", cause.arp_outcome, ") +", at(cause.arp_checked)));
   }
   if (r.vip_added != MonoTime()) {
     line.push_back(absl::StrCat("VIP added +", at(r.vip_added)));
@@ -1372,9 +1354,10 @@ int Runner::Run() {
       }
       // A takeover waiting on its ARP check wakes when the answer is due,
       // and one refused when it is asked again.
-      if (g->checking) timeout = std::min(timeout, std::max(absl::ZeroDuration(), g->check_until - now));
-      if (g->refused) {
-        timeout = std::min(timeout, std::max(absl::Milliseconds(1), g->next_check - now));
+      if (g->check.running()) {
+        timeout = std::min(timeout, std::max(absl::ZeroDuration(), g->check.deadline() - now));
+      } else if (g->check.refused()) {
+        timeout = std::min(timeout, std::max(absl::Milliseconds(1), g->check.retry_at() - now));
       }
     }
     const int64_t wait_ns = absl::ToInt64Nanoseconds(timeout);
@@ -1443,7 +1426,7 @@ int Runner::Run() {
     if (FinishArpChecks(now)) changed = true;
     ServePing(now, &changed);
     for (const auto& g : groups_) {
-      if (g->refused && now >= g->next_check) changed = true;
+      if (g->check.refused() && g->check.MayStart(now)) changed = true;
     }
     SendDueGarps(now);
     RunDueMonitors(now);

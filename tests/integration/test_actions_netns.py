@@ -73,7 +73,8 @@ class FailoverTest(LabTestCase):
         # Every step attributed, on one clock, from the verdict on.
         self.assertRegex(log, r"took group 10.213.7.100 [0-9.]+ ms after the verdict: peer a dead; "
                               r"timeline: peer's last frame -[0-9.]+ ms, decision \+[0-9.]+ ms, "
-                              r"ARP check \(no answer\) \+[0-9.]+ ms, VIP added \+[0-9.]+ ms, first GARP \+[0-9.]+ ms, "
+                              r"ARP check \((no answer|answered over the heartbeat link)\) \+[0-9.]+ ms, "
+                              r"VIP added \+[0-9.]+ ms, first GARP \+[0-9.]+ ms, "
                               r"httpd started \+[0-9.]+ ms")
 
     def test_sigkill_of_tachyd_alone_makes_a_release(self):
