@@ -49,6 +49,16 @@ failure_timeout (default 300 s) or until `tachyctl clear GROUP`; where no
 peer can run it, it comes back here. Every failure is logged with what
 failed, how it was noticed and what was done.
 
+One holder, always: before every take, an ARP probe for each of the group's
+addresses (tachy.cf takeover_arp_check on|off, takeover_arp_check_timeout,
+default 1 ms); an answer from another MAC on a link without our heartbeats
+holds the take back until the address is gone. With 3 nodes or more, a
+partition without a majority of ha.cf's `node` lines takes nothing and
+releases what it holds (ha.cf `quorum majority|none`). ha.cf `ping` and
+`ping_group` hosts are probed with ICMP echo (judged with `deadping`): a node
+that reaches fewer of them than a live peer hands its groups over (ipfail's
+rule), and one that reaches none takes nothing from a dead peer.
+
 Exit codes: 0 clean stop, 1 start-up failure, 2 configuration error.
 )";
 
