@@ -93,11 +93,10 @@ struct Group {
   // The start-up probe runs on the group's worker: one slow status script
   // delays no other group.
   bool probing = false;
-  // The ARP check before every take (takeover_check.h), the cause it was
-  // started for, and whether it passed (the next Reevaluate takes it).
+  // The ARP check before every take (takeover_check.h) and the cause it
+  // was started for.
   TakeoverCheck check;
   TakeCause check_cause;
-  bool check_passed = false;
   // The last take: claims of the address by the node that held it until
   // just now (its last GARP or ARP reply in flight as it let go) are no
   // split brain.
@@ -775,15 +774,18 @@ void Runner::Reevaluate(MonoTime now) {
     switch (decisions[g].action) {
       case GroupAction::kTake:
         if (gr.machine.MayTake(now)) {
-          if (NeedsArpCheck(g, decisions[g].why) && !gr.check_passed) {
+          // A check that passed long ago (the take then waited for a retry
+          // delay) proves nothing now: it is asked again.
+          const bool passed = gr.check.Passed(now, config_.ha.deadtime);
+          if (NeedsArpCheck(g, decisions[g].why) && !passed) {
             // A second path first: is the address still answered on the LAN?
             if (gr.check.MayStart(now)) {
               StartArpCheck(g, CauseFor(g, decisions[g].why, now), now);
             }
             break;
           }
-          TakeCause cause = gr.check_passed ? gr.check_cause : CauseFor(g, decisions[g].why, now);
-          gr.check_passed = false;
+          TakeCause cause = passed ? gr.check_cause : CauseFor(g, decisions[g].why, now);
+          gr.check.Consume();
           declines_ &= ~bit;
           StartTake(g, std::move(cause));
         }
@@ -798,7 +800,6 @@ void Runner::Reevaluate(MonoTime now) {
       case GroupAction::kKeep:
         // Not ours to take any more (the peer is back, or another took it).
         gr.check.Reset();
-        gr.check_passed = false;
         // Half-started here and not ours to finish: stop what runs, once
         // every peer is known (until then nobody knows whose it is).
         if (gr.leftovers && all_known && !gr.machine.held()) StartCleanup(g);
@@ -969,8 +970,7 @@ bool Runner::FinishArpChecks(MonoTime now) {
         }
         break;
     }
-    gr.check_passed = true;
-    changed = true;
+    changed = true;  // the next Reevaluate takes it (TakeoverCheck::Passed)
   }
   return changed;
 }

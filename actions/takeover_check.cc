@@ -4,6 +4,7 @@ namespace tachy {
 
 void TakeoverCheck::Start(MonoTime now, absl::Duration timeout) {
   running_ = true;
+  passed_at_ = MonoTime();
   deadline_ = now + timeout;
   mac_.clear();
   iface_.clear();
@@ -24,6 +25,7 @@ TakeoverCheck::Result TakeoverCheck::Poll(
     if (after_death && carries_heartbeats(iface_)) {
       refused_ = false;
       logged_series_ = false;
+      passed_at_ = now;
       return Result::kPathProven;
     }
     refused_ = true;
@@ -34,6 +36,7 @@ TakeoverCheck::Result TakeoverCheck::Poll(
   running_ = false;
   refused_ = false;
   logged_series_ = false;
+  passed_at_ = now;
   return Result::kClear;
 }
 

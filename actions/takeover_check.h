@@ -60,6 +60,15 @@ class TakeoverCheck {
               absl::FunctionRef<bool(const std::string&)> carries_heartbeats,
               absl::Duration retry);
 
+  // Passed(), Consume()
+  //
+  // Whether the last check ended clear (or path proven) at most `max_age`
+  // before `now`: a take may use it. A take uses it up.
+  bool Passed(MonoTime now, absl::Duration max_age) const {
+    return passed_at_ != MonoTime() && now - passed_at_ <= max_age;
+  }
+  void Consume() { passed_at_ = MonoTime(); }
+
   // Reset()
   //
   // The group is not ours to take any more: forget the check.
@@ -82,7 +91,7 @@ class TakeoverCheck {
   bool running_ = false;
   bool refused_ = false;
   bool logged_series_ = false;
-  MonoTime deadline_, retry_at_, logged_at_;
+  MonoTime deadline_, retry_at_, logged_at_, passed_at_;
   std::string mac_, iface_;
 };
 

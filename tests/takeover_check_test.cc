@@ -72,6 +72,28 @@ TEST(TakeoverCheckTest, AnAnswerOverAHeartbeatLinkAfterADeathProvesThePath) {
   EXPECT_EQ(c.Poll(At(1.1), false, OnlyHb1, kRetry), Result::kRefused);
 }
 
+TEST(TakeoverCheckTest, APassIsGoodForOneTakeSoon) {
+  TakeoverCheck c;
+  EXPECT_FALSE(c.Passed(At(0), absl::Milliseconds(20)));
+  c.Start(At(0), kTimeout);
+  EXPECT_FALSE(c.Passed(At(0.5), absl::Milliseconds(20)));  // still running
+  EXPECT_EQ(c.Poll(At(1), true, OnlyHb1, kRetry), Result::kClear);
+  EXPECT_TRUE(c.Passed(At(1), absl::Milliseconds(20)));
+  // The take waited (a retry delay): too old to prove anything now.
+  EXPECT_FALSE(c.Passed(At(30), absl::Milliseconds(20)));
+  c.Consume();
+  EXPECT_FALSE(c.Passed(At(1.1), absl::Milliseconds(20)));
+  // A path proven passes too; a refusal does not.
+  c.Start(At(40), kTimeout);
+  c.OnAnswer("02:00:00:00:00:0a", "hb1");
+  EXPECT_EQ(c.Poll(At(40.1), true, OnlyHb1, kRetry), Result::kPathProven);
+  EXPECT_TRUE(c.Passed(At(40.2), absl::Milliseconds(20)));
+  c.Start(At(50), kTimeout);
+  c.OnAnswer("02:00:00:00:00:0a", "hb0");
+  EXPECT_EQ(c.Poll(At(50.1), true, OnlyHb1, kRetry), Result::kRefused);
+  EXPECT_FALSE(c.Passed(At(50.2), absl::Milliseconds(20)));
+}
+
 TEST(TakeoverCheckTest, AnswersOutsideACheckAndResetAreForgotten) {
   TakeoverCheck c;
   c.OnAnswer("02:00:00:00:00:0a", "hb0");  // no check running
