@@ -180,7 +180,7 @@ class Runner {
   void Advertise(bool force);
   void SendGroups();
   void StartTake(size_t g, TakeCause cause);
-  bool NeedsArpCheck(size_t g, const std::string& why) const;
+  bool NeedsArpCheck(size_t g) const;
   void StartArpCheck(size_t g, TakeCause cause, MonoTime now);
   bool FinishArpChecks(MonoTime now);
   void NoteArpAnswer(const ArpClaim& c, const std::string& iface, const MacAddress* own);
@@ -342,6 +342,8 @@ absl::Status Runner::Prepare() {
 
 void Runner::ServePing(MonoTime now, bool* changed) {
   if (ping_ == nullptr) return;
+  // A send that fails (no route: our LAN is down) needs no line of its own:
+  // the target is judged lost after deadping, and that is logged.
   ping_->SendDue(now, [&](uint32_t ip, uint16_t seq) { (void)icmp_->Send(ip, seq); });
   for (const std::string& line : ping_->Changes(now)) LogWarning("%s", line);
   const uint16_t field = PingField(now);
@@ -777,7 +779,7 @@ void Runner::Reevaluate(MonoTime now) {
           // A check that passed long ago (the take then waited for a retry
           // delay) proves nothing now: it is asked again.
           const bool passed = gr.check.Passed(now, config_.ha.deadtime);
-          if (NeedsArpCheck(g, decisions[g].why) && !passed) {
+          if (NeedsArpCheck(g) && !passed) {
             // A second path first: is the address still answered on the LAN?
             if (gr.check.MayStart(now)) {
               StartArpCheck(g, CauseFor(g, decisions[g].why, now), now);
@@ -856,13 +858,12 @@ void Runner::StartTake(size_t g, TakeCause cause) {
                              " after the verdict)"));
 }
 
-bool Runner::NeedsArpCheck(size_t g, const std::string& why) const {
+bool Runner::NeedsArpCheck(size_t g) const {
   if (!options_.monitor.takeover_arp_check) return false;
   // Every take, not only a death's: a node back from a partition that sees
   // one peer before another, or a start beside a node it does not hear,
   // must not add an address the LAN still has. A hand-over costs the
   // check's timeout: the releaser removed the address before it said so.
-  (void)why;
   for (const PreparedResource& r : kit_->resources(g)) {
     if (r.address) return true;
   }

@@ -106,42 +106,37 @@ std::vector<std::string> GarpOwner::Refresh() {
   return reopened;
 }
 
-absl::Status GarpOwner::Announce(AddressId id) {
-  if (id >= addresses_.size()) return absl::InvalidArgumentError("GARP: unknown address");
+absl::Status GarpOwner::Send(AddressId id, absl::string_view what,
+                             std::initializer_list<std::vector<uint8_t> Address::*> frames) {
+  if (id >= addresses_.size()) {
+    return absl::InvalidArgumentError(absl::StrFormat("%s: unknown address", what));
+  }
   absl::MutexLock lock(&send_mu_);
   const Address& a = addresses_[id];
   const Interface& itf = *ifaces_[a.iface];
   if (itf.index == 0 || a.request.empty()) {
     return absl::UnavailableError(
-        absl::StrFormat("GARP for %s: interface %s is not there", a.ip, itf.name));
+        absl::StrFormat("%s for %s: interface %s is not there", what, a.ip, itf.name));
   }
-  for (const std::vector<uint8_t>* frame : {&a.request, &a.reply}) {
-    if (send(itf.fd.get(), frame->data(), frame->size(), MSG_DONTWAIT) !=
-        static_cast<ssize_t>(frame->size())) {
-      return absl::UnavailableError(absl::StrFormat(
-          "send GARP %s for %s on %s: %s", frame == &a.request ? "request" : "reply", a.ip,
-          itf.name, strerror(errno)));
+  for (std::vector<uint8_t> Address::*member : frames) {
+    const std::vector<uint8_t>& frame = a.*member;
+    if (send(itf.fd.get(), frame.data(), frame.size(), MSG_DONTWAIT) !=
+        static_cast<ssize_t>(frame.size())) {
+      const char* kind = member == &Address::request ? " request"
+                         : member == &Address::reply ? " reply"
+                                                     : "";
+      return absl::UnavailableError(absl::StrFormat("send %s%s for %s on %s: %s", what, kind, a.ip,
+                                                    itf.name, strerror(errno)));
     }
   }
   return absl::OkStatus();
 }
 
-absl::Status GarpOwner::Probe(AddressId id) {
-  if (id >= addresses_.size()) return absl::InvalidArgumentError("ARP probe: unknown address");
-  absl::MutexLock lock(&send_mu_);
-  const Address& a = addresses_[id];
-  const Interface& itf = *ifaces_[a.iface];
-  if (itf.index == 0 || a.probe.empty()) {
-    return absl::UnavailableError(
-        absl::StrFormat("ARP probe for %s: interface %s is not there", a.ip, itf.name));
-  }
-  if (send(itf.fd.get(), a.probe.data(), a.probe.size(), MSG_DONTWAIT) !=
-      static_cast<ssize_t>(a.probe.size())) {
-    return absl::UnavailableError(
-        absl::StrFormat("send ARP probe for %s on %s: %s", a.ip, itf.name, strerror(errno)));
-  }
-  return absl::OkStatus();
+absl::Status GarpOwner::Announce(AddressId id) {
+  return Send(id, "GARP", {&Address::request, &Address::reply});
 }
+
+absl::Status GarpOwner::Probe(AddressId id) { return Send(id, "ARP probe", {&Address::probe}); }
 
 const MacAddress* GarpOwner::mac(const std::string& iface) const {
   for (const auto& i : ifaces_) {

@@ -14,12 +14,14 @@
 
 #include <array>
 #include <cstdint>
+#include <initializer_list>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
 #include "arp/garp.h"
 #include "detector/unique_fd.h"
@@ -83,6 +85,9 @@ class GarpOwner {
 
   absl::Status Open(Interface& itf);
   absl::Status BuildFrames(Address& a);
+  // Sends `frames` of address `id`; errors begin with `what`.
+  absl::Status Send(AddressId id, absl::string_view what,
+                    std::initializer_list<std::vector<uint8_t> Address::*> frames);
 
   std::vector<std::unique_ptr<Interface>> ifaces_;
   std::vector<Address> addresses_;
