@@ -120,10 +120,6 @@ struct PendingGarp {
 
 std::string Ms(absl::Duration d) { return FormatMillis(d); }
 
-// Dotted quad of a host-order IPv4 address, as haresources writes it.
-std::string FormatIpv4(uint32_t ip) {
-  return absl::StrFormat("%u.%u.%u.%u", ip >> 24, (ip >> 16) & 255, (ip >> 8) & 255, ip & 255);
-}
 
 // A take's (or restart's) timeline as tachyd relays it to `watch`: every
 // step on CLOCK_MONOTONIC, 0 for a step that did not happen.

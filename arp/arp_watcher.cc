@@ -15,6 +15,10 @@
 #include "absl/strings/str_format.h"
 
 namespace tachy {
+
+std::string FormatIpv4(uint32_t ip) {
+  return absl::StrFormat("%d.%d.%d.%d", ip >> 24, (ip >> 16) & 0xff, (ip >> 8) & 0xff, ip & 0xff);
+}
 namespace {
 
 // RFC 826 over Ethernet II: 14-byte Ethernet header, then

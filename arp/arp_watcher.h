@@ -25,6 +25,11 @@ struct ArpClaim {
   bool gratuitous = false; // sender_ip == target_ip
 };
 
+// FormatIpv4()
+//
+// Dotted quad of a host-order address (as ArpClaim holds them).
+std::string FormatIpv4(uint32_t ip);
+
 // ParseArpClaim()
 //
 // Decodes an Ethernet frame carrying IPv4-over-Ethernet ARP into `out`;

@@ -623,9 +623,6 @@ std::string FormatHeartbeat(const HeartbeatMessage& message, uint32_t size) {
   return out;
 }
 
-std::string FormatIpv4(uint32_t ip) {
-  return absl::StrFormat("%d.%d.%d.%d", ip >> 24, (ip >> 16) & 0xff, (ip >> 8) & 0xff, ip & 0xff);
-}
 
 std::string FormatArp(const ArpClaim& claim) {
   const char* op = claim.reply ? "Reply" : "Request";

@@ -159,11 +159,6 @@ std::string FormatHeartbeat(const HeartbeatMessage& message, uint32_t size);
 // "ARP, Gratuitous Reply: 02:00:00:00:00:01 claims 192.168.1.100".
 std::string FormatArp(const ArpClaim& claim);
 
-// FormatIpv4()
-//
-// Dotted quad of a host-order address.
-std::string FormatIpv4(uint32_t ip);
-
 // kRefusedKey: authentic, but signed with a key that is defined in authkeys
 // and neither signs (`auth N`) nor rotates (`rotate N`): tachyd refuses it and
 // counts it as unknown_key, like a key it does not have.
