@@ -15,7 +15,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
                                tachy::dump::LinkType::kLinuxSll2}) {
     (void)tachy::dump::DecodePacket(bytes, static_cast<uint32_t>(size), link);
   }
-  (void)tachy::dump::ParseHeartbeatMessage(bytes);
+  (void)tachy::ParseHeartbeatMessage(bytes);
   tachy::ArpClaim claim;
   (void)tachy::ParseArpClaim(data, size, &claim);
   (void)tachy::ParseArpPayload(data, size, &claim);

@@ -27,6 +27,7 @@
 #include "detector/auth.h"
 #include "detector/config.h"
 #include "detector/frame.h"
+#include "detector/hb_message.h"
 
 namespace tachy::dump {
 
@@ -39,43 +40,6 @@ enum class LinkType { kEthernet, kLinuxSll, kLinuxSll2 };
 // The LinkType of a libpcap DLT_* value, or nullopt if tachydump cannot
 // decode it.
 std::optional<LinkType> LinkTypeFromDlt(int dlt);
-
-// One Heartbeat message field: `(type)name=value`. Type 0 string, 1 binary,
-// 2 struct, 3 list, 4 compressed, 5 uncompressed, as Heartbeat 3 numbers them.
-// Classic binary values are kept as their base64 text.
-struct HeartbeatField {
-  int type = 0;
-  std::string name;
-  std::string value;
-};
-
-struct HeartbeatMessage {
-  enum class Format { kClassic, kNetstring };
-  Format format = Format::kNetstring;
-  std::vector<HeartbeatField> fields;  // in wire order, `auth` included
-  // The exact text the digest covers (§3.3): classic = every field line but
-  // `auth` with its "\n"; netstring = the bytes from "###\n" through "%%%\n".
-  std::string signed_text;
-  bool has_auth = false;  // classic: an auth= field; netstring: a trailer
-  int auth_index = -1;
-  std::string auth_digest;  // lowercase hex as sent
-
-  // Find()
-  //
-  // The first field called `name` (Heartbeat's lookup rule), or nullptr.
-  const HeartbeatField* Find(absl::string_view name) const;
-};
-
-// ParseHeartbeatMessage()
-//
-// Decodes a UDP payload starting with ">>>\n" or "###\n". kDataLoss with the
-// reason for anything malformed or truncated.
-absl::StatusOr<HeartbeatMessage> ParseHeartbeatMessage(std::span<const uint8_t> bytes);
-
-// ParseHex()
-//
-// Heartbeat's hex numbers (seq, hg, dt): 1..16 hex digits, no prefix.
-std::optional<uint64_t> ParseHex(absl::string_view text);
 
 // IsPrintable(), PrintableText()
 //
