@@ -1,0 +1,71 @@
+// The identity a migrated node keeps: Heartbeat's uuid, a generation above
+// Heartbeat's.
+#include "detector/hb_identity.h"
+
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+namespace tachy {
+namespace {
+
+std::string TempDir() {
+  char tmpl[] = "/tmp/hb_identity_test.XXXXXX";
+  char* d = mkdtemp(tmpl);
+  return d == nullptr ? "" : d;
+}
+
+void Write(const std::string& path, const std::string& text) {
+  std::ofstream(path, std::ios::binary) << text;
+}
+
+std::string Read(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+TEST(HbIdentityTest, ContinuesAboveHeartbeatsOwnGenerationWithItsUuid) {
+  const std::string state = TempDir(), hb = TempDir();
+  Write(hb + "/hb_uuid", "0123456789abcdef");
+  Write(hb + "/hb_generation", "      1796130838");
+  absl::StatusOr<HbIdentity> id = LoadHbIdentity(state, hb, 3);
+  ASSERT_TRUE(id.ok()) << id.status();
+  EXPECT_EQ(id->uuid, "0123456789abcdef");
+  EXPECT_EQ(id->generation, 1796130839u);
+  EXPECT_EQ(Read(hb + "/hb_generation"), "1796130839");  // a move back continues above it
+  id = LoadHbIdentity(state, hb, 3);
+  ASSERT_TRUE(id.ok());
+  EXPECT_EQ(id->generation, 1796130840u);
+}
+
+TEST(HbIdentityTest, WithoutHeartbeatAStableNewUuid) {
+  const std::string state = TempDir();
+  absl::StatusOr<HbIdentity> a = LoadHbIdentity(state, state + "/absent", 7);
+  ASSERT_TRUE(a.ok()) << a.status();
+  EXPECT_EQ(a->uuid.size(), 16u);
+  EXPECT_EQ(a->uuid_from, "new");
+  EXPECT_EQ(a->generation, 7u);
+  absl::StatusOr<HbIdentity> b = LoadHbIdentity(state, state + "/absent", 8);
+  ASSERT_TRUE(b.ok());
+  EXPECT_EQ(b->uuid, a->uuid);
+  EXPECT_EQ(b->generation, 8u);
+  struct stat st;
+  EXPECT_NE(stat((state + "/absent").c_str(), &st), 0);  // nothing created there
+}
+
+TEST(HbIdentityTest, NamesABadGenerationFile) {
+  const std::string state = TempDir(), hb = TempDir();
+  Write(hb + "/hb_generation", "twelve");
+  absl::StatusOr<HbIdentity> id = LoadHbIdentity(state, hb, 1);
+  ASSERT_FALSE(id.ok());
+  EXPECT_NE(id.status().message().find(hb + "/hb_generation"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace tachy
