@@ -178,10 +178,49 @@ void Engine::OnFrame(size_t medium, std::span<const uint8_t> bytes, MonoTime rx_
   ++p.frames;
   link.generation = f.generation;
   link.last_seq = f.sequence;
+  // A tachy frame: a peer once judged as a Heartbeat node (before its own
+  // migration) has our timing again.
+  p.deadtime_override = absl::ZeroDuration();
+  p.warntime_override = absl::ZeroDuration();
+  p.remote_state = f.state;
+  p.interval_us = f.interval_us;
+  p.last_seq = f.sequence;
+  const Advertisement ad{f.runner, (f.flags & kFlagActionsReady) != 0};
+  AcceptHeard(p, medium, f.generation, f.type == FrameType::kLeave, rx_time, now, &ad);
+}
+
+void Engine::OnForeignStatus(const ForeignStatus& s, MonoTime now) {
+  if (s.peer >= peers_.size()) return;
+  Peer& p = peers_[s.peer];
+  if (s.medium >= p.media.size()) return;  // caller bug
+  // HeartbeatNode has applied Heartbeat's sequence rules; only a
+  // generation going back is refused here too.
+  if (p.heard && s.generation < p.generation) return Reject(RejectReason::kOldGeneration, &p);
+  ++stats_.frames_received;
+  ++p.frames;
+  p.media[s.medium].generation = s.generation;
+  p.deadtime_override = std::max(s.deadtime, options_.tick);
+  p.warntime_override = options_.warntime < p.deadtime_override ? options_.warntime
+                                                                 : p.deadtime_override / 2;
+  p.remote_state = s.leave ? SenderState::kLeaving : SenderState::kActive;
+  AcceptHeard(p, s.medium, s.generation, s.leave, s.rx_time, now, nullptr);
+}
+
+absl::Duration Engine::DeadtimeOf(const Peer& p) const {
+  return p.deadtime_override > absl::ZeroDuration() ? p.deadtime_override : options_.deadtime;
+}
+
+absl::Duration Engine::WarntimeOf(const Peer& p) const {
+  return p.warntime_override > absl::ZeroDuration() ? p.warntime_override : options_.warntime;
+}
+
+void Engine::AcceptHeard(Peer& p, size_t medium, uint64_t generation, bool leave,
+                         MonoTime rx_time, MonoTime now, const Advertisement* ad) {
   MarkLinkHeard(p, medium, rx_time);
+  const bool new_generation = !p.heard || generation > p.generation;
   if (p.heard && !new_generation &&
       (p.state == PeerState::kUp || p.state == PeerState::kLate)) {
-    const absl::Duration limit = options_.deadtime + p.grace;
+    const absl::Duration limit = DeadtimeOf(p) + p.grace;
     const absl::Duration gap = rx_time - p.last_heard;
     if (now - p.last_heard >= limit && gap < limit) {
       // We read it late, but the kernel received it in time.
@@ -199,33 +238,29 @@ void Engine::OnFrame(size_t medium, std::span<const uint8_t> bytes, MonoTime rx_
   const uint64_t old_generation = p.generation;
   const bool was_heard = p.heard;
   p.heard = true;
-  p.generation = f.generation;
-  p.last_seq = f.sequence;
+  p.generation = generation;
   p.last_heard = std::max(p.last_heard, rx_time);
   p.grace = absl::ZeroDuration();
   p.grace_saved = false;
-  p.remote_state = f.state;
-  const Advertisement ad{f.runner, (f.flags & kFlagActionsReady) != 0};
-  if (!(ad == p.ad) || !was_heard) {
-    p.ad = ad;
-    if (DetectorEvent* e = NewEvent(EventKind::kAdvert, p, rx_time)) e->ad = ad;
+  if (ad != nullptr && (!(*ad == p.ad) || !was_heard)) {
+    p.ad = *ad;
+    if (DetectorEvent* e = NewEvent(EventKind::kAdvert, p, rx_time)) e->ad = *ad;
   }
-  p.interval_us = f.interval_us;
 
-  if (f.type == FrameType::kLeave) {
+  if (leave) {
     Apply(p, PeerInput::kLeave, rx_time, medium);
     return;
   }
   const PeerState before = p.state;
   restart_from_ = old_generation;
-  restart_to_ = f.generation;
+  restart_to_ = generation;
   if (new_generation && was_heard) {
     // A live peer with a new generation restarted behind our back: report
     // the death first, then the return.
     if (p.state == PeerState::kUp || p.state == PeerState::kLate) {
       p.generation = old_generation;  // the death belongs to the old life
       Apply(p, PeerInput::kRestart, rx_time, medium);
-      p.generation = f.generation;
+      p.generation = generation;
     }
     Apply(p, PeerInput::kRestart, rx_time, medium);
   } else if (!was_heard && p.state == PeerState::kDead) {
@@ -240,7 +275,7 @@ void Engine::OnFrame(size_t medium, std::span<const uint8_t> bytes, MonoTime rx_
     // Dead peers have no deadline and init ones wait for initdead: arm the
     // warntime deadline now. This is the only per-frame wheel operation and
     // it happens once per change of state, never per steady heartbeat.
-    wheel_.Schedule(p.timer, p.last_heard + options_.warntime);
+    wheel_.Schedule(p.timer, p.last_heard + WarntimeOf(p));
   }
 }
 
@@ -283,7 +318,9 @@ void Engine::Apply(Peer& peer, PeerInput input, MonoTime t, size_t medium,
 
 void Engine::OnPeerTimer(Peer& peer, MonoTime now) {
   const absl::Duration silence = now - peer.last_heard;
-  const absl::Duration limit = options_.deadtime + peer.grace;
+  const absl::Duration deadtime = DeadtimeOf(peer);
+  const absl::Duration warntime = WarntimeOf(peer);
+  const absl::Duration limit = deadtime + peer.grace;
   switch (peer.state) {
     case PeerState::kInit:
       Apply(peer, PeerInput::kInitdeadTimeout, now);
@@ -294,16 +331,16 @@ void Engine::OnPeerTimer(Peer& peer, MonoTime now) {
         Apply(peer, PeerInput::kDeadTimeout, now, 0, silence);
         return;
       }
-      if (silence >= options_.deadtime && !peer.grace_saved) {
+      if (silence >= deadtime && !peer.grace_saved) {
         peer.grace_saved = true;
         ++stats_.saved_by_grace;
       }
-      if (silence >= options_.warntime) {
+      if (silence >= warntime) {
         if (peer.state == PeerState::kUp) Apply(peer, PeerInput::kWarnTimeout, now, 0, silence);
         wheel_.Schedule(peer.timer, peer.last_heard + limit);
       } else {
         // Heard since the timer was armed: lazy re-arm for the remainder.
-        wheel_.Schedule(peer.timer, peer.last_heard + options_.warntime);
+        wheel_.Schedule(peer.timer, peer.last_heard + warntime);
       }
       return;
     case PeerState::kDead:
@@ -315,7 +352,7 @@ void Engine::UpdateLinks(MonoTime now) {
   for (Peer& p : peers_) {
     for (size_t m = 0; m < p.media.size(); ++m) {
       MediumLink& link = p.media[m];
-      const bool up = link.heard && now - link.last_heard < options_.deadtime + p.grace;
+      const bool up = link.heard && now - link.last_heard < DeadtimeOf(p) + p.grace;
       if (up != link.up) {
         link.up = up;
         if (DetectorEvent* e = NewEvent(EventKind::kLink, p, now)) {
@@ -339,7 +376,7 @@ bool Engine::Advance(MonoTime now, absl::Duration lateness) {
       // but a run of late wake-ups must not make detection unbounded either
       // (worst case: 5 x deadtime).
       const absl::Duration overlap = std::min(lateness, now - p.last_heard);
-      p.grace = std::min(p.grace + overlap, 4 * options_.deadtime);
+      p.grace = std::min(p.grace + overlap, 4 * DeadtimeOf(p));
     }
   }
   bool send_due = false;

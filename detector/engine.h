@@ -107,6 +107,18 @@ struct DetectorEvent {
   Advertisement ad;             // kAdvert
 };
 
+// A Heartbeat peer's status message, authenticated and sequenced by the
+// control thread's HeartbeatNode (hb_node.h) and passed to the engine, which
+// judges Heartbeat peers like tachy ones but by the deadtime each advertises.
+struct ForeignStatus {
+  uint16_t peer = 0;    // index into Engine::peers()
+  uint16_t medium = 0;
+  bool leave = false;   // its shutdone: gone cleanly
+  uint64_t generation = 0;
+  absl::Duration deadtime;  // the peer's advertised dt
+  MonoTime rx_time;
+};
+
 struct MediumLink {
   bool heard = false;
   bool up = false;
@@ -154,6 +166,10 @@ struct Peer {
   bool offset_known = false;
   uint64_t offset_generation = 0;
   absl::Duration clock_offset;
+  // A Heartbeat peer (OnForeignStatus) is judged by its own advertised
+  // deadtime, as Heartbeat judges it; zero for tachy peers (the options').
+  absl::Duration deadtime_override;
+  absl::Duration warntime_override;
 };
 
 struct EngineStats {
@@ -193,6 +209,12 @@ class Engine {
   // kernel at `rx_time`, handled at `now`. Rejected frames are counted by
   // reason. Never allocates in steady state (events aside).
   void OnFrame(size_t medium, std::span<const uint8_t> bytes, MonoTime rx_time, MonoTime now);
+
+  // OnForeignStatus()
+  //
+  // A Heartbeat peer's accepted status message (or shutdone), handled at
+  // `now`: the same state changes and events as a tachy frame.
+  void OnForeignStatus(const ForeignStatus& status, MonoTime now);
 
   // Advance()
   //
@@ -243,6 +265,13 @@ class Engine {
   Peer* FindPeer(uint32_t node_id);
   void Reject(RejectReason reason, Peer* claimed);
   void MarkLinkHeard(Peer& peer, size_t medium, MonoTime rx_time);
+  // The part of accepting a frame that tachy and Heartbeat peers share:
+  // silence bookkeeping, the advertisement (`ad`, tachy only), the state
+  // change and the deadline.
+  void AcceptHeard(Peer& p, size_t medium, uint64_t generation, bool leave, MonoTime rx_time,
+                   MonoTime now, const Advertisement* ad);
+  absl::Duration DeadtimeOf(const Peer& p) const;
+  absl::Duration WarntimeOf(const Peer& p) const;
   DetectorEvent* NewEvent(EventKind kind, const Peer& peer, MonoTime t);
   void Apply(Peer& peer, PeerInput input, MonoTime t, size_t medium = 0,
              absl::Duration silence = absl::ZeroDuration());

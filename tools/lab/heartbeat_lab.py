@@ -457,6 +457,14 @@ class TachyNode(_PrivateHost, Node):
             log.close()
         return self
 
+    def pids(self):
+        """Every process of the node (tachyd, tachy-actions, resource scripts,
+        the httpd): its network namespace holds nothing else."""
+        return netns_pids(self.ns)
+
+    def running(self):
+        return self.proc is not None and self.proc.poll() is None
+
     def ha_log(self):
         """What tachyd wrote to the shared ha.cf's logfile (its private copy)."""
         path = self.host_path(self.ha_cf_value("logfile", "/var/log/ha-log"))
@@ -490,6 +498,38 @@ def mixed_ha_cf(nodes, media, ips, keepalive=1, deadtime=5, warntime=2, initdead
              f"warntime {warntime}", f"initdead {initdead}", f"udpport {udpport}", *media_lines,
              f"auto_failback {auto_failback}", "crm no", f"node {' '.join(nodes)}"]
     return "\n".join(lines) + "\n"
+
+
+# Heartbeat's ERROR/WARN/CRIT lines that mean a peer broke the protocol,
+# whichever node they name (heartbeat-interop.md §2-§8).
+INTEROP_TROUBLE = (
+    r"Both machines own", r"No one owns", r"live_node_count too big",
+    r"authtoken does not match", r"netstring authentication failed", r"replay attack",
+    r"returning after partition", r"bad node", r"missing seqno", r"lost a lot of packets",
+    r"No reply to standby request", r"standby message .* ignored", r"Ignored standby message",
+    r"Standby in progress", r"Message hist queue", r"messages in queue",
+    r"Deadtime value may be too small",
+)
+
+
+def heartbeat_complaints(log_text, peer, allowed=()):
+    """The ERROR/WARN/CRIT lines of a Heartbeat log that name `peer` (as a
+    node: "node X", "[X]", "'X'", "X:") or match INTEROP_TROUBLE, minus those
+    matching a regex of `allowed`. The `flow control disabled` line is info,
+    so never among them."""
+    name = re.escape(peer)
+    about_peer = re.compile(rf"(?<![\w.-]){name}(?![\w.-])")
+    trouble = re.compile("|".join(INTEROP_TROUBLE))
+    out = []
+    for line in log_text.splitlines():
+        if not re.search(r"\b(ERROR|WARN|CRIT)\b", line):
+            continue
+        if not (about_peer.search(line) or trouble.search(line)):
+            continue
+        if any(re.search(a, line) for a in allowed):
+            continue
+        out.append(line)
+    return out
 
 
 class HolderMonitor:
@@ -600,11 +640,13 @@ class MixedLab(WebLab):
         sw = lab.ns("sw")
         self.client_ns = lab.ns("c")
         lab.veth(self.client_ns, "hb0", sw, "pc", f"{self.SUBNET}.50")
+        self._set_mac(self.client_ns, 50)
         ports = ["pc"]
         self.nodes = {}
-        for name in self.NAMES:
+        for i, name in enumerate(self.NAMES, start=1):
             ns = lab.ns(name)
             lab.veth(ns, "hb0", sw, f"p{name}", self.ips[name])
+            self._set_mac(ns, i)
             ports.append(f"p{name}")
             d = lab.write_config(name, self.ha_cf, AUTHKEYS)
             with open(os.path.join(d, "haresources"), "w") as f:
@@ -630,6 +672,15 @@ class MixedLab(WebLab):
         os.chmod(lab.tmp, 0o755)
         for node in self.nodes.values():
             os.chmod(node.dir, 0o755)
+
+    def _set_mac(self, ns, host):
+        """hb0's MAC from its address (02:00:0a:42:00:<host>), as in the
+        interop brief's captures: readable in ARP tables and tachydump."""
+        last = [int(x) for x in self.SUBNET.split(".")] + [host]
+        mac = "02:00:" + ":".join(f"{x:02x}" for x in last)
+        sh("ip", "-n", ns, "link", "set", "hb0", "down")
+        sh("ip", "-n", ns, "link", "set", "hb0", "address", mac)
+        sh("ip", "-n", ns, "link", "set", "hb0", "up")
 
     def other(self, name):
         return next(n for n in self.NAMES if n != name)
