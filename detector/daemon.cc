@@ -21,6 +21,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
@@ -34,6 +35,8 @@
 #include "detector/realtime.h"
 #include "detector/realtime_loop.h"
 #include "detector/generation.h"
+#include "detector/hb_identity.h"
+#include "detector/hb_node.h"
 #include "detector/leave_policy.h"
 #include "detector/log.h"
 #include "detector/peer_memory.h"
@@ -85,6 +88,10 @@ class Daemon {
   void Publish(const DetectorEvent& e);
   void OnActionsMessage(const StreamMessage& m);
   void NoteLongStalls();
+  // Heartbeat peers (hb_node.h): received messages in, our messages out.
+  void ServeHeartbeat(MonoTime now);
+  void FlushHeartbeat(HeartbeatNode::Output& out);
+  void AnnounceHeartbeatPeers(bool all);
   bool ReadyToLeave(MonoTime now);
   // The freshest snapshot the real-time thread can give within `wait`.
   // The freshest snapshot the real-time thread gives within `wait`; null
@@ -121,6 +128,10 @@ class Daemon {
   void NoteAuthFailures(MonoTime now);
   AuthAlarm auth_alarm_;
   MonoTime auth_checked_;
+  std::unique_ptr<HeartbeatNode> hb_;  // with UDP media only
+  std::vector<size_t> udp_media_;      // the media Heartbeat messages go out on
+  std::vector<bool> hb_announced_;     // per peer: last "speaks Heartbeat" told the runner
+  uint64_t hb_dropped_logged_ = 0;
   bool leaving_ = false;
   bool leave_forced_ = false;  // a second SIGTERM/SIGINT: leave whatever is held
   MonoTime leave_deadline_;
@@ -187,6 +198,28 @@ absl::Status Daemon::Setup() {
   }
   memory_ = engine_options_.remembered;
   peer_names_ = PeerNames(engine_options_);
+  for (size_t i = 0; i < config_.ha.media.size(); ++i) {
+    if (config_.ha.media[i].kind != MediumConfig::Kind::kRaw) udp_media_.push_back(i);
+  }
+  if (!udp_media_.empty()) {
+    // UDP media may carry Heartbeat 3 peers (a rolling migration): be the
+    // node Heartbeat knew, under a generation above the one it last saw.
+    auto identity = LoadHbIdentity(options_.state_dir, kHeartbeatStateDir, generation_);
+    if (!identity.ok()) return identity.status();
+    HbNodeOptions hb;
+    hb.local_node = config_.local_node;
+    hb.nodes = config_.ha.nodes;
+    hb.keepalive = config_.ha.keepalive;
+    hb.deadtime = config_.ha.deadtime;
+    hb.generation = identity->generation;
+    hb.uuid = identity->uuid;
+    hb.keys = config_.auth;
+    hb_ = std::make_unique<HeartbeatNode>(std::move(hb));
+    hb_announced_.assign(peer_names_.size(), false);
+    LogInfo("Heartbeat 3 peers on the UDP media are answered in their protocol: generation %d, "
+            "uuid %s (%s)",
+            identity->generation, absl::BytesToHexString(identity->uuid), identity->uuid_from);
+  }
   engine_ = std::make_unique<Engine>(engine_options_, *keys_, started_);
   engine_->CopyTo(&snapshot_, started_);
   LogInfo("started: generation %d, %s; control socket %s, event socket %s", generation_,
@@ -293,6 +326,12 @@ void Daemon::Publish(const DetectorEvent& e) {
       return;
     case EventKind::kAdvert:
       control_->Publish(PeerAdvertMsg{e.t.nanos(), peer, e.ad.data, e.ad.ready});
+      if (hb_ != nullptr) {
+        // Only tachy frames carry an advertisement: this peer speaks tachy.
+        HeartbeatNode::Output out;
+        hb_->MarkTachy(peer, &out);
+        FlushHeartbeat(out);
+      }
       return;
     case EventKind::kUnjudgedGap:
       LogWarning("%s", EventLogLine(e, engine_options_, peer));
@@ -332,6 +371,14 @@ void Daemon::OnActionsMessage(const StreamMessage& m) {
     runner_ad_ = Advertisement{ad->data, ad->ready};
     channel_->SetAdvertisement(runner_ad_);
     channel_->Wake();  // sent at once in a frame of its own: a claim must not wait a keepalive
+  } else if (const auto* hs = std::get_if<HbSendMsg>(&m.body)) {
+    if (hb_ != nullptr) {
+      std::vector<std::pair<std::string, std::string>> fields;
+      for (const HbFieldMsg& f : hs->fields) fields.emplace_back(f.name, f.value);
+      HeartbeatNode::Output out;
+      hb_->Send(fields, MonotonicNow(), &out);
+      FlushHeartbeat(out);
+    }
   } else if (const auto* g = std::get_if<GroupsMsg>(&m.body)) {
     info_.groups_json = g->json;
   } else if (const auto* t = std::get_if<TakeoverMsg>(&m.body)) {
@@ -348,6 +395,67 @@ void Daemon::OnActionsMessage(const StreamMessage& m) {
                        {"mac", c->mac}, {"iface", c->iface}}
             .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
   }
+}
+
+void Daemon::FlushHeartbeat(HeartbeatNode::Output& out) {
+  for (const std::string& datagram : out.send) {
+    const std::span<const uint8_t> bytes(reinterpret_cast<const uint8_t*>(datagram.data()),
+                                         datagram.size());
+    // A UDP transport's Send() is one sendto() on its socket and touches no
+    // other state, so this thread may use it beside the detector thread.
+    for (size_t i : udp_media_) (void)media_[i]->Send(bytes);
+  }
+  bool wake = false;
+  for (const HbStatusSeen& st : out.status) {
+    const ForeignStatus f{static_cast<uint16_t>(st.peer), static_cast<uint16_t>(st.medium),
+                          st.leave, st.generation, st.deadtime, st.rx_time};
+    if (!channel_->hb_status.TryPush(f)) {
+      LogWarning("Heartbeat status of %s not handed to the detector: its ring is full",
+                 st.peer < peer_names_.size() ? peer_names_[st.peer] : "?");
+    }
+    wake = true;
+  }
+  if (wake) channel_->Wake();
+  for (HbDelivery& d : out.deliver) {
+    HbMessageMsg m{d.node, d.generation, true, {}};
+    for (auto& [name, value] : d.fields) m.fields.push_back({std::move(name), std::move(value)});
+    control_->Publish(m);
+  }
+  for (auto& [level, line] : out.log) Log(level, line);
+  out = HeartbeatNode::Output();
+  AnnounceHeartbeatPeers(false);
+}
+
+void Daemon::AnnounceHeartbeatPeers(bool all) {
+  if (hb_ == nullptr) return;
+  const std::vector<HbPeerInfo>& peers = hb_->peers();
+  for (size_t i = 0; i < peers.size() && i < hb_announced_.size(); ++i) {
+    if (!all && hb_announced_[i] == peers[i].heartbeat) continue;
+    if (!all || peers[i].heartbeat || hb_announced_[i]) {
+      control_->Publish(HbMessageMsg{peers[i].name, peers[i].generation, peers[i].heartbeat, {}});
+    }
+    hb_announced_[i] = peers[i].heartbeat;
+  }
+}
+
+void Daemon::ServeHeartbeat(MonoTime now) {
+  if (hb_ == nullptr) return;
+  HeartbeatNode::Output out;
+  HbDatagram d;
+  // Bounded: the ring holds at most 64.
+  for (int i = 0; i < 64 && channel_->hb_in.TryPop(&d); ++i) {
+    hb_->OnDatagram(std::span<const uint8_t>(d.bytes.data(), d.size), d.medium, d.rx_time, now,
+                    &out);
+  }
+  hb_->Advance(now, &out);
+  FlushHeartbeat(out);
+  const uint64_t dropped = channel_->hb_in_dropped.load(std::memory_order_relaxed);
+  if (dropped != hb_dropped_logged_) {
+    LogWarning("%d Heartbeat message(s) dropped: the control thread fell behind",
+               dropped - hb_dropped_logged_);
+    hb_dropped_logged_ = dropped;
+  }
+  info_.heartbeat_json = HeartbeatStatusJson(*hb_);
 }
 
 bool Daemon::ReadyToLeave(MonoTime now) {
@@ -442,7 +550,17 @@ void Daemon::ControlLoop() {
     epoll_event ready[16];
     // Nothing here is periodic but request timeouts and the runner's
     // restart (both in seconds): the pulse is the detector thread's own.
-    const int n = epoll_wait(epoll_.get(), ready, 16, 100);
+    int timeout_ms = 100;
+    if (hb_ != nullptr) {
+      // Heartbeat's timers (status, retransmission requests) are the only
+      // ones here finer than that.
+      const MonoTime next = hb_->NextWakeup();
+      if (next != kHbNever) {
+        timeout_ms = static_cast<int>(std::clamp<int64_t>(
+            absl::ToInt64Milliseconds(next - MonotonicNow()) + 1, 0, 100));
+      }
+    }
+    const int n = epoll_wait(epoll_.get(), ready, 16, timeout_ms);
     if (n < 0 && errno != EINTR) {
       LogError("epoll_wait: %s", strerror(errno));
       std::abort();  // post-init invariant: fail-stop, peers take over
@@ -459,6 +577,7 @@ void Daemon::ControlLoop() {
       }
     }
     PublishEvents();
+    ServeHeartbeat(now);
     NoteLongStalls();
     const int failing = channel_->media_send_failing.load(std::memory_order_relaxed);
     for (size_t i = 0; i < media_.size(); ++i) {
@@ -471,11 +590,15 @@ void Daemon::ControlLoop() {
     control_->set_runner_pid(actions_ ? actions_->pid() : -1);
     if (control_ready || control_->has_deadlines()) {
       control_->Process(status, hello, [&](const StreamMessage& m) { OnActionsMessage(m); });
+      bool new_readers = false;
       for (UniqueFd& fd : control_->TakeNewEventClients()) {
         // The detector thread ticks each reader itself; if it cannot take
         // another, this reader hears no ticks and reconnects.
         if (channel_->tick_targets.TryPush(fd.get())) (void)fd.release();
+        new_readers = true;
       }
+      // The hello has no word on Heartbeat peers: say it after it.
+      if (new_readers) AnnounceHeartbeatPeers(true);
     }
     const bool connected = control_->actions_connected();
     if (info_.actions_connected && !connected && runner_ad_.ready) {
@@ -525,6 +648,12 @@ void Daemon::ControlLoop() {
     }
     if (ReadyToLeave(now)) {
       LogInfo("announcing a clean shutdown to peers and stopping");
+      if (hb_ != nullptr && hb_->active()) {
+        // Heartbeat's own last word: everything is released, take over now.
+        HeartbeatNode::Output out;
+        hb_->SendShutdone(now, &out);
+        FlushHeartbeat(out);
+      }
       channel_->RequestLeave();
       rt_thread_.join();
       PublishEvents();

@@ -32,7 +32,7 @@
 namespace tachy {
 
 inline constexpr uint16_t kStreamMagic = 0x5445;
-inline constexpr uint8_t kStreamVersion = 2;
+inline constexpr uint8_t kStreamVersion = 3;
 inline constexpr size_t kStreamHeaderSize = 12;
 // Larger messages are refused by the encoder's caller and the reader.
 inline constexpr size_t kMaxStreamMessage = 64 * 1024;
@@ -45,6 +45,7 @@ enum class StreamType : uint8_t {
   kPeerAdvert = 4,
   kTick = 5,
   kRequest = 6,
+  kHbMessage = 7,
   // runner -> tachyd
   kAdvert = 16,
   kGroups = 17,
@@ -52,6 +53,7 @@ enum class StreamType : uint8_t {
   kTakeover = 19,
   kArpConflict = 20,
   kMonitor = 21,
+  kHbSend = 22,
 };
 
 // Peer states as they travel (detector/peer_state.h order).
@@ -183,9 +185,32 @@ struct MonitorMsg {
   std::string action;    // "restarting it here", "handing the group over", ...
 };
 
+// One string field of a Heartbeat message.
+struct HbFieldMsg {
+  std::string name;
+  std::string value;
+};
+
+// A Heartbeat peer's message for the runner's Heartbeat resource protocol
+// (actions/hb_resources.h): its type-specific fields, `t` first. With no
+// fields it only says whether `node` speaks Heartbeat (detector/hb_node.h):
+// sent when that changes and again after every hello.
+struct HbMessageMsg {
+  std::string node;
+  uint64_t generation = 0;
+  bool heartbeat = true;
+  std::vector<HbFieldMsg> fields;
+};
+
+// The runner's message for the Heartbeat peers: type-specific fields, `t`
+// first; tachyd adds the control fields, numbers and signs it.
+struct HbSendMsg {
+  std::vector<HbFieldMsg> fields;
+};
+
 using StreamBody = std::variant<HelloMsg, PeerMsg, LinkMsg, PeerAdvertMsg, TickMsg, RequestMsg,
                                 AdvertMsg, GroupsMsg, ReplyMsg, TakeoverMsg, ArpConflictMsg,
-                                MonitorMsg>;
+                                MonitorMsg, HbMessageMsg, HbSendMsg>;
 
 struct StreamMessage {
   uint64_t seq = 0;

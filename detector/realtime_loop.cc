@@ -5,7 +5,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+
+#include "detector/hb_message.h"
 
 namespace tachy {
 namespace {
@@ -157,12 +160,26 @@ MonoTime RealtimeLoop::RunOnce(MonoTime now, MonoTime wake,
   const bool judging = now >= wake;
   // Before judging any deadline, drain every medium; otherwise only the
   // ones that woke us. Each costs at least one system call.
+  bool heartbeat_in = false;
   for (size_t m = 0; m < media_.size(); ++m) {
     if (!judging && !readable(m)) continue;
     media_[m]->Drain([&](std::span<const uint8_t> payload, MonoTime rx) {
-      engine_.OnFrame(m, payload, rx, now);
+      if (!IsHeartbeatPayload(payload)) return engine_.OnFrame(m, payload, rx, now);
+      // A Heartbeat peer's message: the control thread's to read.
+      hb_datagram_.medium = static_cast<uint16_t>(m);
+      hb_datagram_.size = static_cast<uint16_t>(std::min(payload.size(), HbDatagram::kMaxSize));
+      hb_datagram_.rx_time = rx;
+      std::copy_n(payload.begin(), hb_datagram_.size, hb_datagram_.bytes.begin());
+      if (channel_.hb_in.TryPush(hb_datagram_)) {
+        heartbeat_in = true;
+      } else {
+        channel_.hb_in_dropped.fetch_add(1, std::memory_order_relaxed);
+      }
     });
   }
+  if (heartbeat_in) Signal(channel_.events_ready.get());
+  ForeignStatus status;
+  while (channel_.hb_status.TryPop(&status)) engine_.OnForeignStatus(status, now);
   const bool new_ad = TakeAdvertisement();
   if (new_ad && !judging) {
     // A claim or a release goes out now, not a keepalive later: the peers'

@@ -27,6 +27,18 @@
 
 namespace tachy {
 
+// A UDP payload in one of Heartbeat's formats, passed unread from the
+// real-time thread to the control thread's HeartbeatNode: Heartbeat peers
+// speak at keepalives of seconds, so their parsing, signatures and replies
+// stay off the real-time path.
+struct HbDatagram {
+  static constexpr size_t kMaxSize = 2048;  // a UDP transport's receive buffer
+  uint16_t medium = 0;
+  uint16_t size = 0;
+  MonoTime rx_time;
+  std::array<uint8_t, kMaxSize> bytes;
+};
+
 // What the two threads share. The real-time side only ever try-locks.
 struct RtChannel {
   static absl::StatusOr<std::unique_ptr<RtChannel>> Create();
@@ -39,6 +51,8 @@ struct RtChannel {
   std::atomic<int> media_send_failing{0}; // bit i: medium i's last send failed
   std::atomic<bool> left{false};          // the leave frame went out; the loop ended
   std::atomic<uint64_t> long_stalls{0};   // sends more than half a deadtime apart
+  SpscRing<HbDatagram, 64> hb_in;         // Heartbeat messages received
+  std::atomic<uint64_t> hb_in_dropped{0}; // ... lost to a full ring
 
   absl::Mutex snapshot_mu;
   EngineSnapshot snapshot ABSL_GUARDED_BY(snapshot_mu);
@@ -49,6 +63,8 @@ struct RtChannel {
   // Event-stream readers to tick (duplicated fds; the loop owns them once
   // popped, and closes one when a send to it fails).
   SpscRing<int, 16> tick_targets;
+  // Heartbeat peers' status messages, accepted by the HeartbeatNode.
+  SpscRing<ForeignStatus, 64> hb_status;
   absl::Mutex ad_mu;
   Advertisement pending_ad ABSL_GUARDED_BY(ad_mu);
   std::atomic<bool> ad_dirty{false};
@@ -102,6 +118,7 @@ class RealtimeLoop {
   MonoTime last_sent_;
   uint64_t engine_dropped_ = 0;  // engine events lost, as last counted
   std::array<uint8_t, kTickSize> tick_buffer_{};
+  HbDatagram hb_datagram_;  // staging for hb_in: no 2 KiB on the stack per frame
 };
 
 }  // namespace tachy

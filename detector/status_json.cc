@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "detector/auth_alarm.h"
+#include "detector/hb_node.h"
 #include "detector/peer_state.h"
 
 namespace tachy {
@@ -76,6 +77,12 @@ std::string StatusJson(const EngineOptions& o, MonoTime started, const EngineSna
                          {"max_gap_ms", Ms(p.max_gap)},
                          {"peer_interval_ms", p.interval_us / 1000.0},
                          {"media", media},
+                         // A Heartbeat peer is judged by the deadtime it advertises.
+                         {"protocol", p.deadtime_override > absl::ZeroDuration() ? "heartbeat"
+                                                                                 : "tachy"},
+                         {"deadtime_ms", Ms(p.deadtime_override > absl::ZeroDuration()
+                                                ? p.deadtime_override
+                                                : o.deadtime)},
                          {"rejected_total", rejected_total},
                          {"rejected", RejectedJson(p.rejected)},
                          {"advertised", AdJson(p.ad)},
@@ -118,6 +125,10 @@ std::string StatusJson(const EngineOptions& o, MonoTime started, const EngineSna
       {"frames_sent", st.frames_sent},
   };
   if (!info.realtime_note.empty()) doc["realtime_note"] = info.realtime_note;
+  if (!info.heartbeat_json.empty()) {
+    json hb = json::parse(info.heartbeat_json, nullptr, false);
+    if (hb.is_object()) doc["heartbeat"] = hb;
+  }
   doc["advertised"] = AdJson(snap.ad);
   if (!info.actions_enabled) {
     doc["actions"] = "disabled (--no-actions)";
@@ -140,6 +151,33 @@ std::string StatusJson(const EngineOptions& o, MonoTime started, const EngineSna
     }
   }
   return doc.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+std::string HeartbeatStatusJson(const HeartbeatNode& node) {
+  json peers = json::array();
+  for (const HbPeerInfo& p : node.peers()) {
+    peers.push_back(json{{"name", p.name},
+                         {"speaks", p.heartbeat ? "heartbeat" : (p.tachy ? "tachy" : "unknown")},
+                         {"generation", p.generation},
+                         {"status", p.status},
+                         {"deadtime_ms", Ms(p.deadtime)},
+                         {"messages", p.messages},
+                         {"lost", p.lost},
+                         {"late", p.late},
+                         {"dropped", p.dropped},
+                         {"replays", p.replays},
+                         {"restarts", p.restarts},
+                         {"rexmit_asked", p.rexmit_asked},
+                         {"rexmit_given", p.rexmit_given},
+                         {"nak_sent", p.nak_sent},
+                         {"irretrievable", p.irretrievable},
+                         {"auth_failures", p.auth_failures}});
+  }
+  return json{{"active", node.active()},
+              {"generation", node.generation()},
+              {"messages_sent", node.sent()},
+              {"peers", peers}}
+      .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 WirePeerState ToWire(PeerState state) {

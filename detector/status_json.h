@@ -14,6 +14,8 @@
 
 namespace tachy {
 
+class HeartbeatNode;
+
 struct DaemonInfo {
   std::string version{};
   int pid = 0;
@@ -27,7 +29,14 @@ struct DaemonInfo {
   uint64_t control_accept_failures = 0;  // accept() failed: listeners paused
   uint64_t control_refused = 0;          // connections over the cap
   uint64_t event_messages_ignored = 0;   // sent by readers that are not the runner
+  std::string heartbeat_json{};  // HeartbeatStatusJson(), or empty without UDP media
 };
+
+// HeartbeatStatusJson()
+//
+// The `heartbeat` object of status: our Heartbeat identity and, per peer,
+// whether it speaks Heartbeat and its message counters (hb_node.h).
+std::string HeartbeatStatusJson(const HeartbeatNode& node);
 
 // StatusJson()
 //

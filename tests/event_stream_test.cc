@@ -265,7 +265,24 @@ TEST(EventStreamTest, MonitorRoundTrips) {
   EXPECT_EQ(m.action, "restarting it here (restart 1 of 1 within 5m)");
 }
 
+TEST(EventStreamTest, HeartbeatMessagesRoundTrip) {
+  HbMessageMsg a{"test001", 0x6b0ec818, true,
+                 {{"t", "ask_resources"}, {"rsc_hold", "foreign"}, {"info", "me"}}};
+  const HbMessageMsg m = RoundTrip(a, 9);
+  EXPECT_EQ(m.node, "test001");
+  EXPECT_EQ(m.generation, 0x6b0ec818u);
+  EXPECT_TRUE(m.heartbeat);
+  ASSERT_EQ(m.fields.size(), 3u);
+  EXPECT_EQ(m.fields[2].name, "info");
+  EXPECT_EQ(m.fields[2].value, "me");
+  const HbSendMsg s = RoundTrip(HbSendMsg{{{"t", "starting"}}}, 0);
+  ASSERT_EQ(s.fields.size(), 1u);
+  EXPECT_EQ(s.fields[0].value, "starting");
+}
+
 TEST(EventStreamTest, TypeOfEveryAlternative) {
+  EXPECT_EQ(StreamTypeOf(HbMessageMsg{}), StreamType::kHbMessage);
+  EXPECT_EQ(StreamTypeOf(HbSendMsg{}), StreamType::kHbSend);
   EXPECT_EQ(StreamTypeOf(HelloMsg{}), StreamType::kHello);
   EXPECT_EQ(StreamTypeOf(PeerMsg{}), StreamType::kPeer);
   EXPECT_EQ(StreamTypeOf(LinkMsg{}), StreamType::kLink);
@@ -354,7 +371,7 @@ TEST(EventStreamTest, RejectsOtherVersionNamingBoth) {
 
 TEST(EventStreamTest, RejectsUnknownTypes) {
   const std::string good = EncodeStream({7, TickMsg{}});
-  for (int type : {0, 7, 15, 22, 255}) {
+  for (int type : {0, 8, 15, 23, 255}) {
     SCOPED_TRACE(type);
     std::string p = good;
     p[3] = static_cast<char>(type);
