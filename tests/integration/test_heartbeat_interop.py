@@ -129,7 +129,15 @@ class HeartbeatInteropTest(LabTestCase):
             else:
                 seen = (f"last status of {peer} {statuses[-1] if statuses else 'none'}, "
                         f"link {links[-1] if links else 'never up'}")
-            parts.append(f"Heartbeat on {name} {seen}, declared {peer} dead {deaths}x")
+            rsc = re.findall(r"(remote resource transition completed|"
+                             r"local resource transition completed|"
+                             r"Local Resource acquisition completed(?:\. \(none\))?|"
+                             r"Resources being acquired from \S+|"
+                             r"Other node completed standby takeover|"
+                             r"Standby resource acquisition done)", log)
+            rsc = (f"resource layer's last step: {rsc[-1]!r}" if rsc else
+                   "no resource negotiation logged (nobody answered its `starting`?)")
+            parts.append(f"Heartbeat on {name} {seen}, declared {peer} dead {deaths}x, {rsc}")
         for name in web.tachy_nodes():
             peer = web.other(name)
             node = web.nodes[name]
@@ -143,7 +151,11 @@ class HeartbeatInteropTest(LabTestCase):
                              f"frames {p.get('frames')}, "
                              f"last heard {p.get('last_heard_ms')} ms ago, rejected from it "
                              f"{p.get('rejected_total')}; rejected frames overall "
-                             f"{st.get('rejected')}")
+                             f"{ {k: v for k, v in (st.get('rejected') or {}).items() if v} }")
+                for g in st.get("groups") or []:
+                    parts.append(f"tachy-actions on {name}: group {g.get('key')} owner "
+                                 f"{g.get('owner')}, {g.get('state')}, last action "
+                                 f"{g.get('last_action')!r}")
             except (OSError, ValueError, StopIteration, KeyError) as e:
                 parts.append(f"tachyd on {name}: no status ({e!r})")
         return "; ".join(parts)
