@@ -28,6 +28,7 @@
 #include "actions/group_jobs.h"
 #include "actions/group_state.h"
 #include "actions/haresources.h"
+#include "actions/hb_resources.h"
 #include "actions/icmp_echo.h"
 #include "actions/job_worker.h"
 #include "actions/netlink_address.h"
@@ -220,6 +221,16 @@ class Runner {
   void OnProbeDone(size_t g, const ProbeResult& r);
   GroupMask ProbingMask() const;
   void NoteJoin(uint64_t generation);
+  // A Heartbeat 3 peer (rolling migration): Heartbeat's resource protocol
+  // (hb_resources.h) decides instead of Decide().
+  void OnHeartbeatMessage(const HbMessageMsg& m, MonoTime now);
+  std::vector<Decision> HeartbeatDecisions(MonoTime now, std::vector<NodeView>* nodes);
+  void FlushHeartbeat();
+  GroupMask HeartbeatMask(uint8_t sets) const;
+  std::unique_ptr<HbResources> hb_;
+  std::string hb_peer_;
+  uint64_t hb_generation_ = 0;
+  bool hb_refused_logged_ = false;
   TakeCause CauseFor(size_t g, const std::string& why, MonoTime now) const;
 
   RunnerOptions options_;
@@ -533,8 +544,136 @@ bool Runner::OnMessage(const StreamMessage& m, MonoTime now) {
   } else if (const auto* r = std::get_if<RequestMsg>(&m.body)) {
     HandleRequest(*r);
     matters = true;
+  } else if (const auto* hb = std::get_if<HbMessageMsg>(&m.body)) {
+    OnHeartbeatMessage(*hb, now);
+    matters = true;
   }
   return matters;
+}
+
+GroupMask Runner::HeartbeatMask(uint8_t sets) const {
+  GroupMask mask = 0;
+  for (size_t g = 0; g < groups_.size(); ++g) {
+    const bool local = groups_[g]->spec.preferred_node == config_.local_node;
+    if (sets & (local ? kHbLocal : kHbForeign)) mask |= GroupMask{1} << g;
+  }
+  return mask;
+}
+
+void Runner::OnHeartbeatMessage(const HbMessageMsg& m, MonoTime now) {
+  if (m.fields.empty()) {
+    // Who speaks Heartbeat changed (or a reconnect repeats it).
+    if (m.heartbeat && hb_ == nullptr) {
+      if (view_.peers().size() != 1) {
+        if (!hb_refused_logged_) {
+          hb_refused_logged_ = true;
+          LogError("node %s speaks Heartbeat 3, which tachy follows in two-node clusters only: "
+                   "its groups are decided by tachy's rules here, and it will not follow them",
+                   m.node);
+        }
+        return;
+      }
+      hb_peer_ = m.node;
+      hb_generation_ = m.generation;
+      hb_ = std::make_unique<HbResources>(
+          HbResourcesOptions{m.node, config_.ha.auto_failback == AutoFailback::kOn,
+                             absl::Seconds(10), absl::Seconds(10)});
+      // Groups already held were decided without it (it was not heard
+      // within initdead): keep them, and give its own back once it is
+      // stable (auto_failback).
+      uint8_t held = kHbNone;
+      for (size_t g = 0; g < groups_.size(); ++g) {
+        if (!(HeldMask() >> g & 1)) continue;
+        held |= groups_[g]->spec.preferred_node == config_.local_node ? kHbLocal : kHbForeign;
+      }
+      const auto p = view_.peers().find(m.node);
+      const bool decided = held != kHbNone || (p != view_.peers().end() && p->second.death_verdict != MonoTime());
+      if (decided) hb_->Adopt(held);
+      LogInfo("node %s speaks Heartbeat 3 (generation %d): resources are negotiated by "
+              "Heartbeat's protocol with it%s",
+              m.node, m.generation, decided ? absl::StrCat(" (holding ", HbSetName(held), ")") : "");
+    } else if (!m.heartbeat && hb_ != nullptr && m.node == hb_peer_) {
+      LogInfo("node %s speaks tachy now: ownership by tachy's rules again", m.node);
+      hb_.reset();
+    } else if (hb_ != nullptr && m.node == hb_peer_) {
+      hb_generation_ = m.generation;
+    }
+    return;
+  }
+  if (hb_ == nullptr || m.node != hb_peer_) return;
+  hb_generation_ = m.generation;
+  HbResources::Fields fields;
+  for (const HbFieldMsg& f : m.fields) fields.emplace_back(f.name, f.value);
+  std::string brief;
+  for (const auto& [name, value] : fields) {
+    if (name == "t" || name == "rsc_hold" || name == "info" || name == "isstable") {
+      absl::StrAppend(&brief, brief.empty() ? "" : " ", name, "=", value);
+    }
+  }
+  LogInfo("from %s: %s", m.node, brief);
+  hb_->OnMessage(fields, m.generation, now);
+  FlushHeartbeat();
+}
+
+void Runner::FlushHeartbeat() {
+  if (hb_ == nullptr) return;
+  for (const std::string& line : hb_->TakeLog()) LogInfo("%s", line);
+  for (const HbResources::Fields& f : hb_->TakeOutgoing()) {
+    HbSendMsg out;
+    std::string brief;
+    for (const auto& [name, value] : f) {
+      out.fields.push_back({name, value});
+      absl::StrAppend(&brief, brief.empty() ? "" : " ", name, "=", value);
+    }
+    LogInfo("to %s: %s", hb_peer_, brief);
+    link_.Send(out);
+  }
+}
+
+std::vector<Decision> Runner::HeartbeatDecisions(MonoTime now, std::vector<NodeView>* nodes) {
+  const auto p = view_.peers().find(hb_peer_);
+  const bool alive = p != view_.peers().end() && p->second.alive();
+  if (alive) {
+    hb_->OnPeerAlive(hb_generation_, now);
+  } else if (p != view_.peers().end() && p->second.state == WirePeerState::kDead) {
+    hb_->OnPeerDead(now);
+  }
+  // Settled: nothing busy, and no take or release the runner could still do.
+  const auto settled = [&] {
+    const GroupMask want = HeartbeatMask(hb_->Wanted());
+    for (size_t g = 0; g < groups_.size(); ++g) {
+      const Group& gr = *groups_[g];
+      if (gr.machine.busy() || gr.probing) return false;
+      const bool desired = want >> g & 1;
+      if (desired && !gr.machine.held() && gr.machine.MayTake(now)) return false;
+      if (!desired && gr.machine.held() && gr.machine.MayRelease()) return false;
+    }
+    return true;
+  };
+  hb_->Tick(now, settled());
+  FlushHeartbeat();
+  const GroupMask want = HeartbeatMask(hb_->Wanted());
+  NodeView peer;
+  peer.name = hb_peer_;
+  peer.alive = alive;
+  peer.ready = alive;
+  peer.held = alive ? HeartbeatMask(hb_->peer_holds()) : 0;
+  nodes->push_back(peer);
+  std::vector<Decision> out(groups_.size());
+  for (size_t g = 0; g < groups_.size(); ++g) {
+    const bool held = HeldMask() >> g & 1;
+    const bool desired = want >> g & 1;
+    if (desired && !held) {
+      out[g] = {GroupAction::kTake, alive ? absl::StrCat(hb_peer_, " gave it up (Heartbeat)")
+                                          : absl::StrCat("peer ", hb_peer_, " dead")};
+    } else if (!desired && held) {
+      out[g] = {GroupAction::kRelease,
+                hb_->state() == HbResources::State::kShutdown
+                    ? std::string("tachyd is stopping")
+                    : absl::StrCat("handing it to ", hb_peer_, " (Heartbeat)")};
+    }
+  }
+  return out;
 }
 
 void Runner::HandleRequest(const RequestMsg& r) {
@@ -563,6 +702,27 @@ void Runner::HandleRequest(const RequestMsg& r) {
       reply.message = absl::StrFormat("cleared the failures of %d group(s)", cleared);
       LogInfo("clear %s requested: failures of %d group(s) forgotten", scope, cleared);
     }
+    if (r.id != 0) link_.Send(reply);
+    return;
+  }
+  if (hb_ != nullptr && (what == "standby" || what == "takeover")) {
+    // With a Heartbeat peer the move is Heartbeat's: ask_resources or
+    // hb_takeover, and the groups follow its answers.
+    const std::optional<uint8_t> set = ParseHbSet(scope);
+    std::string why;
+    if (!set.has_value() || *set == kHbNone) {
+      reply.message = absl::StrCat("unknown scope '", scope, "': use all, local or foreign");
+    } else if (what == "standby" ? hb_->Standby(*set, MonotonicNow(), &why)
+                                 : hb_->Takeover(*set, MonotonicNow(), &why)) {
+      reply.ok = true;
+      reply.message = absl::StrFormat("asked %s (Heartbeat) %s the %s groups", hb_peer_,
+                                      what == "standby" ? "to take" : "to hand over",
+                                      HbSetName(*set));
+      LogInfo("%s %s requested: %s", what, scope, reply.message);
+    } else {
+      reply.message = absl::StrCat(what, " refused: ", why);
+    }
+    FlushHeartbeat();
     if (r.id != 0) link_.Send(reply);
     return;
   }
@@ -606,6 +766,12 @@ void Runner::HandleRequest(const RequestMsg& r) {
   } else if (what == "shutdown") {
     shutting_down_ = true;
     LogInfo("tachyd is stopping: releasing every group");
+    if (hb_ != nullptr) {
+      // Heartbeat's clean shutdown: say so before releasing; tachyd sends
+      // shutdone once everything is released.
+      hb_->Shutdown();
+      FlushHeartbeat();
+    }
     reply.ok = true;
     reply.message = "releasing";
   } else if (what == "takeover") {
@@ -724,47 +890,53 @@ void Runner::Reevaluate(MonoTime now) {
     }
     gr.declining = declining;
   }
-  bool mismatch = false;
   bool all_known = true;
-  for (const auto& [name, p] : view_.peers()) {
-    NodeView n;
-    n.name = name;
-    n.alive = p.alive();
-    // A peer that just came up has not advertised its runner yet: wait for
-    // it (up to initdead) rather than grab what it would have taken.
-    n.known = p.state != WirePeerState::kInit &&
-              !(n.alive && !p.ready && now - p.alive_since < config_.ha.initdead);
-    all_known = all_known && n.known;
-    n.ready = p.ready;
-    n.held = p.ad.held;
-    n.wants = p.ad.wants;
-    n.declines = p.ad.declines;
-    n.probing = p.ad.probing;
-    n.ping = p.ad.ping;
-    if (n.alive && p.ready && p.ad.digest != digest_) mismatch = true;
-    nodes.push_back(n);
-  }
-  if (mismatch) {
-    if (now - mismatch_warned_ > absl::Seconds(10)) {
-      mismatch_warned_ = now;
-      LogError("haresources differs from a live peer's (digest mismatch): ownership changes "
-               "paused until the files are identical");
+  QuorumVerdict quorum;
+  std::vector<Decision> decisions;
+  if (hb_ != nullptr) {
+    decisions = HeartbeatDecisions(now, &nodes);
+  } else {
+    bool mismatch = false;
+    for (const auto& [name, p] : view_.peers()) {
+      NodeView n;
+      n.name = name;
+      n.alive = p.alive();
+      // A peer that just came up has not advertised its runner yet: wait for
+      // it (up to initdead) rather than grab what it would have taken.
+      n.known = p.state != WirePeerState::kInit &&
+                !(n.alive && !p.ready && now - p.alive_since < config_.ha.initdead);
+      all_known = all_known && n.known;
+      n.ready = p.ready;
+      n.held = p.ad.held;
+      n.wants = p.ad.wants;
+      n.declines = p.ad.declines;
+      n.probing = p.ad.probing;
+      n.ping = p.ad.ping;
+      if (n.alive && p.ready && p.ad.digest != digest_) mismatch = true;
+      nodes.push_back(n);
     }
-    Advertise(false);
-    return;
-  }
-  const QuorumVerdict quorum = Quorum(nodes, config_.ha.quorum == QuorumPolicy::kMajority);
-  if (quorum.quorate != quorate_) {
-    if (quorum.quorate) {
-      LogInfo("quorum regained: %s", quorum.why);
-    } else {
-      LogWarning("quorum lost: %s: taking nothing and releasing every group held here", quorum.why);
+    if (mismatch) {
+      if (now - mismatch_warned_ > absl::Seconds(10)) {
+        mismatch_warned_ = now;
+        LogError("haresources differs from a live peer's (digest mismatch): ownership changes "
+                 "paused until the files are identical");
+      }
+      Advertise(false);
+      return;
     }
+    quorum = Quorum(nodes, config_.ha.quorum == QuorumPolicy::kMajority);
+    if (quorum.quorate != quorate_) {
+      if (quorum.quorate) {
+        LogInfo("quorum regained: %s", quorum.why);
+      } else {
+        LogWarning("quorum lost: %s: taking nothing and releasing every group held here",
+                   quorum.why);
+      }
+    }
+    quorate_ = quorum.quorate;
+    quorum_why_ = quorum.why;
+    decisions = Decide(views, nodes, 0, quorum, ping_ == nullptr ? 0 : ping_->size());
   }
-  quorate_ = quorum.quorate;
-  quorum_why_ = quorum.why;
-  const std::vector<Decision> decisions =
-      Decide(views, nodes, 0, quorum, ping_ == nullptr ? 0 : ping_->size());
   for (size_t g = 0; g < groups_.size(); ++g) {
     Group& gr = *groups_[g];
     if (gr.machine.busy() || gr.probing) continue;
@@ -1428,6 +1600,9 @@ int Runner::Run() {
     SendDueGarps(now);
     RunDueMonitors(now);
     RefreshKit(now);
+    // Heartbeat's protocol has timers (its request delay, a standby's
+    // reply) and waits for our jobs to finish: look at it often.
+    if (hb_ != nullptr && now - last_evaluated_ >= absl::Milliseconds(100)) changed = true;
     if (changed) {
       last_evaluated_ = now;
       Reevaluate(now);

@@ -130,7 +130,9 @@ class Daemon {
   MonoTime auth_checked_;
   std::unique_ptr<HeartbeatNode> hb_;  // with UDP media only
   std::vector<size_t> udp_media_;      // the media Heartbeat messages go out on
-  std::vector<bool> hb_announced_;     // per peer: last "speaks Heartbeat" told the runner
+  // Per peer: whether it speaks Heartbeat, and in which generation, as last
+  // told the runner.
+  std::vector<std::pair<bool, uint64_t>> hb_announced_;
   uint64_t hb_dropped_logged_ = 0;
   bool leaving_ = false;
   bool leave_forced_ = false;  // a second SIGTERM/SIGINT: leave whatever is held
@@ -215,7 +217,7 @@ absl::Status Daemon::Setup() {
     hb.uuid = identity->uuid;
     hb.keys = config_.auth;
     hb_ = std::make_unique<HeartbeatNode>(std::move(hb));
-    hb_announced_.assign(peer_names_.size(), false);
+    hb_announced_.assign(peer_names_.size(), {false, 0});
     LogInfo("Heartbeat 3 peers on the UDP media are answered in their protocol: generation %d, "
             "uuid %s (%s)",
             identity->generation, absl::BytesToHexString(identity->uuid), identity->uuid_from);
@@ -416,6 +418,9 @@ void Daemon::FlushHeartbeat(HeartbeatNode::Output& out) {
     wake = true;
   }
   if (wake) channel_->Wake();
+  // Who speaks Heartbeat first: the runner acts on a peer's messages only
+  // once it knows.
+  AnnounceHeartbeatPeers(false);
   for (HbDelivery& d : out.deliver) {
     HbMessageMsg m{d.node, d.generation, true, {}};
     for (auto& [name, value] : d.fields) m.fields.push_back({std::move(name), std::move(value)});
@@ -423,18 +428,18 @@ void Daemon::FlushHeartbeat(HeartbeatNode::Output& out) {
   }
   for (auto& [level, line] : out.log) Log(level, line);
   out = HeartbeatNode::Output();
-  AnnounceHeartbeatPeers(false);
 }
 
 void Daemon::AnnounceHeartbeatPeers(bool all) {
   if (hb_ == nullptr) return;
   const std::vector<HbPeerInfo>& peers = hb_->peers();
   for (size_t i = 0; i < peers.size() && i < hb_announced_.size(); ++i) {
-    if (!all && hb_announced_[i] == peers[i].heartbeat) continue;
-    if (!all || peers[i].heartbeat || hb_announced_[i]) {
+    const std::pair<bool, uint64_t> now{peers[i].heartbeat, peers[i].generation};
+    if (!all && hb_announced_[i] == now) continue;
+    if (!all || peers[i].heartbeat) {
       control_->Publish(HbMessageMsg{peers[i].name, peers[i].generation, peers[i].heartbeat, {}});
     }
-    hb_announced_[i] = peers[i].heartbeat;
+    hb_announced_[i] = now;
   }
 }
 

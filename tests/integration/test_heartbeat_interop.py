@@ -87,11 +87,9 @@ class HeartbeatInteropTest(LabTestCase):
                 print(self.web.nodes[name].diagnostics(tail=8000), file=sys.stderr)
             for name in self.web.nodes:
                 print(self.web.httpd_log(name)[-1500:], file=sys.stderr)
-        try:
-            super().tearDown()  # tachyd logs, then the lab goes
-        finally:
-            if self.web is not None:
-                self.web.release()
+        if self.web is not None:
+            self.web.release()  # unpin the nodes' mount namespaces before their dirs go
+        super().tearDown()  # tachyd logs, then the lab goes
 
     # -- building blocks -----------------------------------------------------
 
