@@ -65,6 +65,38 @@ std::string DescribeConfig(const ClusterConfig& c) {
       AuthMethodName(c.auth.Find(c.auth.active_index)->method));
 }
 
+// What a Heartbeat 3 node on the same UDP media could not hold: its clock
+// ticks every 10 ms, it checks deadlines on a 250-500 ms grid, and below
+// keepalive 20 ms / deadtime 60 ms it flaps under load. A mixed cluster
+// runs at the shared ha.cf's timing, so say so before the migration starts.
+std::vector<std::string> HeartbeatTimingWarnings(const ClusterConfig& c) {
+  std::vector<std::string> out;
+  bool udp = false, sha256 = false;
+  for (const MediumConfig& m : c.ha.media) udp = udp || m.kind != MediumConfig::Kind::kRaw;
+  const AuthKey* key = c.auth.Find(c.auth.active_index);
+  sha256 = key != nullptr && key->method == AuthMethod::kSha256;
+  if (!udp) return out;
+  const std::string who =
+      "if a Heartbeat 3 node shares the UDP media (a rolling migration), ";
+  if (sha256) {
+    out.push_back(who + "it cannot verify authkeys method sha256: use sha1 (or md5) while "
+                        "Heartbeat nodes remain");
+  }
+  if (c.ha.keepalive < absl::Milliseconds(20) || c.ha.deadtime < absl::Milliseconds(60)) {
+    out.push_back(absl::StrFormat(
+        "%skeepalive %s / deadtime %s is below what it can hold (its clock ticks every 10 ms; "
+        "its fastest stable setting is keepalive 20 ms, deadtime 60 ms): it would declare "
+        "this node dead while it lives",
+        who, FormatMillis(c.ha.keepalive), FormatMillis(c.ha.deadtime)));
+  } else if (c.ha.deadtime < absl::Seconds(2)) {
+    out.push_back(absl::StrFormat(
+        "%sit checks deadlines on a 250-500 ms grid: it declares a dead node up to 0.5 s "
+        "after deadtime %s",
+        who, FormatMillis(c.ha.deadtime)));
+  }
+  return out;
+}
+
 // The control thread's nice value under `realtime on`.
 constexpr int kControlNice = -10;
 
@@ -693,6 +725,9 @@ int RunDaemon(const DaemonOptions& options) {
   }
   if (options.check) {
     for (const std::string& w : config->ha.warnings) std::fprintf(stderr, "tachyd: %s\n", w.c_str());
+    for (const std::string& w : HeartbeatTimingWarnings(*config)) {
+      std::fprintf(stderr, "tachyd: %s\n", w.c_str());
+    }
     std::printf("configuration OK: %s\n", DescribeConfig(*config).c_str());
     return 0;
   }

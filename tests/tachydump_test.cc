@@ -612,6 +612,47 @@ TEST_F(TachydumpTest, AuthenticFrameWithANonRotatingKeyIsRefusedAsTachydDoes) {
   EXPECT_THAT(Feed(*r, T(0), Raw(kMacA, old_key)), testing::EndsWith("key 1 tag 20: ok"));
 }
 
+// The resource protocol reads by name, and retransmission is counted.
+TEST_F(TachydumpTest, HeartbeatNegotiationByName) {
+  Dumper d = NewDumper();
+  auto send = [&](int64_t ms, std::vector<Field> type_fields, absl::string_view seq) {
+    std::vector<Field> f = std::move(type_fields);
+    f.push_back({.name = "src", .value = "alice"});
+    if (!seq.empty()) f.push_back({.name = "seq", .value = std::string(seq)});
+    f.push_back({.name = "hg", .value = "1b"});
+    f.push_back({.name = "ts", .value = "6553f100"});
+    f.push_back({.name = "ttl", .value = "3"});
+    const std::string m = NetstringMessage(f);
+    return Feed(d, T(ms), Udp(kMacA, kIpA, kIpBcast, 32768, 694, Bytes(m)));
+  };
+  EXPECT_THAT(send(0, {{.name = "t", .value = "starting"}}, "7"),
+              testing::HasSubstr("heartbeat netstring starting: t=starting src=alice"));
+  EXPECT_THAT(send(1,
+                   {{.name = "t", .value = "resource"},
+                    {.name = "rsc_hold", .value = "local"},
+                    {.name = "rtype", .value = "full"},
+                    {.name = "isstable", .value = "1"},
+                    {.name = "info", .value = "req_our_resources()"}},
+                   "8"),
+              testing::HasSubstr("resource local stable (req_our_resources()): "));
+  EXPECT_THAT(send(2,
+                   {{.name = "t", .value = "ask_resources"},
+                    {.name = "rsc_hold", .value = "foreign"},
+                    {.name = "info", .value = "other"}},
+                   "9"),
+              testing::HasSubstr("ask_resources other: "));
+  EXPECT_THAT(send(3,
+                   {{.name = "t", .value = "NS_rexmit"},
+                    {.name = "dest", .value = "bob"},
+                    {.name = "firstseq", .value = "20"},
+                    {.name = "lastseq", .value = "20"}},
+                   ""),
+              testing::HasSubstr("NS_rexmit 20..20 for bob: "));
+  EXPECT_THAT(send(4, {{.name = "t", .value = "shutdone"}, {.name = "st", .value = "dead"}}, "a"),
+              testing::HasSubstr("shutdone: "));
+  EXPECT_EQ(d.Peers().at(0)->rexmit_requests, 1u);
+}
+
 TEST_F(TachydumpTest, HeartbeatOlderGenerationIsReplayButRetransmitIsNot) {
   Dumper d = NewDumper();
   auto send = [&](int64_t ms, absl::string_view seq, absl::string_view hg) {
@@ -619,7 +660,7 @@ TEST_F(TachydumpTest, HeartbeatOlderGenerationIsReplayButRetransmitIsNot) {
     return Feed(d, T(ms), Udp(kMacA, kIpA, kIpBcast, 32768, 694, Bytes(m)));
   };
   EXPECT_THAT(send(0, "2a", "1b"), testing::EndsWith(": ok"));
-  EXPECT_THAT(send(1, "2a", "1b"), testing::EndsWith(": ok [duplicate]"));  // rexmit
+  EXPECT_THAT(send(1, "2a", "1b"), testing::EndsWith(": ok [duplicate] [retransmission]"));
   EXPECT_THAT(send(2, "2d", "1b"), testing::EndsWith(": ok [2 lost]"));
   EXPECT_THAT(send(3, "2b", "1b"), testing::EndsWith(": ok [reordered]"));
   EXPECT_THAT(send(4, "ff", "1a"), testing::EndsWith(": replay [older generation]"));

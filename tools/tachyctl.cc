@@ -141,6 +141,29 @@ void PrintHuman(const json& doc) {
                 static_cast<unsigned long long>(n["rejected_total"].get<uint64_t>()),
                 links.c_str());
   }
+  if (doc.contains("heartbeat") && doc["heartbeat"].is_object() &&
+      doc["heartbeat"].value("active", false)) {
+    // Peers still running Heartbeat 3 (a rolling migration): spoken to in
+    // Heartbeat's protocol, judged by the deadtime they advertise.
+    const json& hb = doc["heartbeat"];
+    for (const json& p : hb["peers"]) {
+      if (p.value("speaks", "") != "heartbeat") continue;
+      std::printf("heartbeat peer: %s speaks Heartbeat 3 (generation %llx, status %s, its "
+                  "deadtime %.0f ms): %llu messages, %llu lost, %llu late, %llu asked again, "
+                  "%llu resent to it\n",
+                  p.value("name", "?").c_str(),
+                  static_cast<unsigned long long>(p.value("generation", uint64_t{0})),
+                  p.value("status", "?").c_str(), p.value("deadtime_ms", 0.0),
+                  static_cast<unsigned long long>(p.value("messages", uint64_t{0})),
+                  static_cast<unsigned long long>(p.value("lost", uint64_t{0})),
+                  static_cast<unsigned long long>(p.value("late", uint64_t{0})),
+                  static_cast<unsigned long long>(p.value("rexmit_asked", uint64_t{0})),
+                  static_cast<unsigned long long>(p.value("rexmit_given", uint64_t{0})));
+    }
+    std::printf("heartbeat: this node is generation %llx to them, %llu messages sent\n",
+                static_cast<unsigned long long>(hb.value("generation", uint64_t{0})),
+                static_cast<unsigned long long>(hb.value("messages_sent", uint64_t{0})));
+  }
   for (const json& n : doc["nodes"]) {
     if (!n.contains("problems")) continue;
     for (const json& p : n["problems"]) {

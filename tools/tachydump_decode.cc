@@ -464,9 +464,34 @@ std::string FormatHeartbeat(const HeartbeatMessage& message, uint32_t size) {
     if (shown[i] || message.fields[i].name == "auth") continue;
     parts.push_back(ShowField(message.fields[i], message.format));
   }
+  // The message by name first, as Heartbeat's resource protocol reads:
+  // "ask_resources other", "resource all stable", "NS_rexmit 20..20".
+  const std::string type = PrintableText(message.Value("t"));
+  std::string name = type;
+  if (type == "ask_resources") {
+    absl::StrAppend(&name, " ", PrintableText(message.Value("info")));
+  } else if (type == "resource") {
+    absl::StrAppend(&name, " ", PrintableText(message.Value("rsc_hold")));
+    if (message.Find("isstable") != nullptr) {
+      absl::StrAppend(&name, message.Value("isstable") == "1" ? " stable" : " unstable");
+    }
+    if (message.Find("info") != nullptr) {
+      absl::StrAppend(&name, " (", PrintableText(message.Value("info")), ")");
+    }
+  } else if (type == "hb_takeover") {
+    absl::StrAppend(&name, " ", PrintableText(message.Value("rsc_hold")));
+  } else if (type == "NS_rexmit") {
+    absl::StrAppend(&name, " ", PrintableText(message.Value("firstseq")), "..",
+                    PrintableText(message.Value("lastseq")), " for ",
+                    PrintableText(message.Value("dest")));
+  } else if (type == "NS_nak_rexmit") {
+    absl::StrAppend(&name, " ", PrintableText(message.Value("firstseq")));
+  }
   std::string out = absl::StrCat(
       "heartbeat ", message.format == HeartbeatMessage::Format::kClassic ? "classic" : "netstring",
-      " ", absl::StrJoin(parts, " "), ", length ", size);
+      // Status, the common case, reads as before: its fields say it all.
+      " ", type == "status" ? "" : absl::StrCat(name.empty() ? "?" : name, ": "),
+      absl::StrJoin(parts, " "), ", length ", size);
   if (message.has_auth) absl::StrAppend(&out, ", key ", message.auth_index);
   return out;
 }

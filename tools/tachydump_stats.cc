@@ -282,12 +282,24 @@ std::string Dumper::ProcessHeartbeat(int64_t ts_ns, const DecodedPacket& packet)
     if (hg != nullptr) generation = ParseHex(hg->value);
     // Heartbeat retransmits a message with its old seq on request (§4.6), so
     // only an older generation counts as replay; same-seq copies are
-    // duplicates.
+    // duplicates: a retransmission if this medium carried that seq already,
+    // else the copy a second medium carries.
+    const auto here = p.medium_last_seq.find(packet.medium);
+    const bool seen_here = seq.has_value() && here != p.medium_last_seq.end() &&
+                           generation.value_or(0) == p.generation && *seq <= here->second;
     const Observation o =
         Observe(&p, ts_ns, generation.value_or(0), seq, packet.medium,
                 /*per_medium_replay=*/false, /*timing=*/type != nullptr && type->value == "status");
     if (o.replay) verdict = Verdict::kReplay;
     notes = Notes(o, packet.medium);
+    const absl::string_view t = type != nullptr ? absl::string_view(type->value) : "";
+    if (t == "NS_rexmit") ++p.rexmit_requests;
+    if (t == "NS_nak_rexmit") ++p.naks;
+    // Heartbeat sends a message again, same seq, when asked for it.
+    if (o.seq_class == SeqClass::kDuplicate && seen_here) {
+      ++p.retransmitted;
+      absl::StrAppend(&notes, " [retransmission]");
+    }
   }
   return absl::StrCat(FormatHeartbeat(m, packet.payload_size), ": ", VerdictName(verdict), notes);
 }
@@ -354,6 +366,11 @@ std::string Dumper::StatsText() const {
                                           "replayed %d\n",
                                           p->lost, p->duplicates, p->reordered, p->restarts,
                                           p->bad_signature, p->unknown_key, p->replayed));
+    if (p->protocol == "heartbeat") {
+      absl::StrAppend(&out, absl::StrFormat("  retransmission requests %d, retransmitted %d, "
+                                            "refused (NAK) %d\n",
+                                            p->rexmit_requests, p->retransmitted, p->naks));
+    }
     if (t.any) {
       absl::StrAppend(
           &out, absl::StrFormat("  longest silence %.3fms after %s\n", Ms(p->longest_silence_ns),
@@ -417,6 +434,9 @@ json Dumper::StatsJson() const {
         {"duplicates", p->duplicates},
         {"reordered", p->reordered},
         {"restarts", p->restarts},
+        {"rexmit_requests", p->rexmit_requests},
+        {"retransmitted", p->retransmitted},
+        {"naks", p->naks},
         {"interval_ms", p->interval_us != 0 ? json(p->interval_us / 1000.0) : json(nullptr)},
         {"interarrival_ms", interarrival},
         {"jitter_ms", jitter},

@@ -68,6 +68,11 @@ struct PeerStats {
   uint64_t duplicates = 0;
   uint64_t reordered = 0;
   uint64_t restarts = 0;         // generation changes after the first
+  // Heartbeat's retransmission: requests this sender made (NS_rexmit), its
+  // messages sent again (the same seq twice), and its refusals (NS_nak_rexmit).
+  uint64_t rexmit_requests = 0;
+  uint64_t retransmitted = 0;
+  uint64_t naks = 0;
   uint32_t interval_us = 0;      // advertised keepalive (tachy); 0 if unknown
   std::vector<int64_t> gaps_ns;  // between consecutive new frames
   int64_t longest_silence_ns = 0;
