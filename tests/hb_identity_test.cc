@@ -6,17 +6,28 @@
 #include <sys/stat.h>
 
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <vector>
 
 namespace tachy {
 namespace {
 
+// A fresh directory, removed (with what the test put there) at exit.
 std::string TempDir() {
   char tmpl[] = "/tmp/hb_identity_test.XXXXXX";
   char* d = mkdtemp(tmpl);
-  return d == nullptr ? "" : d;
+  if (d == nullptr) return "";
+  static std::vector<std::string> made;
+  if (made.empty()) {
+    std::atexit([] {
+      for (const std::string& dir : made) std::filesystem::remove_all(dir);
+    });
+  }
+  made.push_back(d);
+  return d;
 }
 
 void Write(const std::string& path, const std::string& text) {

@@ -236,11 +236,15 @@ class HeartbeatInteropTest(LabTestCase):
         return m
 
     def wait_reformed(self, marks, what):
-        """After a restart: every Heartbeat node saw its peer `active` again
-        and finished its resource negotiation (its log since `marks`)."""
+        """After a restart: every Heartbeat node saw its peer back (a status
+        change to `active`, or, for a peer that restarted before it was
+        declared dead and sends `active` from the start, only `Heartbeat
+        restart on node X`) and finished its resource negotiation (its log
+        since `marks`)."""
         for name in self.web.heartbeat_nodes():
             peer = self.web.other(name)
-            m = self.assert_log(name, rf"Status update for node {peer}: status active", 20,
+            m = self.assert_log(name, rf"Status update for node {peer}: status active|"
+                                      rf"Heartbeat restart on node {peer}\b", 20,
                                 marks[name], what)
             self.assert_log(name, r"remote resource transition completed|"
                                   r"Local Resource acquisition completed", 15, m.end(), what)
