@@ -238,7 +238,7 @@ absl::Status Daemon::Setup() {
   if (!udp_media_.empty()) {
     // UDP media may carry Heartbeat 3 peers (a rolling migration): be the
     // node Heartbeat knew, under a generation above the one it last saw.
-    auto identity = LoadHbIdentity(options_.state_dir, kHeartbeatStateDir, generation_);
+    auto identity = LoadHbIdentity(options_.state_dir, options_.heartbeat_state_dir, generation_);
     if (!identity.ok()) return identity.status();
     HbNodeOptions hb;
     hb.local_node = config_.local_node;

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "absl/time/time.h"
+#include "detector/hb_identity.h"
 #include "detector/leave_policy.h"
 
 namespace tachy {
@@ -13,6 +14,7 @@ struct DaemonOptions {
   std::string config_dir = "/etc/ha.d";
   std::string node;  // empty = uname -n
   std::string state_dir = "/var/lib/tachy";
+  std::string heartbeat_state_dir = kHeartbeatStateDir;  // hb_identity.h
   std::string socket = "/run/tachy/tachyd.sock";
   std::string event_socket;  // empty = socket + ".events"
   bool check = false;

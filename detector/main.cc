@@ -14,7 +14,9 @@ tachyd sends signed heartbeats to the other cluster nodes every keepalive and
 declares a node dead when nothing authentic was heard from it for deadtime.
 It reads Heartbeat's /etc/ha.d/ha.cf and authkeys unchanged (plus the `raw
 IFACE` medium and the `sha256` key method) and logs every change of a node's
-state with its reason. It starts and supervises tachy-actions, which moves the
+state with its reason. On UDP media it also speaks Heartbeat 3's own protocol
+with nodes that still run Heartbeat (a rolling migration: README, "Moving
+from Heartbeat 3"). It starts and supervises tachy-actions, which moves the
 resource groups of haresources (service address, resources). It runs in the
 foreground; SIGTERM releases the groups, tells the peers it is leaving (they
 take over at once) and stops.
@@ -25,6 +27,12 @@ Options:
       --state-dir DIR    persisted generation, what was last accepted from each
                          peer (peers) and the lock (default /var/lib/tachy); it
                          must be tachyd's alone (owner, no group/other write)
+      --heartbeat-state-dir DIR
+                         Heartbeat 3's state (default /var/lib/heartbeat): on a
+                         node moved from Heartbeat, its hb_uuid and
+                         hb_generation make this node the one Heartbeat peers
+                         knew; tachyd writes its generation back to
+                         hb_generation when DIR exists
   -s, --socket PATH      control socket for tachyctl
                          (default /run/tachy/tachyd.sock)
       --event-socket PATH
@@ -55,11 +63,12 @@ Docs: README.md, docs/control-protocol.md.
 int main(int argc, char** argv) {
   tachy::DaemonOptions options;
   enum { kStateDir = 1000, kEventSocket, kCheck, kNoActions, kActions, kAllowCrcOnUdp,
-         kLeaveTimeout };
+         kLeaveTimeout, kHeartbeatStateDir };
   const option long_options[] = {
       {"config-dir", required_argument, nullptr, 'c'},
       {"node", required_argument, nullptr, 'n'},
       {"state-dir", required_argument, nullptr, kStateDir},
+      {"heartbeat-state-dir", required_argument, nullptr, kHeartbeatStateDir},
       {"socket", required_argument, nullptr, 's'},
       {"event-socket", required_argument, nullptr, kEventSocket},
       {"check", no_argument, nullptr, kCheck},
@@ -78,6 +87,7 @@ int main(int argc, char** argv) {
       case 'n': options.node = optarg; break;
       case 's': options.socket = optarg; break;
       case kStateDir: options.state_dir = optarg; break;
+      case kHeartbeatStateDir: options.heartbeat_state_dir = optarg; break;
       case kEventSocket: options.event_socket = optarg; break;
       case kCheck: options.check = true; break;
       case kNoActions: options.no_actions = true; break;

@@ -15,7 +15,7 @@ shift || true
 targets=("$@")
 if ((${#targets[@]} == 0)); then
   targets=(fuzz_frame fuzz_ha_cf fuzz_haresources fuzz_tachy_cf fuzz_event_stream
-           fuzz_control_request fuzz_tachydump)
+           fuzz_control_request fuzz_tachydump fuzz_hb_node)
 fi
 bash scripts/sanitized-build.sh || exit 1
 # Any sanitizer report is a failure, not a warning.

@@ -1,5 +1,5 @@
 """Integration tests of a mixed cluster: a real Heartbeat 3.0.6 node next to
-a tachy node (the rolling migration of /work/shared/docs/heartbeat-interop.md),
+a tachy node (the rolling migration of the README),
 in network namespaces (tools/lab/heartbeat_lab.py): nodes test001 and
 test002, a client fetching http://10.66.0.100/ and getting "node test001" or
 "node test002" from a private apache2 per node. All nodes share one ha.cf
@@ -394,7 +394,7 @@ class HeartbeatInteropTest(LabTestCase):
             bad = heartbeat_complaints(web.nodes[name].log(), peer,
                                        allowed=(rf"node {peer}: is dead",))
             if not strict:
-                continue  # Heartbeat peers: its own reordering gives "lost packet(s)" (§7)
+                continue  # Heartbeat peers: its own reordering gives "lost packet(s)"
             for line in bad:
                 print(f"  Heartbeat on {name} about {peer}: {line}", flush=True)
             if self.kind(peer) == "tachy":

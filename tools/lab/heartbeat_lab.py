@@ -1,5 +1,5 @@
 """heartbeat_lab: real Heartbeat 3.0.6 nodes next to tachy nodes in network
-namespaces, for interoperability tests (docs: /work/shared/docs/heartbeat-interop.md).
+namespaces, for interoperability tests (README: moving from Heartbeat 3).
 
 Builds on netns_lab (its Lab, Node, WebLab, APACHE_CONF, HTTPD_SCRIPT): the
 same prefix-and-PID naming, the same clean-up on exit and on failure.
@@ -568,7 +568,7 @@ def mixed_ha_cf(nodes, media, ips, keepalive=1, deadtime=5, warntime=2, initdead
 
 
 # Heartbeat's ERROR/WARN/CRIT lines that mean a peer broke the protocol,
-# whichever node they name (heartbeat-interop.md §2-§8).
+# whichever node they name.
 INTEROP_TROUBLE = (
     r"Both machines own", r"No one owns", r"live_node_count too big",
     r"authtoken does not match", r"netstring authentication failed", r"replay attack",

@@ -146,6 +146,10 @@ class Node:
         actions = [] if os.path.exists(os.path.join(self.dir, "haresources")) else ["--no-actions"]
         self.proc = self.lab.spawn(self.ns, [self.lab.tachyd, "-c", self.dir, "--node", self.name,
                                              "--state-dir", self.state_dir, "--socket", self.socket,
+                                             # Not the host's /var/lib/heartbeat: a lab node
+                                             # was never a Heartbeat node.
+                                             "--heartbeat-state-dir",
+                                             os.path.join(self.state_dir, "heartbeat"),
                                              *actions, *extra_args], stdout=log, stderr=log)
         if output is None:
             log.close()
