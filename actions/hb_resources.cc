@@ -209,7 +209,8 @@ void HbResources::OnMessage(const Fields& fields, uint64_t generation, MonoTime 
       state_ = State::kReceived;
       request_deadline_ = now + options_.request_delay;
     }
-    if ((other_holds_ & wanted_) != 0 && state_ == State::kStable && standby_ == StandbyPhase::kNot) {
+    if ((other_holds_ & wanted_) != 0 && state_ == State::kStable &&
+        standby_ == StandbyPhase::kNot) {
       log_.push_back(absl::StrCat("both ", options_.peer, " and this node claim the ",
                                   HbSetName(other_holds_ & wanted_), " groups"));
     }

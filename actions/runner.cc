@@ -587,11 +587,13 @@ void Runner::OnHeartbeatMessage(const HbMessageMsg& m, MonoTime now) {
         held |= groups_[g]->spec.preferred_node == config_.local_node ? kHbLocal : kHbForeign;
       }
       const auto p = view_.peers().find(m.node);
-      const bool decided = held != kHbNone || (p != view_.peers().end() && p->second.death_verdict != MonoTime());
+      const bool decided = held != kHbNone || (p != view_.peers().end() &&
+                                               p->second.death_verdict != MonoTime());
       if (decided) hb_->Adopt(held);
       LogInfo("node %s speaks Heartbeat 3 (generation %d): resources are negotiated by "
               "Heartbeat's protocol with it%s",
-              m.node, m.generation, decided ? absl::StrCat(" (holding ", HbSetName(held), ")") : "");
+              m.node, m.generation,
+              decided ? absl::StrCat(" (holding ", HbSetName(held), ")") : std::string());
     } else if (!m.heartbeat && hb_ != nullptr && m.node == hb_peer_) {
       LogInfo("node %s speaks tachy now: ownership by tachy's rules again", m.node);
       hb_.reset();

@@ -62,7 +62,8 @@ std::string HeartbeatNode::Finish(std::vector<HeartbeatField> fields, const HbPe
   fields.push_back({1, "srcuuid", options_.uuid});
   if (numbered) fields.push_back({0, "seq", Hex(++seq_)});
   fields.push_back({0, "hg", Hex(options_.generation)});
-  fields.push_back({0, "ts", Hex(static_cast<uint64_t>(std::max<int64_t>(1, options_.wall_seconds())))});
+  const int64_t wall = std::max<int64_t>(1, options_.wall_seconds());
+  fields.push_back({0, "ts", Hex(static_cast<uint64_t>(wall))});
   fields.push_back({0, "ttl", "3"});
   std::string bytes = EncodeHeartbeatMessage(fields, options_.keys);
   ++sent_;
@@ -193,8 +194,8 @@ void HeartbeatNode::OnDatagram(std::span<const uint8_t> bytes, size_t medium, Mo
   switch (v) {
     case HbSeqVerdict::kOldGeneration:
       ++peer->replays;
-      if (peer->replays == 1 || now - peer->auth_logged >= kLogEvery) {
-        peer->auth_logged = now;
+      if (peer->replays == 1 || now - peer->replay_logged >= kLogEvery) {
+        peer->replay_logged = now;
         Log(out, LogLevel::kError,
             absl::StrFormat("node %s: message of generation %d after generation %d: dropped "
                             "(a replay, or its generation went back)",
@@ -256,7 +257,9 @@ void HeartbeatNode::OnDatagram(std::span<const uint8_t> bytes, size_t medium, Mo
       peer->status = std::string(st);
     }
     if (auto dt = ParseHex(m.Value("dt")); dt.has_value() && *dt > 0) {
-      peer->deadtime = absl::Milliseconds(static_cast<int64_t>(std::min<uint64_t>(*dt, 86'400'000)));
+      // At most a day: a wild value must not make the peer immortal.
+      peer->deadtime =
+          absl::Milliseconds(static_cast<int64_t>(std::min<uint64_t>(*dt, 86'400'000)));
     }
     // After its shutdone a node still sends status for a few seconds; it
     // is gone all the same.

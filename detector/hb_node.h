@@ -101,7 +101,8 @@ struct HbPeerInfo {
   uint64_t nak_sent = 0;
   uint64_t irretrievable = 0;      // NS_nak_rexmit from it, or given up
   uint64_t auth_failures = 0;
-  MonoTime auth_logged;
+  MonoTime auth_logged;    // the last log line about each kind of refusal
+  MonoTime replay_logged;
   HbSequence sequence;
   // Missing numbers of its messages, and when to ask for each next.
   std::map<uint64_t, std::pair<MonoTime, int>> asking;
