@@ -62,7 +62,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from netns_lab import (APACHE_CONF, HTTPD_SCRIPT, Node, ProbeRun, WebLab,  # noqa: E402,F401
-                       mono_ns, sh)
+                       kill_all, mono_ns, netns_pids, sh, wait_gone)
 
 HEARTBEAT = "/usr/libexec/heartbeat/heartbeat"
 HB_STANDBY = "/usr/share/heartbeat/hb_standby"
@@ -128,17 +128,6 @@ def _mnt_ns(pid):
         return os.stat(f"/proc/{pid}/ns/mnt").st_ino
     except OSError:
         return None
-
-
-def netns_pids(ns):
-    return [int(p) for p in sh("ip", "netns", "pids", ns, check=False).split()]
-
-
-def _wait_gone(pids, timeout):
-    """Waits until none of `pids` has a /proc entry (reaped); bounded."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline and any(os.path.exists(f"/proc/{p}") for p in pids):
-        time.sleep(0.01)
 
 
 class _PrivateHost:
@@ -210,27 +199,7 @@ class _PrivateHost:
         """SIGKILL of every process of the node, frozen first with SIGSTOP so
         that none acts on another's death (a crashed machine sends no
         goodbye). Returns (the CLOCK_MONOTONIC time of the kill, the pids)."""
-        pids = self.pids()
-        t = mono_ns()
-        for pid in pids:
-            try:
-                os.kill(pid, signal.SIGSTOP)
-            except ProcessLookupError:
-                pass
-        seen = set(pids)
-        for _ in range(100):
-            for pid in pids:
-                try:
-                    os.kill(pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
-            pids = self.pids()  # forked after the listing (apache2 children)
-            seen.update(pids)
-            if not pids:
-                break
-            time.sleep(0.01)
-        else:
-            raise RuntimeError(f"processes of {self.kind} node {self.name} survive SIGKILL: {pids}")
+        t, seen = kill_all(self.pids, f"{self.kind} node {self.name}", tries=100)
         if self.proc:
             try:
                 self.proc.wait(timeout=5)
@@ -238,10 +207,7 @@ class _PrivateHost:
                 pass
         for p in self.lab.procs:
             p.poll()
-        # A host reaps its dead at once; this sandbox's PID 1 may take a
-        # while, and until then `kill -0` (an LSB status check) still finds
-        # the zombie "running".
-        _wait_gone(seen, 5)
+        wait_gone(seen, 5)
         self._unpin()
         return t, seen
 

@@ -37,6 +37,51 @@ def sh(*argv, check=True):
     return r.stdout
 
 
+def netns_pids(ns):
+    """The pids of every process in network namespace `ns`."""
+    return [int(p) for p in sh("ip", "netns", "pids", ns, check=False).split()]
+
+
+def kill_all(list_pids, what, freeze=True, tries=50):
+    """SIGKILLs every process `list_pids()` names until it names none.
+    With `freeze`, they are all stopped first (SIGSTOP): killed one by one, a
+    process would see its parent die first and act on it (keepalived's VRRP
+    child gets SIGTERM from its parent's death and sends a priority-0 advert,
+    a goodbye that a crashed machine never sends). A process forked after the
+    listing (an apache2 child) would outlive one pass and hold the port, so it
+    lists again. Returns (the CLOCK_MONOTONIC ns of the kill, every pid seen)."""
+    pids = list_pids()
+    t = mono_ns()
+    if freeze:
+        for pid in pids:
+            try:
+                os.kill(pid, signal.SIGSTOP)
+            except ProcessLookupError:
+                pass
+    seen = set(pids)
+    for _ in range(tries):
+        for pid in pids:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        pids = list_pids()
+        seen.update(pids)
+        if not pids:
+            return t, seen
+        time.sleep(0.01)
+    raise RuntimeError(f"processes of {what} survive SIGKILL: {pids}")
+
+
+def wait_gone(pids, timeout):
+    """Waits until none of `pids` has a /proc entry; bounded. A host reaps
+    its dead at once; this sandbox's PID 1 may take a while, and until then
+    `kill -0` (an LSB status check) still finds the zombie "running"."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and any(os.path.exists(f"/proc/{p}") for p in pids):
+        time.sleep(0.01)
+
+
 def unix_request(path, line, timeout):
     """One request line to a Unix stream socket that answers with one JSON
     document and closes (tachyd's control socket, the bridge's); the
@@ -613,39 +658,19 @@ class WebLab:
         return t
 
     def _kill_node(self, name):
-        """SIGKILLs every process of the node's namespace: (the kill's
-        time, the pids killed)."""
+        """SIGKILLs every process of the node's namespace, all frozen first:
+        (the kill's time, the pids killed)."""
         node = self.nodes[name]
-        pids = [int(p) for p in sh("ip", "netns", "pids", node.ns).split()]
-        t = mono_ns()
-        # Everything stops at once, then dies: killed one by one, a process
-        # would see its parent die first and act on it (keepalived's VRRP
-        # child gets SIGTERM from its parent's death and sends a priority-0
-        # advert, a goodbye that a crashed machine never sends).
-        for pid in pids:
-            try:
-                os.kill(pid, signal.SIGSTOP)
-            except ProcessLookupError:
-                pass
-        self._kill_all(node, pids)
+        t, pids = kill_all(lambda: netns_pids(node.ns), node.ns)
         if node.proc:
             node.proc.wait(timeout=5)
         return t, pids
 
     def _kill_all(self, node, pids):
-        # A process forked after the listing (an apache2 child) would outlive
-        # the kill and hold the port: kill until the namespace is empty.
-        for _ in range(50):
-            for pid in pids:
-                try:
-                    os.kill(pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
-            pids = [int(p) for p in sh("ip", "netns", "pids", node.ns).split()]
-            if not pids:
-                return
-            time.sleep(0.01)
-        raise RuntimeError(f"processes of {node.ns} survive SIGKILL: {pids}")
+        """SIGKILLs `pids` and whatever else runs in the node's namespace."""
+        listings = [pids]
+        kill_all(lambda: listings.pop() if listings else netns_pids(node.ns), node.ns,
+                 freeze=False)
 
     def kill_processes(self, name):
         """Every process of the node SIGKILLed, the host itself kept: its
@@ -655,12 +680,7 @@ class WebLab:
         t, pids = self._kill_node(name)
         for p in self.lab.procs:
             p.poll()
-        # A host reaps its dead at once; this sandbox's PID 1 may take a
-        # while, and until then `kill -0` (an LSB status check) still finds
-        # the zombie "running". Wait until the daemons are really gone.
-        deadline = time.monotonic() + 5
-        while time.monotonic() < deadline and any(os.path.exists(f"/proc/{p}") for p in pids):
-            time.sleep(0.01)
+        wait_gone(pids, 5)  # until the daemons are really gone
         return t
 
     def clean(self, name):
