@@ -200,6 +200,13 @@ class _PrivateHost:
         that none acts on another's death (a crashed machine sends no
         goodbye). Returns (the CLOCK_MONOTONIC time of the kill, the pids)."""
         t, seen = kill_all(self.pids, f"{self.kind} node {self.name}", tries=100)
+        self._reap_processes()
+        wait_gone(seen, 5)
+        self._unpin()
+        return t, seen
+
+    def _reap_processes(self):
+        """Collects the exit of our own child and of every lab process."""
         if self.proc:
             try:
                 self.proc.wait(timeout=5)
@@ -207,9 +214,6 @@ class _PrivateHost:
                 pass
         for p in self.lab.procs:
             p.poll()
-        wait_gone(seen, 5)
-        self._unpin()
-        return t, seen
 
     def ha_cf_value(self, key, default=None):
         """A directive of the node's ha.cf (first occurrence), or default."""
@@ -332,13 +336,7 @@ class HeartbeatNode(_PrivateHost):
         return t
 
     def _reap(self):
-        if self.proc:
-            try:
-                self.proc.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                pass
-        for p in self.lab.procs:
-            p.poll()
+        self._reap_processes()
         self.master = None
 
     def _kill_stray_httpd(self):
@@ -743,13 +741,7 @@ class MixedLab(WebLab):
 
     def _fence(self, name):
         """What fencing a dead node leaves: no VIP on its hb0, no apache pid."""
-        node = self.nodes[name]
-        sh("ip", "-n", node.ns, "addr", "flush", "dev", "hb0", "to", f"{self.vip}/32",
-           check=False)
-        try:
-            os.unlink(node.apache_pid)
-        except FileNotFoundError:
-            pass
+        self._drop_vip(self.nodes[name])
 
     def crash(self, name, link_down=False):
         """Whole-node crash, as a fenced node: every process of the node

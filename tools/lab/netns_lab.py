@@ -694,13 +694,18 @@ class WebLab:
             node.proc.wait(timeout=5)
         for p in self.lab.procs:
             p.poll()  # reaps the killed children: no zombie keeps a pid alive
+        self._drop_vip(node)
+        self.lab.link(node.ns, "hb0", up=True)
+
+    def _drop_vip(self, node):
+        """What a node holding nothing has: no VIP on its hb0, no apache pid
+        file."""
         sh("ip", "-n", node.ns, "addr", "flush", "dev", "hb0", "to", f"{self.vip}/32",
            check=False)
         try:
             os.unlink(node.apache_pid)
         except FileNotFoundError:
             pass
-        self.lab.link(node.ns, "hb0", up=True)
 
     def revive(self, name):
         """Brings a crashed node back: link up, stale VIP gone (a rebooted
