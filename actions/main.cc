@@ -35,6 +35,7 @@ Options:
       --check              validate ha.cf and haresources, find every script, exit
       --supervised         set by tachyd when it starts the runner: exit once
                            orphaned (after releasing, if no new tachyd came)
+  -V, --version            print "tachy-actions VERSION" and exit
   -h, --help               show this help
 
 Monitoring (settings in CONFIG_DIR/tachy.cf, which Heartbeat never reads):
@@ -92,11 +93,12 @@ int main(int argc, char** argv) {
       {"garp-interval", required_argument, nullptr, kGarpInterval},
       {"check", no_argument, nullptr, kCheck},
       {"supervised", no_argument, nullptr, kSupervised},
+      {"version", no_argument, nullptr, 'V'},
       {"help", no_argument, nullptr, 'h'},
       {nullptr, 0, nullptr, 0},
   };
   for (;;) {
-    const int opt = getopt_long(argc, argv, "c:n:h", long_options, nullptr);
+    const int opt = getopt_long(argc, argv, "c:n:hV", long_options, nullptr);
     if (opt == -1) break;
     switch (opt) {
       case 'c': o.config_dir = optarg; break;
@@ -128,6 +130,7 @@ int main(int argc, char** argv) {
       case kCheck: o.check = true; break;
       case kSupervised: o.supervised = true; break;
       case 'h': std::fputs(kUsage, stdout); return 0;
+      case 'V': std::puts("tachy-actions " TACHY_VERSION); return 0;
       default: std::fputs("Try 'tachy-actions --help'.\n", stderr); return 2;
     }
   }

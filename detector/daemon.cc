@@ -1,6 +1,8 @@
 #include "detector/daemon.h"
 
 #include <malloc.h>
+#include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <sys/epoll.h>
 #include <sys/resource.h>
@@ -25,6 +27,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 #include "detector/auth.h"
 #include "detector/auth_alarm.h"
 #include "detector/config.h"
@@ -43,8 +46,10 @@
 #include "detector/signals.h"
 #include "detector/status_json.h"
 #include "detector/supervisor.h"
+#include "detector/systemd_notify.h"
 #include "detector/transport.h"
 #include "detector/unique_fd.h"
+#include "detector/watchdog.h"
 
 #ifndef TACHY_VERSION
 #define TACHY_VERSION "dev"
@@ -97,8 +102,31 @@ std::vector<std::string> HeartbeatTimingWarnings(const ClusterConfig& c) {
   return out;
 }
 
+// The groups that the runner's report (GroupsMsg) says this node holds.
+std::vector<std::string> HeldGroups(const std::string& report_json, const std::string& node) {
+  const nlohmann::json report = nlohmann::json::parse(report_json, nullptr, false);
+  const nlohmann::json* groups = nullptr;
+  if (report.is_array()) groups = &report;
+  if (report.is_object() && report.contains("groups")) groups = &report["groups"];
+  std::vector<std::string> held;
+  if (groups == nullptr || !groups->is_array()) return held;
+  for (const nlohmann::json& g : *groups) {
+    if (!g.is_object() || !g.contains("owner") || !g["owner"].is_string() || !g.contains("key") ||
+        !g["key"].is_string()) {
+      continue;
+    }
+    for (absl::string_view owner : absl::StrSplit(g["owner"].get<std::string>(), ',')) {
+      if (owner == node) held.push_back(g["key"].get<std::string>());
+    }
+  }
+  return held;
+}
+
 // The control thread's nice value under `realtime on`.
 constexpr int kControlNice = -10;
+// The control loop wakes at least this often (ms): request timeouts, the
+// runner's restart, the watchdog's health look.
+constexpr int kControlPulseMs = 100;
 
 class Daemon {
  public:
@@ -115,7 +143,11 @@ class Daemon {
 
  private:
   absl::Status Setup();
+  absl::Status OpenMedia(std::vector<std::string>* names);
   void ControlLoop();
+  // systemd (systemd_notify.h): readiness, the STATUS= line, the watchdog.
+  void NotifySystemd(MonoTime now);
+  std::string StatusLine() const;
   void PublishEvents();
   void Publish(const DetectorEvent& e);
   void OnActionsMessage(const StreamMessage& m);
@@ -166,6 +198,11 @@ class Daemon {
   // told the runner.
   std::vector<std::pair<bool, uint64_t>> hb_announced_;
   uint64_t hb_dropped_logged_ = 0;
+  SystemdNotifier notifier_;
+  std::unique_ptr<WatchdogFeeder> watchdog_;  // when systemd asked for one
+  bool watchdog_withheld_ = false;
+  std::vector<PeerState> peer_states_;  // as last published
+  std::vector<std::string> held_groups_;  // per the runner's last group report
   bool leaving_ = false;
   bool leave_forced_ = false;  // a second SIGTERM/SIGINT: leave whatever is held
   MonoTime leave_deadline_;
@@ -184,13 +221,15 @@ absl::Status Daemon::Setup() {
   if (!keys.ok()) return keys.status();
   keys_ = std::make_unique<KeyRing>(std::move(*keys));
 
-  std::vector<std::string> names;
-  for (const MediumConfig& m : config_.ha.media) {
-    auto t = OpenTransport(m);
-    if (!t.ok()) return t.status();
-    names.push_back((*t)->name());
-    media_.push_back(std::move(*t));
+  BlockDaemonSignals();  // already, since RunDaemon(); idempotent
+  const sigset_t mask = DaemonSignals();
+  signals_ = UniqueFd(signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC));
+  epoll_ = UniqueFd(epoll_create1(EPOLL_CLOEXEC));
+  if (!signals_.valid() || !epoll_.valid()) {
+    return absl::ErrnoToStatus(errno, "create signalfd/epoll");
   }
+  std::vector<std::string> names;
+  if (absl::Status s = OpenMedia(&names); !s.ok()) return s;
 
   const std::string event_path =
       options_.event_socket.empty() ? options_.socket + ".events" : options_.event_socket;
@@ -201,13 +240,6 @@ absl::Status Daemon::Setup() {
   if (!channel.ok()) return channel.status();
   channel_ = std::move(*channel);
 
-  BlockDaemonSignals();  // already, since RunDaemon(); idempotent
-  const sigset_t mask = DaemonSignals();
-  signals_ = UniqueFd(signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC));
-  epoll_ = UniqueFd(epoll_create1(EPOLL_CLOEXEC));
-  if (!signals_.valid() || !epoll_.valid()) {
-    return absl::ErrnoToStatus(errno, "create signalfd/epoll");
-  }
   auto watch = [&](int fd) {
     epoll_event ev{};
     ev.events = EPOLLIN;
@@ -232,6 +264,7 @@ absl::Status Daemon::Setup() {
   }
   memory_ = engine_options_.remembered;
   peer_names_ = PeerNames(engine_options_);
+  peer_states_.assign(peer_names_.size(), PeerState::kInit);
   for (size_t i = 0; i < config_.ha.media.size(); ++i) {
     if (config_.ha.media[i].kind != MediumConfig::Kind::kRaw) udp_media_.push_back(i);
   }
@@ -268,6 +301,8 @@ absl::Status Daemon::Setup() {
   const bool realtime = config_.ha.realtime;
   const int rtprio = config_.ha.rtprio;
   rt_thread_ = std::thread([this, media, entered, realtime, rtprio] {
+    // Named, so that ps -L, perf and a debugger show which thread is which.
+    pthread_setname_np(pthread_self(), "tachyd-detect");
     entered->set_value(realtime ? EnterRealtime(DetectorPriority(rtprio)) : "");
     RealtimeLoop loop(media, *engine_, *channel_);
     rt_result_.store(loop.Run(), std::memory_order_release);
@@ -310,6 +345,98 @@ absl::Status Daemon::Setup() {
   return absl::OkStatus();
 }
 
+absl::Status Daemon::OpenMedia(std::vector<std::string>* names) {
+  const size_t n = config_.ha.media.size();
+  media_.resize(n);
+  const MonoTime began = MonotonicNow();
+  MonoTime next_note = began;
+  bool waited = false;
+  // Unbounded on purpose: a daemon started before its interface is there
+  // (a boot race) waits for it, as long as it takes, rather than fail. It
+  // stays stoppable: SIGTERM/SIGINT end the wait.
+  for (;;) {
+    std::vector<std::string> missing;
+    for (size_t i = 0; i < n; ++i) {
+      if (media_[i] != nullptr) continue;
+      auto t = OpenTransport(config_.ha.media[i]);
+      if (t.ok()) {
+        media_[i] = std::move(*t);
+        if (waited) LogInfo("%s is there now", media_[i]->name());
+      } else if (absl::IsUnavailable(t.status())) {
+        missing.emplace_back(t.status().message());
+      } else {
+        return t.status();
+      }
+    }
+    if (missing.empty()) break;
+    waited = true;
+    const MonoTime now = MonotonicNow();
+    const std::string what = absl::StrJoin(missing, "; ");
+    if (now >= next_note) {
+      LogWarning("waiting for %s: tachyd starts once every medium can be opened (checked "
+                 "every 250 ms; waiting for %s so far)",
+                 what, FormatMillis(now - began));
+      next_note = now + absl::Seconds(30);
+      notifier_.ExtendStartTimeout(absl::Seconds(60));
+    }
+    notifier_.Status(absl::StrCat("waiting for ", what));
+    // Waiting is not being stuck.
+    if (notifier_.watchdog_timeout() > absl::ZeroDuration()) notifier_.Watchdog();
+    pollfd p{signals_.get(), POLLIN, 0};
+    (void)poll(&p, 1, 250);
+    signalfd_siginfo si;
+    while (read(signals_.get(), &si, sizeof(si)) == sizeof(si)) {
+      if (si.ssi_signo == SIGTERM || si.ssi_signo == SIGINT) {
+        return absl::CancelledError(
+            absl::StrCat(strsignal(si.ssi_signo), " while waiting for ", what));
+      }
+    }
+  }
+  if (waited) LogInfo("every medium is open, after %s", FormatMillis(MonotonicNow() - began));
+  for (const auto& m : media_) names->push_back(m->name());
+  return absl::OkStatus();
+}
+
+std::string Daemon::StatusLine() const {
+  std::vector<std::string> peers;
+  for (size_t i = 0; i < peer_names_.size() && i < peer_states_.size(); ++i) {
+    peers.push_back(absl::StrCat(peer_names_[i], " ", PeerStateName(peer_states_[i])));
+  }
+  std::string line = absl::StrCat(config_.local_node, ": peers ", absl::StrJoin(peers, ", "));
+  if (options_.no_actions) return line;
+  if (!info_.actions_connected) return absl::StrCat(line, "; action runner not connected");
+  return absl::StrCat(line, "; holding ",
+                      held_groups_.empty() ? "nothing" : absl::StrJoin(held_groups_, ", "));
+}
+
+void Daemon::NotifySystemd(MonoTime now) {
+  if (!notifier_.enabled()) return;
+  if (!leaving_) {
+    if (options_.no_actions || info_.actions_connected) notifier_.Ready(StatusLine());
+    notifier_.Status(StatusLine());
+  }
+  if (watchdog_ == nullptr) return;
+  switch (watchdog_->Observe(now, channel_->frames_sent.load(std::memory_order_acquire))) {
+    case WatchdogFeeder::Verdict::kNotDue:
+      return;
+    case WatchdogFeeder::Verdict::kFeed:
+      if (watchdog_withheld_) {
+        LogInfo("systemd watchdog: the detector thread heartbeats again; feeding it again");
+      }
+      watchdog_withheld_ = false;
+      notifier_.Watchdog();
+      return;
+    case WatchdogFeeder::Verdict::kWithhold:
+      if (!watchdog_withheld_) {
+        LogError("systemd watchdog: the detector thread has sent no heartbeat for %s (limit %s): "
+                 "not feeding the watchdog, so that systemd restarts tachyd if it stays stuck",
+                 FormatMillis(watchdog_->silent_for()), FormatMillis(watchdog_->stall_limit()));
+      }
+      watchdog_withheld_ = true;
+      return;
+  }
+}
+
 const EngineSnapshot* Daemon::Snapshot(absl::Duration wait, bool fresh) {
   if (!rt_thread_.joinable() || channel_->left.load(std::memory_order_acquire)) return &snapshot_;
   // A flood of status requests must not become a flood of wake-ups of the
@@ -344,6 +471,7 @@ void Daemon::Publish(const DetectorEvent& e) {
                 e.last_heard.nanos(), EventReason(e, engine_options_)};
       control_->Publish(m);
       control_->PublishWatchLine(WatchLineJson(m));
+      if (e.peer < peer_states_.size()) peer_states_[e.peer] = e.to;
       const LogLevel level =
           e.to == PeerState::kDead || e.to == PeerState::kLate ? LogLevel::kWarning
                                                                 : LogLevel::kInfo;
@@ -415,6 +543,7 @@ void Daemon::OnActionsMessage(const StreamMessage& m) {
     }
   } else if (const auto* g = std::get_if<GroupsMsg>(&m.body)) {
     info_.groups_json = g->json;
+    held_groups_ = HeldGroups(g->json, config_.local_node);
   } else if (const auto* t = std::get_if<TakeoverMsg>(&m.body)) {
     control_->PublishWatchLine(TakeoverLineJson(*t, config_.local_node));
   } else if (const auto* mon = std::get_if<MonitorMsg>(&m.body)) {
@@ -587,14 +716,18 @@ void Daemon::ControlLoop() {
     epoll_event ready[16];
     // Nothing here is periodic but request timeouts and the runner's
     // restart (both in seconds): the pulse is the detector thread's own.
-    int timeout_ms = 100;
+    int timeout_ms = kControlPulseMs;
+    if (watchdog_ != nullptr) {
+      timeout_ms = static_cast<int>(std::clamp<int64_t>(
+          absl::ToInt64Milliseconds(watchdog_->next_due() - MonotonicNow()) + 1, 0, timeout_ms));
+    }
     if (hb_ != nullptr) {
       // Heartbeat's timers (status, retransmission requests) are the only
       // ones here finer than that.
       const MonoTime next = hb_->NextWakeup();
       if (next != kHbNever) {
         timeout_ms = static_cast<int>(std::clamp<int64_t>(
-            absl::ToInt64Milliseconds(next - MonotonicNow()) + 1, 0, 100));
+            absl::ToInt64Milliseconds(next - MonotonicNow()) + 1, 0, timeout_ms));
       }
     }
     const int n = epoll_wait(epoll_.get(), ready, 16, timeout_ms);
@@ -647,6 +780,7 @@ void Daemon::ControlLoop() {
     if (actions_ && !leaving_) actions_->Tick(now);
     RememberPeers(now);
     NoteAuthFailures(now);
+    NotifySystemd(now);
     if (channel_->left.load(std::memory_order_acquire) && !leaving_) {
       LogError("the detector thread stopped (epoll: %s): stopping so that peers take over",
                strerror(rt_result_.load()));
@@ -672,6 +806,7 @@ void Daemon::ControlLoop() {
         continue;
       }
       leaving_ = true;
+      notifier_.Stopping(absl::StrCat(strsignal(si.ssi_signo), ": releasing groups and leaving"));
       leave_deadline_ = now + options_.leave_timeout;
       next_leave_warning_ = leave_deadline_;
       if (control_->actions_connected() && runner_holds_) {
@@ -702,8 +837,21 @@ void Daemon::ControlLoop() {
 
 int Daemon::Run() {
   if (absl::Status s = Setup(); !s.ok()) {
+    if (absl::IsCancelled(s)) {
+      LogInfo("stopped before starting: %s", s.message());
+      return 0;
+    }
     LogError("cannot start: %s", s.message());
     return 1;
+  }
+  if (notifier_.watchdog_timeout() > absl::ZeroDuration()) {
+    watchdog_ = std::make_unique<WatchdogFeeder>(
+        notifier_.watchdog_timeout(), config_.ha.keepalive, config_.ha.deadtime,
+        absl::Milliseconds(kControlPulseMs), MonotonicNow());
+    LogInfo("systemd watchdog: WatchdogSec %s, fed every %s while the detector thread "
+            "heartbeats (withheld once it has been silent for %s)",
+            FormatMillis(notifier_.watchdog_timeout()), FormatMillis(watchdog_->interval()),
+            FormatMillis(watchdog_->stall_limit()));
   }
   ControlLoop();
   return 0;

@@ -115,6 +115,20 @@ int SyslogPriority(LogLevel level) {
   return LOG_INFO;
 }
 
+// Creates the missing directories above `path`, mode 0750 (logs may say
+// more than the world should read).
+absl::Status MakeParentDirs(const std::string& path) {
+  for (size_t slash = path.find('/', 1); slash != std::string::npos;
+       slash = path.find('/', slash + 1)) {
+    const std::string dir = path.substr(0, slash);
+    if (mkdir(dir.c_str(), 0750) != 0 && errno != EEXIST) {
+      return absl::ErrnoToStatus(errno,
+                                 absl::StrFormat("create directory %s for log file %s", dir, path));
+    }
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<FilePtr> OpenAppend(const std::string& path) {
   // Non-blocking open: a FIFO would otherwise hold tachyd in open() until
   // something reads it. Then only a regular file or a character device
@@ -131,7 +145,14 @@ absl::StatusOr<FilePtr> OpenAppend(const std::string& path) {
   if (stat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode) && !S_ISCHR(st.st_mode)) {
     return refuse();
   }
-  UniqueFd fd(open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NONBLOCK, 0640));
+  constexpr int kFlags = O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NONBLOCK;
+  UniqueFd fd(open(path.c_str(), kFlags, 0640));
+  if (!fd.valid() && errno == ENOENT) {
+    // Its directory is missing (a fresh /var/log/tachy, a tmpfs after boot):
+    // create it, as a package's postinst would have, rather than not start.
+    if (absl::Status made = MakeParentDirs(path); !made.ok()) return made;
+    fd = UniqueFd(open(path.c_str(), kFlags, 0640));
+  }
   if (!fd.valid()) {
     if (errno == ENXIO) return refuse();
     return absl::ErrnoToStatus(errno, absl::StrFormat("open log file %s", path));

@@ -51,6 +51,7 @@ Options:
                          second SIGTERM makes it leave regardless
       --check            validate the configuration, print a summary, exit
                          (exit 0 if valid, 2 with the error on stderr if not)
+  -V, --version          print "tachyd VERSION" and exit
   -h, --help             show this help
 
 Exit codes: 0 clean stop, 1 start-up failure (media, sockets, state dir),
@@ -76,11 +77,12 @@ int main(int argc, char** argv) {
       {"actions", required_argument, nullptr, kActions},
       {"allow-crc-on-udp", no_argument, nullptr, kAllowCrcOnUdp},
       {"leave-timeout", required_argument, nullptr, kLeaveTimeout},
+      {"version", no_argument, nullptr, 'V'},
       {"help", no_argument, nullptr, 'h'},
       {nullptr, 0, nullptr, 0},
   };
   for (;;) {
-    const int opt = getopt_long(argc, argv, "c:n:s:h", long_options, nullptr);
+    const int opt = getopt_long(argc, argv, "c:n:s:hV", long_options, nullptr);
     if (opt == -1) break;
     switch (opt) {
       case 'c': options.config_dir = optarg; break;
@@ -106,6 +108,7 @@ int main(int argc, char** argv) {
         break;
       }
       case 'h': std::fputs(kUsage, stdout); return 0;
+      case 'V': std::puts("tachyd " TACHY_VERSION); return 0;
       default: std::fputs("Try 'tachyd --help'.\n", stderr); return 2;
     }
   }

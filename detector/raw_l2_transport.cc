@@ -110,14 +110,18 @@ absl::StatusOr<std::unique_ptr<Transport>> OpenRawL2Transport(const MediumConfig
   const char* dev = config.iface.c_str();
   char errbuf[PCAP_ERRBUF_SIZE > LIBNET_ERRBUF_SIZE ? PCAP_ERRBUF_SIZE : LIBNET_ERRBUF_SIZE] = "";
   PcapPtr pcap(pcap_create(dev, errbuf));
-  if (!pcap) return absl::UnavailableError(absl::StrCat(name, ": pcap_create: ", errbuf));
+  if (!pcap) return absl::InternalError(absl::StrCat(name, ": pcap_create: ", errbuf));
   pcap_set_snaplen(pcap.get(), kSnapLen);
   pcap_set_promisc(pcap.get(), 0);
   pcap_set_immediate_mode(pcap.get(), 1);
   pcap_set_buffer_size(pcap.get(), kPcapBufferBytes);
   pcap_set_tstamp_precision(pcap.get(), PCAP_TSTAMP_PRECISION_NANO);
   if (int rc = pcap_activate(pcap.get()); rc < 0) {
-    return absl::UnavailableError(absl::StrFormat("%s: pcap_activate: %s (%s)", name,
+    // kUnavailable only for an interface that may still appear or come up.
+    const bool not_yet = rc == PCAP_ERROR_NO_SUCH_DEVICE || rc == PCAP_ERROR_IFACE_NOT_UP;
+    return absl::Status(not_yet ? absl::StatusCode::kUnavailable
+                                : absl::StatusCode::kFailedPrecondition,
+                        absl::StrFormat("%s: pcap_activate: %s (%s)", name,
                                                   pcap_statustostr(rc), pcap_geterr(pcap.get())));
   }
   if (pcap_datalink(pcap.get()) != DLT_EN10MB) {
@@ -150,13 +154,13 @@ absl::StatusOr<std::unique_ptr<Transport>> OpenRawL2Transport(const MediumConfig
 
   // libnet builds the Ethernet header (broadcast, our MAC, 0x88B5) once.
   LibnetPtr net(libnet_init(LIBNET_LINK_ADV, const_cast<char*>(dev), errbuf));
-  if (!net) return absl::UnavailableError(absl::StrCat(name, ": libnet_init: ", errbuf));
+  if (!net) return absl::InternalError(absl::StrCat(name, ": libnet_init: ", errbuf));
   if (const int net_fd = libnet_getfd(net.get()); net_fd >= 0) {
     fcntl(net_fd, F_SETFD, fcntl(net_fd, F_GETFD) | FD_CLOEXEC);  // as above
   }
   libnet_ether_addr* mac = libnet_get_hwaddr(net.get());
   if (mac == nullptr) {
-    return absl::UnavailableError(
+    return absl::InternalError(
         absl::StrCat(name, ": libnet_get_hwaddr: ", libnet_geterror(net.get())));
   }
   static const uint8_t kBroadcast[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};

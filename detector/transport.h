@@ -53,6 +53,9 @@ class Transport {
 //
 // Opens the medium `config` describes. Errors name the medium and the failing
 // operation, e.g. "raw:eth9: pcap_activate: No such device exists".
+// kUnavailable means only "not yet": the interface does not exist or has no
+// IPv4 address yet (a boot race); tachyd waits for it. Every other error is
+// final.
 absl::StatusOr<std::unique_ptr<Transport>> OpenTransport(const MediumConfig& config);
 
 absl::StatusOr<std::unique_ptr<Transport>> OpenRawL2Transport(const MediumConfig& config);

@@ -101,6 +101,10 @@ absl::StatusOr<std::unique_ptr<Transport>> OpenUdpTransport(const MediumConfig& 
   const std::string name = config.Name();
   const unsigned ifindex = if_nametoindex(config.iface.c_str());
   if (ifindex == 0) {
+    // kUnavailable: it may still appear (a late driver, a bond being built).
+    if (errno == ENODEV || errno == ENXIO) {
+      return absl::UnavailableError(absl::StrCat(name, ": no interface ", config.iface, " (yet)"));
+    }
     return absl::ErrnoToStatus(errno, absl::StrCat(name, ": interface ", config.iface));
   }
   UniqueFd fd(socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
@@ -132,6 +136,11 @@ absl::StatusOr<std::unique_ptr<Transport>> OpenUdpTransport(const MediumConfig& 
       ifreq ifr{};
       std::strncpy(ifr.ifr_name, config.iface.c_str(), IFNAMSIZ - 1);
       if (ioctl(fd.get(), SIOCGIFBRDADDR, &ifr) != 0) {
+        // kUnavailable: DHCP or ifup may not have given it one yet.
+        if (errno == EADDRNOTAVAIL) {
+          return absl::UnavailableError(
+              absl::StrCat(name, ": no IPv4 broadcast address on ", config.iface, " (yet)"));
+        }
         return absl::ErrnoToStatus(
             errno, absl::StrCat(name, ": no IPv4 broadcast address on ", config.iface));
       }

@@ -55,5 +55,20 @@ TEST_F(LogTest, ARegularFileAndDevNullAreTaken) {
   EXPECT_GT(st.st_size, 0);
 }
 
+// Issue 14: a debugfile in a directory that did not exist yet made tachyd
+// exit 1; the directory is created instead.
+TEST_F(LogTest, AMissingLogDirectoryIsCreated) {
+  LogOptions options;
+  options.debugfile = dir_ + "/var/log/tachy/debug.log";
+  ASSERT_TRUE(InitLogging(options).ok());
+  LogOptions plain;
+  ASSERT_TRUE(InitLogging(plain).ok());
+  struct stat st{};
+  ASSERT_EQ(stat((dir_ + "/var/log/tachy").c_str(), &st), 0);
+  EXPECT_TRUE(S_ISDIR(st.st_mode));
+  EXPECT_EQ(st.st_mode & 0777, 0750u);
+  EXPECT_EQ(stat(options.debugfile.c_str(), &st), 0);
+}
+
 }  // namespace
 }  // namespace tachy

@@ -51,6 +51,7 @@ Options:
                      step), "monitor" (a held resource failed, and what is
                      done about it) or "arp_conflict" (see
                      docs/control-protocol.md)
+  -V, --version      print "tachyctl VERSION" and exit
   -h, --help         show this help
 
 Exit codes: 0 ok, 1 tachyd not reachable or refused/failed the request,
@@ -334,11 +335,12 @@ int main(int argc, char** argv) {
       {"socket", required_argument, nullptr, 's'},
       {"json", no_argument, nullptr, 'j'},
       {"timeout", required_argument, nullptr, 't'},
+      {"version", no_argument, nullptr, 'V'},
       {"help", no_argument, nullptr, 'h'},
       {nullptr, 0, nullptr, 0},
   };
   for (;;) {
-    const int opt = getopt_long(argc, argv, "s:jt:h", long_options, nullptr);
+    const int opt = getopt_long(argc, argv, "s:jt:hV", long_options, nullptr);
     if (opt == -1) break;
     switch (opt) {
       case 's': socket = optarg; break;
@@ -354,6 +356,7 @@ int main(int argc, char** argv) {
         break;
       }
       case 'h': std::fputs(kUsage, stdout); return 0;
+      case 'V': std::puts("tachyctl " TACHY_VERSION); return 0;
       default: std::fputs("Try 'tachyctl --help'.\n", stderr); return 2;
     }
   }

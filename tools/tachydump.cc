@@ -69,6 +69,7 @@ Output:
                          "longest_silence_ms", ...}], "arp": [{"ip", "macs",
                          "gratuitous", ...}], "malformed"}
       --utc              timestamps in UTC instead of local time
+  -V, --version          print "tachydump VERSION" and exit
   -h, --help             show this help
 
 Statistics, per node: frames, inter-arrival p50/p99/max of new frames,
@@ -114,12 +115,13 @@ int ParseArgs(int argc, char** argv, Args* args) {
       {"stats", no_argument, nullptr, kStats},
       {"json", no_argument, nullptr, kJson},
       {"utc", no_argument, nullptr, kUtc},
+      {"version", no_argument, nullptr, 'V'},
       {"help", no_argument, nullptr, 'h'},
       {nullptr, 0, nullptr, 0},
   };
   args->capture.promisc = true;
   int c;
-  while ((c = getopt_long(argc, argv, "i:r:w:c:ps:k:C:h", kOptions, nullptr)) != -1) {
+  while ((c = getopt_long(argc, argv, "i:r:w:c:ps:k:C:hV", kOptions, nullptr)) != -1) {
     switch (c) {
       case 'i': args->capture.iface = optarg; break;
       case 'r': args->capture.read_file = optarg; break;
@@ -152,6 +154,7 @@ int ParseArgs(int argc, char** argv, Args* args) {
       case kJson: args->json = true; break;
       case kUtc: args->utc = true; break;
       case 'h': std::fputs(kUsage, stdout); std::exit(0);
+      case 'V': std::puts("tachydump " TACHY_VERSION); std::exit(0);
       default: std::fputs(kUsage, stderr); return 2;
     }
   }

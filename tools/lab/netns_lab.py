@@ -184,9 +184,10 @@ class Node:
         self.log_path = os.path.join(conf_dir, "tachyd.log")
         self.proc = None
 
-    def start(self, extra_args=(), output=None):
+    def start(self, extra_args=(), output=None, env=None):
         """Starts tachyd; its output goes to the node's log file, or to
-        `output` (a file object or fd, e.g. a pipe the caller controls)."""
+        `output` (a file object or fd, e.g. a pipe the caller controls);
+        `env`: variables added to its environment."""
         log = open(self.log_path, "a") if output is None else output
         actions = [] if os.path.exists(os.path.join(self.dir, "haresources")) else ["--no-actions"]
         self.proc = self.lab.spawn(self.ns, [self.lab.tachyd, "-c", self.dir, "--node", self.name,
@@ -195,7 +196,8 @@ class Node:
                                              # was never a Heartbeat node.
                                              "--heartbeat-state-dir",
                                              os.path.join(self.state_dir, "heartbeat"),
-                                             *actions, *extra_args], stdout=log, stderr=log)
+                                             *actions, *extra_args], stdout=log, stderr=log,
+                                    env={**os.environ, **(env or {})})
         if output is None:
             log.close()
         return self
