@@ -173,6 +173,8 @@ class Runner {
  private:
   // Returns whether ownership may have to be decided again (not for ticks).
   bool OnMessage(const StreamMessage& m, MonoTime now);
+  void ApplyTiming(absl::Duration keepalive, absl::Duration warntime, absl::Duration deadtime);
+  void ReopenLogs();
   void Reevaluate(MonoTime now);
   void Advertise(bool force);
   void SendGroups();
@@ -538,6 +540,10 @@ bool Runner::OnMessage(const StreamMessage& m, MonoTime now) {
   bool matters = view_.Apply(m, now);
   if (const auto* h = std::get_if<HelloMsg>(&m.body)) {
     LogInfo("connected to tachyd (generation %d)", h->generation);
+    // tachyd's timing is the one in force (a reload may have changed it
+    // since ha.cf was read here, or refused what ha.cf says now).
+    ApplyTiming(absl::Nanoseconds(h->keepalive_ns), config_.ha.warntime,
+                absl::Nanoseconds(h->deadtime_ns));
     NoteJoin(h->generation);
     advertised_ = false;
     last_groups_.clear();
@@ -547,8 +553,43 @@ bool Runner::OnMessage(const StreamMessage& m, MonoTime now) {
   } else if (const auto* hb = std::get_if<HbMessageMsg>(&m.body)) {
     OnHeartbeatMessage(*hb, now);
     matters = true;
+  } else if (const auto* t = std::get_if<TimingMsg>(&m.body)) {
+    ApplyTiming(absl::Nanoseconds(t->keepalive_ns), absl::Nanoseconds(t->warntime_ns),
+                absl::Nanoseconds(t->deadtime_ns));
   }
   return matters;
+}
+
+void Runner::ApplyTiming(absl::Duration keepalive, absl::Duration warntime,
+                         absl::Duration deadtime) {
+  if (keepalive <= absl::ZeroDuration() || deadtime <= absl::ZeroDuration()) return;
+  if (keepalive == config_.ha.keepalive && deadtime == config_.ha.deadtime &&
+      warntime == config_.ha.warntime) {
+    return;
+  }
+  LogInfo("timing from tachyd: keepalive %s, warntime %s, deadtime %s (was %s, %s, %s)",
+          Ms(keepalive), Ms(warntime), Ms(deadtime), Ms(config_.ha.keepalive),
+          Ms(config_.ha.warntime), Ms(config_.ha.deadtime));
+  config_.ha.keepalive = keepalive;
+  config_.ha.warntime = warntime;
+  config_.ha.deadtime = deadtime;
+}
+
+void Runner::ReopenLogs() {
+  // SIGHUP (tachyd forwards its reload): ha.cf's log options again, and the
+  // files reopened, so logrotate can move them.
+  auto config = LoadClusterConfig(options_.config_dir, config_.local_node);
+  if (!config.ok()) {
+    LogError("reload: %s; logging unchanged", config.status().message());
+    return;
+  }
+  const LogOptions log =
+      MakeLogOptions(config->ha, absl::StrFormat("tachy-actions[%s]", config_.local_node));
+  if (absl::Status s = InitLogging(log); !s.ok()) {
+    LogError("reload: %s; logging unchanged", s.message());
+    return;
+  }
+  LogInfo("reload: log files reopened");
 }
 
 GroupMask Runner::HeartbeatMask(uint8_t sets) const {
@@ -1573,7 +1614,10 @@ int Runner::Run() {
             ReapOrphans();
             continue;
           }
-          if (si.ssi_signo == SIGHUP) continue;
+          if (si.ssi_signo == SIGHUP) {
+            ReopenLogs();
+            continue;
+          }
           LogInfo("%s: stopping; resources stay as they are for the next runner",
                   strsignal(si.ssi_signo));
           return 0;

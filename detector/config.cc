@@ -27,6 +27,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/types/span.h"
 #include "absl/strings/str_format.h"
@@ -197,6 +198,31 @@ absl::Status SetUdpPort(const Line& line, HaCfState& state) {
   absl::Status status = SetInt(line, state, 1, 65535, &port);
   if (!status.ok()) return status;
   state.config.udpport = static_cast<uint16_t>(port);
+  return absl::OkStatus();
+}
+
+// metrics_listen ADDR:PORT: an IPv4 literal (no name: start-up must not
+// wait on DNS) and a port.
+absl::Status SetMetricsListen(const Line& line, HaCfState& state) {
+  absl::StatusOr<absl::string_view> value = ScalarValue(line, state);
+  if (!value.ok()) return value.status();
+  const size_t colon = value->rfind(':');
+  in_addr addr{};
+  int port = 0;
+  if (colon == absl::string_view::npos ||
+      inet_pton(AF_INET, std::string(value->substr(0, colon)).c_str(), &addr) != 1 ||
+      !absl::SimpleAtoi(value->substr(colon + 1), &port) || port < 1 || port > 65535) {
+    return ErrorAt(state, line.number,
+                   "metrics_listen '%s' is not IPV4-ADDRESS:PORT (e.g. 127.0.0.1:9694)", *value);
+  }
+  state.config.metrics_address = std::string(value->substr(0, colon));
+  state.config.metrics_port = static_cast<uint16_t>(port);
+  if ((ntohl(addr.s_addr) >> 24) != 127) {
+    state.config.warnings.push_back(absl::StrFormat(
+        "%s:%d: metrics_listen %s is not a loopback address: anyone who reaches it reads the "
+        "cluster's state (the endpoint has no authentication)",
+        state.filename, line.number, *value));
+  }
   return absl::OkStatus();
 }
 
@@ -522,6 +548,7 @@ const DirectiveHandler kHandlers[] = {
     {"auto_failback", SetAutoFailback},
     {"nice_failback", SetNiceFailback},
     {"quorum", SetQuorum},
+    {"metrics_listen", SetMetricsListen},
     {"ping", AddPing},
     {"ping_group", AddPingGroup},
     {"respawn", NoteRespawn},

@@ -73,6 +73,10 @@ struct HaConfig {
   bool realtime = true;
   int rtprio = 0;  // 0 = midpoint of the SCHED_FIFO range
   int debug = 0;
+  // tachy's `metrics_listen ADDR:PORT`: Prometheus metrics over HTTP on an
+  // IPv4 address (port 0 = off).
+  std::string metrics_address;
+  uint16_t metrics_port = 0;
   // "file:line: ..." notes about accepted-but-ignored or legacy directives;
   // the daemon logs them at start.
   std::vector<std::string> warnings;

@@ -19,6 +19,10 @@ ControlRequest ParseControlRequest(absl::string_view line) {
   const absl::string_view text = absl::StripAsciiWhitespace(line);
   std::vector<absl::string_view> words = absl::StrSplit(text, ' ', absl::SkipEmpty());
   const absl::string_view verb = words.empty() ? absl::string_view() : words[0];
+  if (verb == "reload" && words.size() == 1) {
+    r.verb = ControlRequest::Verb::kReload;
+    return r;
+  }
   if ((verb == "status" || verb == "watch") && words.size() == 1) {
     r.verb = verb == "status" ? ControlRequest::Verb::kStatus : ControlRequest::Verb::kWatch;
     return r;
@@ -41,8 +45,8 @@ ControlRequest ParseControlRequest(absl::string_view line) {
     return r;
   }
   r.error = absl::StrCat("unknown request '", text.substr(0, kQuoted),
-                         "'; expected status, watch, standby [SCOPE], takeover [SCOPE] or "
-                         "clear [GROUP]");
+                         "'; expected status, watch, standby [SCOPE], takeover [SCOPE], "
+                         "clear [GROUP] or reload");
   return r;
 }
 

@@ -15,7 +15,7 @@
 namespace tachy {
 
 struct ControlRequest {
-  enum class Verb { kInvalid, kStatus, kWatch, kStandby, kTakeover, kClear };
+  enum class Verb { kInvalid, kStatus, kWatch, kStandby, kTakeover, kClear, kReload };
   Verb verb = Verb::kInvalid;
   // kStandby, kTakeover: all, local or foreign ("failback" = foreign);
   // kClear: a group key or all.
@@ -27,7 +27,7 @@ struct ControlRequest {
 //
 // `line` without its newline; surrounding whitespace is ignored. Requests:
 // "status", "watch", "standby [SCOPE]", "takeover [SCOPE]" (SCOPE default all),
-// "clear [GROUP]" (default all: forget the groups' failures).
+// "clear [GROUP]" (default all: forget the groups' failures), "reload".
 ControlRequest ParseControlRequest(absl::string_view line);
 
 // JsonLine()

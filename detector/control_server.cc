@@ -214,6 +214,11 @@ void ControlServer::HandleRequest(Client& c, absl::FunctionRef<std::string()> st
     case ControlRequest::Verb::kWatch:
       c.kind = Kind::kWatcher;
       return;
+    case ControlRequest::Verb::kReload:
+      SendAll(c.fd.get(), reload_ ? reload_() + "\n"
+                                  : ControlErrorLine("this tachyd does not reload"));
+      Drop(c.fd.get());
+      return;
     case ControlRequest::Verb::kStandby:
     case ControlRequest::Verb::kTakeover:
     case ControlRequest::Verb::kClear:
@@ -242,7 +247,16 @@ void ControlServer::HandleRequest(Client& c, absl::FunctionRef<std::string()> st
     SendAll(c.fd.get(), JsonLine({{"ok", false},
                                   {"message", "the action runner did not accept the request"}}));
     Drop(c.fd.get());
+    return;
   }
+  ++forwarded_[verb];
+  // Watchers see an operator's request as it is made, before its outcome
+  // (the takeovers and group moves it causes follow as lines of their own).
+  PublishWatchLine(nlohmann::json{{"type", "request"},
+                                  {"t_ns", MonotonicNow().nanos()},
+                                  {"what", verb},
+                                  {"scope", request.scope}}
+                       .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
 }
 
 bool ControlServer::has_deadlines() const {

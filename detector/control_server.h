@@ -28,6 +28,8 @@
 
 #include <sys/types.h>
 
+#include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -87,6 +89,12 @@ class ControlServer {
   // event-stream reader of this pid may advertise, report or answer.
   void set_runner_pid(pid_t pid) { runner_pid_ = pid; }
 
+  // set_reload()
+  //
+  // What a "reload" request runs: it returns the answer (a JSON object,
+  // one line without the newline). Without one, reload is refused.
+  void set_reload(std::function<std::string()> reload) { reload_ = std::move(reload); }
+
   // actions_connected()
   //
   // True while the action runner (see set_runner_pid) is connected and has
@@ -114,6 +122,10 @@ class ControlServer {
   //
   // Sends one JSON line (newline added) to every `watch` client.
   void PublishWatchLine(const std::string& json_line);
+
+  // Requests forwarded to the runner so far, by verb (standby, takeover,
+  // clear).
+  const std::map<std::string, uint64_t>& forwarded_requests() const { return forwarded_; }
 
   uint64_t last_seq() const { return seq_; }
 
@@ -172,6 +184,8 @@ class ControlServer {
   uint64_t seq_ = 0;
   uint64_t next_request_id_ = 1;
   std::vector<UniqueFd> new_event_clients_;
+  std::map<std::string, uint64_t> forwarded_;
+  std::function<std::string()> reload_;
 };
 
 }  // namespace tachy

@@ -16,6 +16,7 @@
 #include <atomic>
 #include <chrono>
 #include <future>
+#include <map>
 #include <optional>
 #include <memory>
 #include <thread>
@@ -28,20 +29,25 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "detector/activity_stats.h"
 #include "detector/auth.h"
 #include "detector/auth_alarm.h"
 #include "detector/config.h"
+#include "detector/config_check.h"
 #include "detector/control_server.h"
 #include "detector/engine.h"
 #include "detector/event_stream.h"
 #include "detector/event_text.h"
 #include "detector/realtime.h"
 #include "detector/realtime_loop.h"
+#include "detector/reload_plan.h"
 #include "detector/generation.h"
 #include "detector/hb_identity.h"
 #include "detector/hb_node.h"
 #include "detector/leave_policy.h"
 #include "detector/log.h"
+#include "detector/metrics_server.h"
+#include "detector/metrics_text.h"
 #include "detector/peer_memory.h"
 #include "detector/signals.h"
 #include "detector/status_json.h"
@@ -70,56 +76,33 @@ std::string DescribeConfig(const ClusterConfig& c) {
       AuthMethodName(c.auth.Find(c.auth.active_index)->method));
 }
 
-// What a Heartbeat 3 node on the same UDP media could not hold: its clock
-// ticks every 10 ms, it checks deadlines on a 250-500 ms grid, and below
-// keepalive 20 ms / deadtime 60 ms it flaps under load. A mixed cluster
-// runs at the shared ha.cf's timing, so say so before the migration starts.
-std::vector<std::string> HeartbeatTimingWarnings(const ClusterConfig& c) {
-  std::vector<std::string> out;
-  bool udp = false, sha256 = false;
-  for (const MediumConfig& m : c.ha.media) udp = udp || m.kind != MediumConfig::Kind::kRaw;
-  const AuthKey* key = c.auth.Find(c.auth.active_index);
-  sha256 = key != nullptr && key->method == AuthMethod::kSha256;
-  if (!udp) return out;
-  const std::string who =
-      "if a Heartbeat 3 node shares the UDP media (a rolling migration), ";
-  if (sha256) {
-    out.push_back(who + "it cannot verify authkeys method sha256: use sha1 (or md5) while "
-                        "Heartbeat nodes remain");
-  }
-  if (c.ha.keepalive < absl::Milliseconds(20) || c.ha.deadtime < absl::Milliseconds(60)) {
-    out.push_back(absl::StrFormat(
-        "%skeepalive %s / deadtime %s is below what it can hold (its clock ticks every 10 ms; "
-        "its fastest stable setting is keepalive 20 ms, deadtime 60 ms): it would declare "
-        "this node dead while it lives",
-        who, FormatMillis(c.ha.keepalive), FormatMillis(c.ha.deadtime)));
-  } else if (c.ha.deadtime < absl::Seconds(2)) {
-    out.push_back(absl::StrFormat(
-        "%sit checks deadlines on a 250-500 ms grid: it declares a dead node up to 0.5 s "
-        "after deadtime %s",
-        who, FormatMillis(c.ha.deadtime)));
-  }
-  return out;
-}
-
-// The groups that the runner's report (GroupsMsg) says this node holds.
-std::vector<std::string> HeldGroups(const std::string& report_json, const std::string& node) {
+// Each group's owner(s) ("a", "a,b" in a split brain, "" for none) and
+// state, per the runner's report (GroupsMsg).
+struct GroupSeen {
+  std::string owner;
+  std::string state;
+};
+std::map<std::string, GroupSeen> GroupOwners(const std::string& report_json) {
   const nlohmann::json report = nlohmann::json::parse(report_json, nullptr, false);
   const nlohmann::json* groups = nullptr;
   if (report.is_array()) groups = &report;
   if (report.is_object() && report.contains("groups")) groups = &report["groups"];
-  std::vector<std::string> held;
-  if (groups == nullptr || !groups->is_array()) return held;
+  std::map<std::string, GroupSeen> out;
+  if (groups == nullptr || !groups->is_array()) return out;
   for (const nlohmann::json& g : *groups) {
-    if (!g.is_object() || !g.contains("owner") || !g["owner"].is_string() || !g.contains("key") ||
-        !g["key"].is_string()) {
-      continue;
-    }
-    for (absl::string_view owner : absl::StrSplit(g["owner"].get<std::string>(), ',')) {
-      if (owner == node) held.push_back(g["key"].get<std::string>());
-    }
+    if (!g.is_object() || !g.contains("key") || !g["key"].is_string()) continue;
+    GroupSeen& seen = out[g["key"].get<std::string>()];
+    if (g.contains("owner") && g["owner"].is_string()) seen.owner = g["owner"].get<std::string>();
+    if (g.contains("state") && g["state"].is_string()) seen.state = g["state"].get<std::string>();
   }
-  return held;
+  return out;
+}
+
+bool Holds(const GroupSeen& g, absl::string_view node) {
+  for (absl::string_view owner : absl::StrSplit(g.owner, ',')) {
+    if (owner == node) return true;
+  }
+  return false;
 }
 
 // The control thread's nice value under `realtime on`.
@@ -147,6 +130,9 @@ class Daemon {
   void ControlLoop();
   // systemd (systemd_notify.h): readiness, the STATUS= line, the watchdog.
   void NotifySystemd(MonoTime now);
+  // SIGHUP and `tachyctl reload` (reload_plan.h): the answer, one JSON line.
+  std::string Reload(absl::string_view why);
+  std::string HaresourcesText() const;
   std::string StatusLine() const;
   void PublishEvents();
   void Publish(const DetectorEvent& e);
@@ -177,6 +163,8 @@ class Daemon {
   std::atomic<int> rt_result_{0};
   EngineSnapshot snapshot_;          // the control thread's copy of the last one
   std::unique_ptr<ControlServer> control_;
+  std::unique_ptr<MetricsServer> metrics_;  // ha.cf metrics_listen
+  std::string haresources_;  // as read at start: a reload refuses a changed one
   UniqueFd epoll_, signals_;
   DaemonInfo info_;
   std::unique_ptr<Supervisor> actions_;
@@ -202,7 +190,9 @@ class Daemon {
   std::unique_ptr<WatchdogFeeder> watchdog_;  // when systemd asked for one
   bool watchdog_withheld_ = false;
   std::vector<PeerState> peer_states_;  // as last published
-  std::vector<std::string> held_groups_;  // per the runner's last group report
+  std::map<std::string, GroupSeen> groups_;  // per the runner's last group report
+  ActivityStats activity_;
+  void NoteGroups(const std::string& report_json);
   bool leaving_ = false;
   bool leave_forced_ = false;  // a second SIGTERM/SIGINT: leave whatever is held
   MonoTime leave_deadline_;
@@ -217,6 +207,7 @@ absl::Status Daemon::Setup() {
   if (!generation.ok()) return generation.status();
   generation_ = *generation;
 
+  haresources_ = HaresourcesText();
   auto keys = KeyRing::Create(config_.auth);
   if (!keys.ok()) return keys.status();
   keys_ = std::make_unique<KeyRing>(std::move(*keys));
@@ -249,8 +240,22 @@ absl::Status Daemon::Setup() {
   watch(signals_.get());
   watch(control_->fd());
   watch(channel_->events_ready.get());
+  if (config_.ha.metrics_port != 0) {
+    // A metrics endpoint that cannot open costs the operator a graph, not
+    // the cluster its failover: say so and go on without it.
+    auto metrics = MetricsServer::Listen(config_.ha.metrics_address, config_.ha.metrics_port);
+    if (metrics.ok()) {
+      metrics_ = std::move(*metrics);
+      watch(metrics_->fd());
+      LogInfo("metrics: http://%s:%d/metrics", config_.ha.metrics_address,
+              config_.ha.metrics_port);
+    } else {
+      LogError("no metrics endpoint: %s", metrics.status().message());
+    }
+  }
 
   info_.version = TACHY_VERSION;
+  info_.activity = &activity_;
   info_.pid = getpid();
   started_ = MonotonicNow();
   engine_options_ = EngineOptions::FromConfig(config_, generation_, std::move(names));
@@ -330,6 +335,7 @@ absl::Status Daemon::Setup() {
     }
   }
 
+  control_->set_reload([this] { return Reload("tachyctl reload"); });
   info_.actions_enabled = !options_.no_actions;
   if (!options_.no_actions) {
     const std::string program = options_.actions_path.empty()
@@ -405,8 +411,35 @@ std::string Daemon::StatusLine() const {
   std::string line = absl::StrCat(config_.local_node, ": peers ", absl::StrJoin(peers, ", "));
   if (options_.no_actions) return line;
   if (!info_.actions_connected) return absl::StrCat(line, "; action runner not connected");
-  return absl::StrCat(line, "; holding ",
-                      held_groups_.empty() ? "nothing" : absl::StrJoin(held_groups_, ", "));
+  std::vector<std::string> held;
+  for (const auto& [key, g] : groups_) {
+    if (Holds(g, config_.local_node)) held.push_back(key);
+  }
+  return absl::StrCat(line, "; holding ", held.empty() ? "nothing" : absl::StrJoin(held, ", "));
+}
+
+void Daemon::NoteGroups(const std::string& report_json) {
+  std::map<std::string, GroupSeen> now = GroupOwners(report_json);
+  const int64_t t_ns = MonotonicNow().nanos();
+  for (const auto& [key, g] : now) {
+    const auto old = groups_.find(key);
+    const std::string from = old == groups_.end() ? "" : old->second.owner;
+    if (from == g.owner) continue;
+    activity_.OnGroupMove(key);
+    const auto owner_json = [](const std::string& o) {
+      return o.empty() ? nlohmann::json() : nlohmann::json(o);
+    };
+    control_->PublishWatchLine(nlohmann::json{{"type", "group"},
+                                              {"t_ns", t_ns},
+                                              {"node", config_.local_node},
+                                              {"group", key},
+                                              {"from", owner_json(from)},
+                                              {"to", owner_json(g.owner)},
+                                              {"state", g.state}}
+                                   .dump(-1, ' ', false,
+                                         nlohmann::json::error_handler_t::replace));
+  }
+  groups_ = std::move(now);
 }
 
 void Daemon::NotifySystemd(MonoTime now) {
@@ -435,6 +468,85 @@ void Daemon::NotifySystemd(MonoTime now) {
       watchdog_withheld_ = true;
       return;
   }
+}
+
+std::string Daemon::HaresourcesText() const {
+  auto text = ReadConfigFile(options_.config_dir + "/haresources", false);
+  return text.ok() ? *text : absl::StrCat("(unreadable: ", text.status().message(), ")");
+}
+
+std::string Daemon::Reload(absl::string_view why) {
+  const std::string ident = absl::StrFormat("tachyd[%s]", config_.local_node);
+  // The runner reopens its own logs and reads its log options again.
+  if (actions_ && actions_->pid() > 0) kill(actions_->pid(), SIGHUP);
+  auto fresh = LoadClusterConfig(options_.config_dir, options_.node);
+  absl::Status valid = fresh.status();
+  if (valid.ok()) valid = CheckAuthPolicy(*fresh, options_.allow_crc_on_udp, &fresh->ha.warnings);
+  if (!valid.ok()) {
+    // Files are reopened whatever else fails: logrotate must not lose lines.
+    (void)InitLogging(MakeLogOptions(config_.ha, ident));
+    LogError("%s: reload refused, the configuration in force stays: %s", why, valid.message());
+    return nlohmann::json{{"ok", false}, {"error", std::string(valid.message())}}.dump(
+        -1, ' ', false, nlohmann::json::error_handler_t::replace);
+  }
+  ReloadContext context;
+  const EngineSnapshot* snap = Snapshot(absl::Milliseconds(20), false);
+  for (const Peer& p : snap->peers) {
+    if (p.state == PeerState::kUp || p.state == PeerState::kLate) {
+      context.slowest_peer_interval =
+          std::max(context.slowest_peer_interval, absl::Microseconds(p.interval_us));
+    }
+  }
+  if (hb_ != nullptr) {
+    for (const HbPeerInfo& p : hb_->peers()) context.heartbeat_peers |= p.heartbeat;
+  }
+  context.haresources_changed = HaresourcesText() != haresources_;
+  ReloadPlan plan = PlanReload(config_, *fresh, context);
+
+  HaConfig logging = config_.ha;
+  if (plan.log_changed) {
+    logging.logfile = fresh->ha.logfile;
+    logging.debugfile = fresh->ha.debugfile;
+    logging.logfacility = fresh->ha.logfacility;
+    logging.debug = fresh->ha.debug;
+  }
+  if (absl::Status s = InitLogging(MakeLogOptions(logging, ident)); !s.ok()) {
+    if (plan.log_changed) {
+      plan.applied.erase(plan.applied.begin());  // the logging line comes first
+      plan.refused.push_back(absl::StrCat("logging: ", s.message()));
+    }
+    (void)InitLogging(MakeLogOptions(config_.ha, ident));
+  } else {
+    config_.ha.logfile = logging.logfile;
+    config_.ha.debugfile = logging.debugfile;
+    config_.ha.logfacility = logging.logfacility;
+    config_.ha.debug = logging.debug;
+  }
+  config_.ha.initdead = engine_options_.initdead = plan.initdead;
+  if (plan.timing_changed) {
+    const uint64_t before = channel_->timing_applied.load(std::memory_order_acquire);
+    channel_->SetTiming({plan.keepalive, plan.warntime, plan.deadtime});
+    // Bounded: the detector thread takes it on the wake-up just requested.
+    for (int i = 0; i < 200 && channel_->timing_applied.load(std::memory_order_acquire) == before;
+         ++i) {
+      std::this_thread::sleep_for(std::chrono::microseconds(250));
+    }
+    config_.ha.keepalive = engine_options_.keepalive = plan.keepalive;
+    config_.ha.warntime = engine_options_.warntime = plan.warntime;
+    config_.ha.deadtime = engine_options_.deadtime = plan.deadtime;
+    control_->Publish(TimingMsg{absl::ToInt64Nanoseconds(plan.keepalive),
+                                absl::ToInt64Nanoseconds(plan.warntime),
+                                absl::ToInt64Nanoseconds(plan.deadtime)});
+  }
+  for (const std::string& line : plan.applied) LogInfo("%s: reload applied %s", why, line);
+  for (const std::string& line : plan.refused) LogWarning("%s: reload refused %s", why, line);
+  if (plan.applied.empty() && plan.refused.empty()) {
+    LogInfo("%s: reload: nothing changed; log files reopened", why);
+  }
+  return nlohmann::json{{"ok", plan.refused.empty()},
+                        {"applied", plan.applied},
+                        {"refused", plan.refused}}
+      .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 const EngineSnapshot* Daemon::Snapshot(absl::Duration wait, bool fresh) {
@@ -543,16 +655,19 @@ void Daemon::OnActionsMessage(const StreamMessage& m) {
     }
   } else if (const auto* g = std::get_if<GroupsMsg>(&m.body)) {
     info_.groups_json = g->json;
-    held_groups_ = HeldGroups(g->json, config_.local_node);
+    NoteGroups(g->json);
   } else if (const auto* t = std::get_if<TakeoverMsg>(&m.body)) {
+    activity_.OnTakeover(*t);
     control_->PublishWatchLine(TakeoverLineJson(*t, config_.local_node));
   } else if (const auto* mon = std::get_if<MonitorMsg>(&m.body)) {
+    activity_.OnMonitor(*mon);
     control_->PublishWatchLine(
         nlohmann::json{{"type", "monitor"}, {"t_ns", mon->t_ns}, {"node", config_.local_node},
                        {"group", mon->group}, {"resource", mon->resource}, {"what", mon->what},
                        {"action", mon->action}}
             .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
   } else if (const auto* c = std::get_if<ArpConflictMsg>(&m.body)) {
+    activity_.OnArpConflict(*c);
     control_->PublishWatchLine(
         nlohmann::json{{"type", "arp_conflict"}, {"t_ns", c->t_ns}, {"ip", c->ip},
                        {"mac", c->mac}, {"iface", c->iface}}
@@ -701,6 +816,7 @@ void Daemon::ControlLoop() {
     info_.control_accept_failures = control_->accept_failures();
     info_.control_refused = control_->refused_connections();
     info_.event_messages_ignored = control_->ignored_messages();
+    activity_.SetRequests(control_->forwarded_requests());
     last_status = StatusJson(engine_options_, started_, *Snapshot(absl::Milliseconds(20), false),
                              now, info_);
     last_status_at = now;
@@ -721,6 +837,7 @@ void Daemon::ControlLoop() {
       timeout_ms = static_cast<int>(std::clamp<int64_t>(
           absl::ToInt64Milliseconds(watchdog_->next_due() - MonotonicNow()) + 1, 0, timeout_ms));
     }
+    if (metrics_ != nullptr && metrics_->busy()) timeout_ms = std::min(timeout_ms, 10);
     if (hb_ != nullptr) {
       // Heartbeat's timers (status, retransmission requests) are the only
       // ones here finer than that.
@@ -736,9 +853,10 @@ void Daemon::ControlLoop() {
       std::abort();  // post-init invariant: fail-stop, peers take over
     }
     const MonoTime now = MonotonicNow();
-    bool control_ready = false, signals_ready = false;
+    bool control_ready = false, signals_ready = false, metrics_ready = false;
     for (int i = 0; i < n; ++i) {
       const int fd = ready[i].data.fd;
+      metrics_ready = metrics_ready || (metrics_ != nullptr && fd == metrics_->fd());
       control_ready = control_ready || fd == control_->fd();
       signals_ready = signals_ready || fd == signals_.get();
       if (fd == channel_->events_ready.get()) {
@@ -770,6 +888,12 @@ void Daemon::ControlLoop() {
       // The hello has no word on Heartbeat peers: say it after it.
       if (new_readers) AnnounceHeartbeatPeers(true);
     }
+    if (metrics_ != nullptr && (metrics_ready || metrics_->busy())) {
+      metrics_->Process(now, [&] {
+        auto text = PrometheusText(status());
+        return text.ok() ? *text : absl::StrCat("# ", text.status().message(), "\n");
+      });
+    }
     const bool connected = control_->actions_connected();
     if (info_.actions_connected && !connected && runner_ad_.ready) {
       // Keep advertising what it held (it may still run), but not readiness.
@@ -789,8 +913,7 @@ void Daemon::ControlLoop() {
     signalfd_siginfo si;
     while (signals_ready && read(signals_.get(), &si, sizeof(si)) == sizeof(si)) {
       if (si.ssi_signo == SIGHUP) {
-        LogWarning("SIGHUP: configuration reload is not supported; restart tachyd to apply "
-                   "changes");
+        (void)Reload("SIGHUP");
         continue;
       }
       if (si.ssi_signo == SIGCHLD) {
@@ -859,6 +982,38 @@ int Daemon::Run() {
 
 }  // namespace
 
+int RunCheck(const DaemonOptions& options, const ClusterConfig& config) {
+  for (const std::string& w : config.ha.warnings) std::fprintf(stderr, "tachyd: %s\n", w.c_str());
+  for (const std::string& w : HeartbeatPeerWarnings(config)) {
+    std::fprintf(stderr, "tachyd: %s\n", w.c_str());
+  }
+  const std::vector<std::string> missing = MediaInterfaceProblems(config);
+  for (const std::string& m : missing) {
+    std::fprintf(stderr, "tachyd: %s%s\n", options.strict ? "error: " : "", m.c_str());
+  }
+  std::fputs(EffectiveConfiguration(config).c_str(), stdout);
+  int rc = options.strict && !missing.empty() ? 2 : 0;
+  if (!options.no_actions) {
+    // haresources, its scripts and addresses are the runner's to judge: its
+    // own --check, with the same directory and node.
+    const std::string program =
+        options.actions_path.empty() ? FindSiblingProgram("tachy-actions") : options.actions_path;
+    std::fflush(stdout);
+    const absl::StatusOr<int> actions = RunAndWait(
+        {program, "-c", options.config_dir, "--node", config.local_node, "--check"});
+    if (!actions.ok()) {
+      std::fprintf(stderr, "tachyd: %s\n", std::string(actions.status().message()).c_str());
+      rc = 2;
+    } else if (*actions != 0) {
+      std::fprintf(stderr, "tachyd: %s --check failed (exit %d): see above\n", program.c_str(),
+                   *actions);
+      rc = 2;
+    }
+  }
+  if (rc == 0) std::printf("configuration OK: %s\n", DescribeConfig(config).c_str());
+  return rc;
+}
+
 int RunDaemon(const DaemonOptions& options) {
   auto config = LoadClusterConfig(options.config_dir, options.node);
   if (!config.ok()) {
@@ -871,14 +1026,7 @@ int RunDaemon(const DaemonOptions& options) {
                  std::string(s.message()).c_str());
     return 2;
   }
-  if (options.check) {
-    for (const std::string& w : config->ha.warnings) std::fprintf(stderr, "tachyd: %s\n", w.c_str());
-    for (const std::string& w : HeartbeatTimingWarnings(*config)) {
-      std::fprintf(stderr, "tachyd: %s\n", w.c_str());
-    }
-    std::printf("configuration OK: %s\n", DescribeConfig(*config).c_str());
-    return 0;
-  }
+  if (options.check) return RunCheck(options, *config);
   const LogOptions log =
       MakeLogOptions(config->ha, absl::StrFormat("tachyd[%s]", config->local_node));
   if (absl::Status s = InitLogging(log); !s.ok()) {

@@ -18,6 +18,7 @@ struct DaemonOptions {
   std::string socket = "/run/tachy/tachyd.sock";
   std::string event_socket;  // empty = socket + ".events"
   bool check = false;
+  bool strict = false;  // --check: a medium's missing interface is an error
   bool no_actions = false;   // don't start and supervise tachy-actions
   std::string actions_path;  // empty = next to tachyd, else $PATH
   bool allow_crc_on_udp = false;  // accept a crc key with UDP media (CheckAuthPolicy)
@@ -31,6 +32,14 @@ struct DaemonOptions {
 // Runs tachyd until SIGTERM/SIGINT. Returns the process exit code: 0 after a
 // clean stop (or a good --check), 2 for a configuration error, 1 otherwise.
 int RunDaemon(const DaemonOptions& options);
+
+// RunCheck()
+//
+// `tachyd --check` on a configuration that parsed: warnings, the media's
+// interfaces, the effective configuration, then `tachy-actions --check`
+// (haresources, scripts, addresses) unless --no-actions. 0 if all is well,
+// 2 otherwise.
+int RunCheck(const DaemonOptions& options, const struct ClusterConfig& config);
 
 }  // namespace tachy
 

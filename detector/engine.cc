@@ -400,6 +400,21 @@ bool Engine::Advance(MonoTime now, absl::Duration lateness) {
   return send_due;
 }
 
+void Engine::SetTiming(absl::Duration keepalive, absl::Duration warntime,
+                       absl::Duration deadtime, MonoTime now) {
+  options_.keepalive = keepalive;
+  options_.warntime = warntime;
+  options_.deadtime = deadtime;
+  if (next_send_ > now + keepalive) {
+    next_send_ = now + keepalive;
+    wheel_.Schedule(send_timer_, next_send_);
+  }
+  for (Peer& p : peers_) {
+    // OnPeerTimer() judges by the options in force and re-arms.
+    if (p.state == PeerState::kUp || p.state == PeerState::kLate) wheel_.Schedule(p.timer, now);
+  }
+}
+
 MonoTime Engine::NextWakeup() const {
   // The send timer is always armed, so the wheel is never empty.
   return wheel_.NextExpiry().value_or(started_ + options_.keepalive);

@@ -261,6 +261,15 @@ class Engine {
   void set_advertisement(const Advertisement& ad) { ad_ = ad; }
   const Advertisement& advertisement() const { return ad_; }
 
+  // SetTiming()
+  //
+  // A reload's new keepalive, warntime and deadtime (reload_plan.h says
+  // which are allowed), from `now` on: the next heartbeat goes out at most a
+  // new keepalive from now, and every live peer is judged again at once by
+  // the new limits (its deadline re-armed). Never allocates.
+  void SetTiming(absl::Duration keepalive, absl::Duration warntime, absl::Duration deadtime,
+                 MonoTime now);
+
  private:
   Peer* FindPeer(uint32_t node_id);
   void Reject(RejectReason reason, Peer* claimed);

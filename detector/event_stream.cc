@@ -43,6 +43,9 @@ template <typename A> void Fields(A& a, MonitorMsg& m) {
   a(m.t_ns); a(m.group); a(m.resource); a(m.what); a(m.action);
 }
 template <typename A> void Fields(A& a, HbFieldMsg& m) { a(m.name); a(m.value); }
+template <typename A> void Fields(A& a, TimingMsg& m) {
+  a(m.keepalive_ns); a(m.warntime_ns); a(m.deadtime_ns);
+}
 template <typename A> void Fields(A& a, HbMessageMsg& m) {
   a(m.node); a(m.generation); a(m.heartbeat); a(m.fields);
 }
@@ -171,7 +174,7 @@ StreamType StreamTypeOf(const StreamBody& body) {
       StreamType::kHello,   StreamType::kPeer,   StreamType::kLink,  StreamType::kPeerAdvert,
       StreamType::kTick,    StreamType::kRequest, StreamType::kAdvert, StreamType::kGroups,
       StreamType::kReply,   StreamType::kTakeover, StreamType::kArpConflict,
-      StreamType::kMonitor, StreamType::kHbMessage, StreamType::kHbSend};
+      StreamType::kMonitor, StreamType::kHbMessage, StreamType::kHbSend, StreamType::kTiming};
   static_assert(std::size(kTypes) == std::variant_size_v<StreamBody>);
   return kTypes[body.index()];
 }
@@ -237,6 +240,7 @@ absl::StatusOr<StreamMessage> DecodeStream(std::span<const uint8_t> bytes) {
     case StreamType::kArpConflict: return DecodeBody<ArpConflictMsg>(r, seq);
     case StreamType::kMonitor: return DecodeBody<MonitorMsg>(r, seq);
     case StreamType::kHbMessage: return DecodeBody<HbMessageMsg>(r, seq);
+    case StreamType::kTiming: return DecodeBody<TimingMsg>(r, seq);
     case StreamType::kHbSend: return DecodeBody<HbSendMsg>(r, seq);
   }
   return absl::InvalidArgumentError(absl::StrFormat("event stream: unknown type %d", type));

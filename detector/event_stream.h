@@ -32,7 +32,7 @@
 namespace tachy {
 
 inline constexpr uint16_t kStreamMagic = 0x5445;
-inline constexpr uint8_t kStreamVersion = 3;
+inline constexpr uint8_t kStreamVersion = 4;
 inline constexpr size_t kStreamHeaderSize = 12;
 // Larger messages are refused by the encoder's caller and the reader.
 inline constexpr size_t kMaxStreamMessage = 64 * 1024;
@@ -46,6 +46,7 @@ enum class StreamType : uint8_t {
   kTick = 5,
   kRequest = 6,
   kHbMessage = 7,
+  kTiming = 8,
   // runner -> tachyd
   kAdvert = 16,
   kGroups = 17,
@@ -208,9 +209,17 @@ struct HbSendMsg {
   std::vector<HbFieldMsg> fields;
 };
 
+// tachyd's timing changed (a reload, detector/reload_plan.h): the runner
+// judges its tachyd's silence and paces its checks by it from now on.
+struct TimingMsg {
+  int64_t keepalive_ns = 0;
+  int64_t warntime_ns = 0;
+  int64_t deadtime_ns = 0;
+};
+
 using StreamBody = std::variant<HelloMsg, PeerMsg, LinkMsg, PeerAdvertMsg, TickMsg, RequestMsg,
                                 AdvertMsg, GroupsMsg, ReplyMsg, TakeoverMsg, ArpConflictMsg,
-                                MonitorMsg, HbMessageMsg, HbSendMsg>;
+                                MonitorMsg, HbMessageMsg, HbSendMsg, TimingMsg>;
 
 struct StreamMessage {
   uint64_t seq = 0;

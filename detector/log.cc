@@ -13,6 +13,7 @@
 #include <atomic>
 #include <deque>
 #include <memory>
+#include <optional>
 #include <thread>
 #include <utility>
 
@@ -31,8 +32,21 @@ using FilePtr = std::unique_ptr<FILE, FileCloser>;
 
 // Lines waiting for the writer thread (async mode). Its own mutex, held only
 // to push or to swap the queue: a caller never waits for a destination.
+// New destinations (InitLogging again: a reload, logrotate), opened and
+// waiting to be put in place.
+struct NewSinks {
+  LogOptions options;
+  int facility = -1;  // -1: no syslog
+  FilePtr logfile;
+  FilePtr debugfile;
+};
+
 struct AsyncQueue {
   absl::Mutex mu;
+  // With a writer thread, it puts new destinations in place itself: the
+  // caller must not wait for the destinations' lock, which the writer holds
+  // while a destination blocks it (a full pipe).
+  std::optional<NewSinks> pending ABSL_GUARDED_BY(mu);
   std::deque<std::pair<LogLevel, std::string>> lines ABSL_GUARDED_BY(mu);
   size_t capacity ABSL_GUARDED_BY(mu) = 0;  // 0 = synchronous logging
   bool stop ABSL_GUARDED_BY(mu) = false;
@@ -172,6 +186,21 @@ absl::StatusOr<FilePtr> OpenAppend(const std::string& path) {
 
 }  // namespace
 
+namespace {
+
+void InstallSinks(NewSinks n) {
+  Sinks& s = GetSinks();
+  absl::MutexLock lock(&s.mu);
+  s.options = std::move(n.options);
+  if (s.syslog_open) closelog();
+  s.syslog_open = n.facility >= 0;
+  if (s.syslog_open) openlog("tachy", LOG_PID | LOG_NDELAY, n.facility);
+  s.logfile = std::move(n.logfile);
+  s.debugfile = std::move(n.debugfile);
+}
+
+}  // namespace
+
 absl::Status InitLogging(const LogOptions& options) {
   int facility = -1;
   if (!options.facility.empty() && options.facility != "none") {
@@ -183,16 +212,18 @@ absl::Status InitLogging(const LogOptions& options) {
           absl::StrFormat("unknown syslog facility '%s'", options.facility));
     }
   }
-  FilePtr logfile, debugfile;
+  NewSinks sinks;
+  sinks.options = options;
+  sinks.facility = facility;
   if (!options.logfile.empty()) {
     auto f = OpenAppend(options.logfile);
     if (!f.ok()) return f.status();
-    logfile = std::move(*f);
+    sinks.logfile = std::move(*f);
   }
   if (!options.debugfile.empty()) {
     auto f = OpenAppend(options.debugfile);
     if (!f.ok()) return f.status();
-    debugfile = std::move(*f);
+    sinks.debugfile = std::move(*f);
   }
   {
     Format& f = GetFormat();
@@ -200,14 +231,15 @@ absl::Status InitLogging(const LogOptions& options) {
     f.ident = options.ident;
     f.debug = options.debug;
   }
-  Sinks& s = GetSinks();
-  absl::MutexLock lock(&s.mu);
-  s.options = options;
-  if (s.syslog_open) closelog();
-  s.syslog_open = facility >= 0;
-  if (s.syslog_open) openlog("tachy", LOG_PID | LOG_NDELAY, facility);
-  s.logfile = std::move(logfile);
-  s.debugfile = std::move(debugfile);
+  {
+    AsyncQueue& q = GetQueue();
+    absl::MutexLock lock(&q.mu);
+    if (q.capacity != 0) {
+      q.pending = std::move(sinks);  // the writer puts them in place
+      return absl::OkStatus();
+    }
+  }
+  InstallSinks(std::move(sinks));
   return absl::OkStatus();
 }
 
@@ -247,16 +279,19 @@ void WriterMain() {
   uint64_t reported = 0;
   for (;;) {
     std::deque<std::pair<LogLevel, std::string>> batch;
+    std::optional<NewSinks> sinks;
     {
       absl::MutexLock lock(&q.mu);
       q.mu.Await(absl::Condition(
           +[](AsyncQueue* a) ABSL_EXCLUSIVE_LOCKS_REQUIRED(a->mu) {
-            return a->stop || !a->lines.empty();
+            return a->stop || !a->lines.empty() || a->pending.has_value();
           },
           &q));
-      if (q.lines.empty() && q.stop) return;
+      sinks.swap(q.pending);
+      if (q.lines.empty() && q.stop && !sinks) return;
       batch.swap(q.lines);
     }
+    if (sinks) InstallSinks(std::move(*sinks));
     for (const auto& [level, line] : batch) WriteLine(level, line);
     const uint64_t dropped = q.dropped.load(std::memory_order_relaxed);
     if (dropped != reported) {

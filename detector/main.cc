@@ -49,8 +49,15 @@ Options:
                          tachyd does not leave: it stays up, heartbeating, and
                          logs what blocks it, until the runner lets go or a
                          second SIGTERM makes it leave regardless
-      --check            validate the configuration, print a summary, exit
-                         (exit 0 if valid, 2 with the error on stderr if not)
+      --check            validate everything and exit: ha.cf and authkeys, the
+                         media's interfaces on this machine (a missing one is a
+                         warning: tachyd waits for it), what a Heartbeat 3 peer
+                         could not hold, then haresources, its scripts and
+                         addresses (tachy-actions --check, unless --no-actions);
+                         prints the effective configuration. Exit 0 if valid,
+                         2 with the errors on stderr if not
+      --strict           with --check: a medium whose interface is missing or
+                         has no address is an error, not a warning
   -V, --version          print "tachyd VERSION" and exit
   -h, --help             show this help
 
@@ -64,7 +71,7 @@ Docs: README.md, docs/control-protocol.md.
 int main(int argc, char** argv) {
   tachy::DaemonOptions options;
   enum { kStateDir = 1000, kEventSocket, kCheck, kNoActions, kActions, kAllowCrcOnUdp,
-         kLeaveTimeout, kHeartbeatStateDir };
+         kLeaveTimeout, kHeartbeatStateDir, kStrict };
   const option long_options[] = {
       {"config-dir", required_argument, nullptr, 'c'},
       {"node", required_argument, nullptr, 'n'},
@@ -73,6 +80,7 @@ int main(int argc, char** argv) {
       {"socket", required_argument, nullptr, 's'},
       {"event-socket", required_argument, nullptr, kEventSocket},
       {"check", no_argument, nullptr, kCheck},
+      {"strict", no_argument, nullptr, kStrict},
       {"no-actions", no_argument, nullptr, kNoActions},
       {"actions", required_argument, nullptr, kActions},
       {"allow-crc-on-udp", no_argument, nullptr, kAllowCrcOnUdp},
@@ -92,6 +100,7 @@ int main(int argc, char** argv) {
       case kHeartbeatStateDir: options.heartbeat_state_dir = optarg; break;
       case kEventSocket: options.event_socket = optarg; break;
       case kCheck: options.check = true; break;
+      case kStrict: options.strict = true; break;
       case kNoActions: options.no_actions = true; break;
       case kActions: options.actions_path = optarg; break;
       case kAllowCrcOnUdp: options.allow_crc_on_udp = true; break;

@@ -44,6 +44,15 @@ void RtChannel::SetAdvertisement(const Advertisement& ad) {
   ad_dirty.store(true, std::memory_order_release);
 }
 
+void RtChannel::SetTiming(const Timing& timing) {
+  {
+    absl::MutexLock lock(&timing_mu);
+    pending_timing = timing;
+  }
+  timing_dirty.store(true, std::memory_order_release);
+  Wake();
+}
+
 void RtChannel::RequestSnapshot() {
   snapshot_wanted.store(true, std::memory_order_release);
   Wake();
@@ -144,6 +153,18 @@ bool RealtimeLoop::TakeAdvertisement() {
   return changed;
 }
 
+bool RealtimeLoop::TakeTiming(MonoTime now) {
+  if (!channel_.timing_dirty.load(std::memory_order_acquire) || !channel_.timing_mu.TryLock()) {
+    return false;
+  }
+  channel_.timing_dirty.store(false, std::memory_order_relaxed);
+  const RtChannel::Timing t = channel_.pending_timing;
+  channel_.timing_mu.Unlock();
+  engine_.SetTiming(t.keepalive, t.warntime, t.deadtime, now);
+  channel_.timing_applied.fetch_add(1, std::memory_order_release);
+  return true;
+}
+
 void RealtimeLoop::GiveSnapshot(MonoTime now) {
   // After the events are pushed: the snapshot then reflects at least every
   // event the control thread can have published before it.
@@ -180,6 +201,8 @@ MonoTime RealtimeLoop::RunOnce(MonoTime now, MonoTime wake,
   if (heartbeat_in) Signal(channel_.events_ready.get());
   ForeignStatus status;
   while (channel_.hb_status.TryPop(&status)) engine_.OnForeignStatus(status, now);
+  // New timing may bring the next deadline forward (a shorter keepalive).
+  if (TakeTiming(now)) wake = std::min(wake, engine_.NextWakeup());
   const bool new_ad = TakeAdvertisement();
   if (new_ad && !judging) {
     // A claim or a release goes out now, not a keepalive later: the peers'

@@ -68,12 +68,22 @@ struct RtChannel {
   absl::Mutex ad_mu;
   Advertisement pending_ad ABSL_GUARDED_BY(ad_mu);
   std::atomic<bool> ad_dirty{false};
+  // A reload's new timing (Engine::SetTiming); `timing_applied` counts the
+  // ones the loop took.
+  struct Timing {
+    absl::Duration keepalive, warntime, deadtime;
+  };
+  absl::Mutex timing_mu;
+  Timing pending_timing ABSL_GUARDED_BY(timing_mu);
+  std::atomic<bool> timing_dirty{false};
+  std::atomic<uint64_t> timing_applied{0};
   std::atomic<bool> snapshot_wanted{false};
   std::atomic<bool> leave_requested{false};
   std::atomic<bool> stop_requested{false};
 
   // Control-side helpers.
   void SetAdvertisement(const Advertisement& ad);
+  void SetTiming(const Timing& timing);
   void RequestSnapshot();
   void RequestLeave();
   void RequestStop();
@@ -107,6 +117,7 @@ class RealtimeLoop {
   void Tick(MonoTime now);
   void PushEvents();
   bool TakeAdvertisement();  // true if it changed what our frames carry
+  bool TakeTiming(MonoTime now);  // true if new timing was taken
   void GiveSnapshot(MonoTime now);
 
   std::vector<Transport*> media_;

@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "detector/activity_stats.h"
 #include "detector/auth_alarm.h"
 #include "detector/hb_node.h"
 #include "detector/peer_state.h"
@@ -130,6 +131,7 @@ std::string StatusJson(const EngineOptions& o, MonoTime started, const EngineSna
     if (hb.is_object()) doc["heartbeat"] = hb;
   }
   doc["advertised"] = AdJson(snap.ad);
+  if (info.activity != nullptr) doc["activity"] = info.activity->Json();
   if (!info.actions_enabled) {
     doc["actions"] = "disabled (--no-actions)";
   } else if (!info.actions_connected) {

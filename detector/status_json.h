@@ -14,6 +14,7 @@
 
 namespace tachy {
 
+class ActivityStats;
 class HeartbeatNode;
 
 struct DaemonInfo {
@@ -30,6 +31,7 @@ struct DaemonInfo {
   uint64_t control_refused = 0;          // connections over the cap
   uint64_t event_messages_ignored = 0;   // sent by readers that are not the runner
   std::string heartbeat_json{};  // HeartbeatStatusJson(), or empty without UDP media
+  const ActivityStats* activity = nullptr;  // what the runner did (activity_stats.h)
 };
 
 // HeartbeatStatusJson()

@@ -19,9 +19,13 @@ extern char** environ;
 
 namespace tachy {
 
-absl::Status Supervisor::Start() {
+namespace {
+
+// posix_spawnp() of `argv`, with the signal state a child of ours needs;
+// returns posix_spawnp's error number (0: *pid is the child).
+int Spawn(std::vector<std::string>& argv, pid_t* pid) {
   std::vector<char*> args;
-  for (std::string& a : argv_) args.push_back(a.data());
+  for (std::string& a : argv) args.push_back(a.data());
   args.push_back(nullptr);
   // The child must not inherit the detector's blocked signal mask (signalfd).
   posix_spawnattr_t attr;
@@ -34,9 +38,28 @@ absl::Status Supervisor::Start() {
   sigaddset(&defaults, SIGPIPE);
   posix_spawnattr_setsigdefault(&attr, &defaults);
   posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-  pid_t pid;
-  const int rc = posix_spawnp(&pid, args[0], nullptr, &attr, args.data(), environ);
+  const int rc = posix_spawnp(pid, args[0], nullptr, &attr, args.data(), environ);
   posix_spawnattr_destroy(&attr);
+  return rc;
+}
+
+}  // namespace
+
+absl::StatusOr<int> RunAndWait(std::vector<std::string> argv) {
+  pid_t pid;
+  if (const int rc = Spawn(argv, &pid); rc != 0) {
+    return absl::ErrnoToStatus(rc, absl::StrCat("run ", argv[0]));
+  }
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0) {
+    if (errno != EINTR) return absl::ErrnoToStatus(errno, absl::StrCat("wait for ", argv[0]));
+  }
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+absl::Status Supervisor::Start() {
+  pid_t pid;
+  const int rc = Spawn(argv_, &pid);
   if (rc != 0) {
     return absl::ErrnoToStatus(rc, absl::StrCat("start ", name_, " (", argv_[0], ")"));
   }

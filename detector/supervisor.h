@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "detector/mono_time.h"
 
@@ -70,6 +71,13 @@ class Supervisor {
 // the previous wait of `previous` (zero: first restart): 1 s after a child
 // that lived a minute or more, else double the previous wait, at most 30 s.
 absl::Duration RestartDelay(absl::Duration ran_for, absl::Duration previous);
+
+// RunAndWait()
+//
+// Runs `argv` (argv[0] looked up in $PATH) in the foreground, with our
+// stdout and stderr, and returns its exit status (128 + N when killed by
+// signal N). For one-shot helpers (tachyd --check), never in the daemon.
+absl::StatusOr<int> RunAndWait(std::vector<std::string> argv);
 
 // FindSiblingProgram()
 //

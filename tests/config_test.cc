@@ -296,6 +296,27 @@ TEST(ParseHaCfTest, AutoFailbackValues) {
   }
 }
 
+TEST(ParseHaCfTest, MetricsListenTakesAnIpv4AddressAndPort) {
+  absl::StatusOr<HaConfig> c =
+      ParseHaCf("bcast eth0\nnode a b\nmetrics_listen 127.0.0.1:9694\n", "ha.cf");
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->metrics_address, "127.0.0.1");
+  EXPECT_EQ(c->metrics_port, 9694);
+  EXPECT_TRUE(c->warnings.empty());
+  absl::StatusOr<HaConfig> open_to_all =
+      ParseHaCf("bcast eth0\nnode a b\nmetrics_listen 0.0.0.0:9694\n", "ha.cf");
+  ASSERT_TRUE(open_to_all.ok());
+  ASSERT_EQ(open_to_all->warnings.size(), 1u);
+  EXPECT_THAT(open_to_all->warnings[0], HasSubstr("ha.cf:3: metrics_listen 0.0.0.0:9694 is not "
+                                                  "a loopback address"));
+  for (const char* bad : {"localhost:9694", "127.0.0.1", "127.0.0.1:0", "127.0.0.1:70000"}) {
+    absl::StatusOr<HaConfig> r = ParseHaCf(
+        absl::StrCat("bcast eth0\nnode a b\nmetrics_listen ", bad, "\n"), "ha.cf");
+    ASSERT_FALSE(r.ok()) << bad;
+    EXPECT_THAT(r.status().message(), HasSubstr("ha.cf:3: metrics_listen")) << bad;
+  }
+}
+
 TEST(ParseHaCfTest, QuorumDefaultsByNodeCountAndCanBeSet) {
   EXPECT_EQ(MustParse("bcast eth0\nnode a b\n").quorum, QuorumPolicy::kNone);
   EXPECT_EQ(MustParse("bcast eth0\nnode a b c\n").quorum, QuorumPolicy::kMajority);

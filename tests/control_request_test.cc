@@ -24,6 +24,11 @@ TEST(ControlRequestTest, TheFourRequests) {
   EXPECT_EQ(ParseControlRequest("standby local").scope, "local");
 }
 
+TEST(ControlRequestTest, ReloadTakesNoArgument) {
+  EXPECT_EQ(ParseControlRequest("reload").verb, Verb::kReload);
+  EXPECT_EQ(ParseControlRequest("reload now").verb, Verb::kInvalid);
+}
+
 TEST(ControlRequestTest, ClearTakesAGroupKeyOrDefaultsToAll) {
   ControlRequest all = ParseControlRequest("clear");
   EXPECT_EQ(all.verb, Verb::kClear);

@@ -1021,6 +1021,33 @@ TEST_F(EngineTest, AdvanceAsksForAHeartbeatEveryKeepalive) {
   EXPECT_GE(engine_->stats().wakeups, want.size());
 }
 
+// Issue 14: a reload's timing (reload_plan.h) applies from the moment the
+// real-time loop takes it: a dead peer is judged by the new deadtime, and
+// heartbeats go out at the new keepalive at once.
+TEST_F(EngineTest, ReloadedTimingJudgesAndSendsByTheNewValues) {
+  Start();
+  Stream b = MakeStream("b", At(absl::Microseconds(537)));
+  b.until = At(absl::Milliseconds(50));
+  Run(At(absl::Milliseconds(30)), {&b});
+  TakeEvents();
+  engine_->SetTiming(absl::Milliseconds(1), absl::Milliseconds(20), absl::Milliseconds(40),
+                     Now());
+  sends_.clear();
+  Run(At(absl::Milliseconds(200)), {&b});
+  const MonoTime last = b.last_sent;
+  std::vector<PeerEvent> ev = TakeEvents();
+  ASSERT_THAT(Briefs(ev), ElementsAre("b:up->late", "b:late->dead"));
+  EXPECT_GE(ev[0].t - last, absl::Milliseconds(20));
+  EXPECT_LT(ev[0].t - last, absl::Milliseconds(20) + kTick);
+  EXPECT_GE(ev[1].t - last, absl::Milliseconds(40));
+  EXPECT_LT(ev[1].t - last, absl::Milliseconds(40) + kTick);
+  EXPECT_THAT(ev[1].reason, HasSubstr("deadtime 40 ms"));
+  ASSERT_GE(sends_.size(), 100u);
+  for (size_t i = 1; i < sends_.size(); ++i) {
+    EXPECT_EQ(sends_[i] - sends_[i - 1], absl::Milliseconds(1)) << i;
+  }
+}
+
 TEST_F(EngineTest, LongGapSkipsMissedSendsInsteadOfBursting) {
   Start();
   Run(At(absl::Milliseconds(20)));

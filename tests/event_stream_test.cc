@@ -280,7 +280,15 @@ TEST(EventStreamTest, HeartbeatMessagesRoundTrip) {
   EXPECT_EQ(s.fields[0].value, "starting");
 }
 
+TEST(EventStreamTest, TimingRoundTrips) {
+  const TimingMsg t = RoundTrip(TimingMsg{2'000'000, 10'000'000, 20'000'000}, 4);
+  EXPECT_EQ(t.keepalive_ns, 2'000'000);
+  EXPECT_EQ(t.warntime_ns, 10'000'000);
+  EXPECT_EQ(t.deadtime_ns, 20'000'000);
+}
+
 TEST(EventStreamTest, TypeOfEveryAlternative) {
+  EXPECT_EQ(StreamTypeOf(TimingMsg{}), StreamType::kTiming);
   EXPECT_EQ(StreamTypeOf(HbMessageMsg{}), StreamType::kHbMessage);
   EXPECT_EQ(StreamTypeOf(HbSendMsg{}), StreamType::kHbSend);
   EXPECT_EQ(StreamTypeOf(HelloMsg{}), StreamType::kHello);
@@ -371,7 +379,7 @@ TEST(EventStreamTest, RejectsOtherVersionNamingBoth) {
 
 TEST(EventStreamTest, RejectsUnknownTypes) {
   const std::string good = EncodeStream({7, TickMsg{}});
-  for (int type : {0, 8, 15, 23, 255}) {
+  for (int type : {0, 9, 15, 23, 255}) {
     SCOPED_TRACE(type);
     std::string p = good;
     p[3] = static_cast<char>(type);

@@ -12,11 +12,14 @@
 #include <cstdio>
 #include <cstring>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
 #include "absl/strings/str_format.h"
+#include "detector/metrics_text.h"
 #include "detector/unique_fd.h"
+#include "tools/cl_status_queries.h"
 
 namespace {
 
@@ -38,6 +41,24 @@ Commands:
   clear [GROUP]     forget GROUP's failures here (all groups by default): the
                     monitor's restart count and its decline after handing the
                     group over, and a failed start's 30 s back-off
+  metrics           tachyd's counters and gauges in Prometheus' text format
+                    (the same as ha.cf's metrics_listen endpoint serves)
+  reload            re-read ha.cf and authkeys and apply what can change
+                    safely (as SIGHUP does); prints what was applied and what
+                    was refused, and why. Exit 1 if anything was refused
+
+Heartbeat's cl_status queries, with its one-word answers and exit codes
+(0 yes/up, 1 no/down or tachyd not running, 11 bad parameter, 12 timeout,
+13 unknown; -m: sentences):
+  hbstatus                  tachyd running on this machine?
+  listnodes [-n|-p]         the nodes (-n: cluster nodes, -p: ping nodes)
+  nodestatus NODE           active|up|init|dead (ping nodes: ping|dead)
+  nodetype NODE             normal|ping
+  listhblinks NODE          the node's heartbeat links (interfaces)
+  hblinkstatus NODE LINK    up|dead
+  clientstatus NODE CLIENT  online|offline (CLIENT: tachy-actions)
+  rscstatus                 none|local|foreign|all|transition
+  hbparameter -p NAME       keepalive, deadtime, warntime, initdead, cluster, node
 
 Options:
   -s, --socket PATH  tachyd's control socket (default /run/tachy/tachyd.sock)
@@ -49,8 +70,10 @@ Options:
                      "type" one of "peer" (a node's state change), "takeover"
                      (a take's or restart's timeline, CLOCK_MONOTONIC ns per
                      step), "monitor" (a held resource failed, and what is
-                     done about it) or "arp_conflict" (see
-                     docs/control-protocol.md)
+                     done about it), "arp_conflict", "group" (a group's
+                     owner changed) or "request" (an operator's standby,
+                     takeover or clear) (see docs/control-protocol.md)
+  -m, --human        cl_status queries: a sentence instead of one word
   -V, --version      print "tachyctl VERSION" and exit
   -h, --help         show this help
 
@@ -62,12 +85,13 @@ Exit codes: 0 ok, 1 tachyd not reachable or refused/failed the request,
 // stuck tachyd must not hang its operator's shell.
 double g_timeout_s = 15;
 
-tachy::UniqueFd Connect(const std::string& path, bool timed = true) {
+tachy::UniqueFd Connect(const std::string& path, bool timed = true, bool quiet = false) {
   sockaddr_un addr{};
   addr.sun_family = AF_UNIX;
   std::strncpy(addr.sun_path, path.c_str(), sizeof(addr.sun_path) - 1);
   tachy::UniqueFd fd(socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
   if (connect(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
+    if (quiet) return tachy::UniqueFd();
     std::fprintf(stderr, "tachyctl: cannot reach tachyd at %s: %s\n", path.c_str(),
                  std::strerror(errno));
     return tachy::UniqueFd();
@@ -244,6 +268,86 @@ int Status(const std::string& socket, bool as_json) {
   return 0;
 }
 
+enum class Fetch { kOk, kUnreachable, kTimeout, kBad };
+
+// tachyd's status document, quietly: the caller says what went wrong.
+Fetch FetchStatus(const std::string& socket, json* doc) {
+  tachy::UniqueFd fd = Connect(socket, true, /*quiet=*/true);
+  if (!fd.valid() || !Request(fd.get(), "status\n")) return Fetch::kUnreachable;
+  std::string reply;
+  char buf[4096];
+  ssize_t n;
+  while ((n = read(fd.get(), buf, sizeof(buf))) > 0) reply.append(buf, static_cast<size_t>(n));
+  if (n < 0) return errno == EAGAIN || errno == EWOULDBLOCK ? Fetch::kTimeout : Fetch::kUnreachable;
+  *doc = json::parse(reply, nullptr, false);
+  if (doc->is_discarded() || !doc->is_object() || doc->contains("error")) return Fetch::kBad;
+  return Fetch::kOk;
+}
+
+int ClStatus(const std::string& socket, const std::string& command,
+             const std::vector<std::string>& args, bool human) {
+  json doc;
+  switch (FetchStatus(socket, &doc)) {
+    case Fetch::kOk: break;
+    case Fetch::kTimeout:
+      std::fprintf(stderr, "tachyctl: no answer from tachyd within %g s\n", g_timeout_s);
+      return tachy::kClTimeout;
+    case Fetch::kBad:
+      std::fprintf(stderr, "tachyctl: bad answer from tachyd\n");
+      return tachy::kClUnknownError;
+    case Fetch::kUnreachable: doc = json(); break;
+  }
+  const tachy::QueryAnswer a = tachy::AnswerClStatus(command, args, human, doc);
+  std::fputs(a.out.c_str(), stdout);
+  if (!a.err.empty()) std::fprintf(stderr, "tachyctl: %s", a.err.c_str());
+  return a.exit_code;
+}
+
+int Metrics(const std::string& socket) {
+  tachy::UniqueFd fd = Connect(socket);
+  if (!fd.valid() || !Request(fd.get(), "status\n")) return 1;
+  std::string reply;
+  if (!ReadAnswer(fd.get(), reply)) return 1;
+  auto text = tachy::PrometheusText(reply);
+  if (!text.ok()) {
+    std::fprintf(stderr, "tachyctl: bad answer from tachyd: %s\n", reply.c_str());
+    return 1;
+  }
+  std::fputs(text->c_str(), stdout);
+  return 0;
+}
+
+int Reload(const std::string& socket, bool as_json) {
+  tachy::UniqueFd fd = Connect(socket);
+  if (!fd.valid() || !Request(fd.get(), "reload\n")) return 1;
+  std::string reply;
+  if (!ReadAnswer(fd.get(), reply)) return 1;
+  const json doc = json::parse(reply, nullptr, false);
+  if (!doc.is_object()) {
+    std::fprintf(stderr, "tachyctl: bad answer from tachyd: %s\n", reply.c_str());
+    return 1;
+  }
+  if (as_json) {
+    std::printf("%s\n", Dump(doc).c_str());
+    return doc.value("ok", false) ? 0 : 1;
+  }
+  if (doc.contains("error")) {
+    std::fprintf(stderr, "tachyctl: reload refused: %s\n", doc.value("error", "").c_str());
+    return 1;
+  }
+  size_t lines = 0;
+  for (const char* key : {"applied", "refused"}) {
+    if (!doc.contains(key) || !doc[key].is_array()) continue;
+    for (const json& line : doc[key]) {
+      if (!line.is_string()) continue;
+      std::printf("%s: %s\n", key, line.get<std::string>().c_str());
+      ++lines;
+    }
+  }
+  if (lines == 0) std::printf("nothing changed; log files reopened\n");
+  return doc.value("ok", false) ? 0 : 1;
+}
+
 int Ask(const std::string& socket, const std::string& verb, const std::string& scope,
         bool as_json) {
   tachy::UniqueFd fd = Connect(socket);
@@ -311,6 +415,17 @@ int Watch(const std::string& socket, bool as_json) {
                     e.value("t_ns", int64_t{0}) / 1e9, e.value("group", "?").c_str(),
                     e.value("resource", "?").c_str(), e.value("what", "").c_str(),
                     e.value("action", "").c_str());
+      } else if (type == "group") {
+        const auto who = [&](const char* key) {
+          return e.contains(key) && e[key].is_string() ? e[key].get<std::string>()
+                                                        : std::string("nobody");
+        };
+        std::printf("[%.6f] group %s moved: %s -> %s (%s)\n", e.value("t_ns", int64_t{0}) / 1e9,
+                    e.value("group", "?").c_str(), who("from").c_str(), who("to").c_str(),
+                    e.value("state", "").c_str());
+      } else if (type == "request") {
+        std::printf("[%.6f] request: %s %s (from tachyctl)\n", e.value("t_ns", int64_t{0}) / 1e9,
+                    e.value("what", "?").c_str(), e.value("scope", "").c_str());
       } else if (type == "arp_conflict") {
         std::printf("[%.6f] ARP conflict: %s claimed by %s on %s\n",
                     e.value("t_ns", int64_t{0}) / 1e9, e.value("ip", "?").c_str(),
@@ -331,7 +446,9 @@ int Watch(const std::string& socket, bool as_json) {
 int main(int argc, char** argv) {
   std::string socket = "/run/tachy/tachyd.sock";
   bool as_json = false;
+  bool human = false;
   const option long_options[] = {
+      {"human", no_argument, nullptr, 'm'},
       {"socket", required_argument, nullptr, 's'},
       {"json", no_argument, nullptr, 'j'},
       {"timeout", required_argument, nullptr, 't'},
@@ -339,12 +456,28 @@ int main(int argc, char** argv) {
       {"help", no_argument, nullptr, 'h'},
       {nullptr, 0, nullptr, 0},
   };
+  // A cl_status query keeps cl_status' own options (listnodes -n,
+  // hbparameter -p): options are tachyctl's only before its word. Every
+  // other command takes its options anywhere (status --json).
+  bool query = false;
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    if (a == "-s" || a == "--socket" || a == "-t" || a == "--timeout") {
+      ++i;
+      continue;
+    }
+    if (a.empty() || a[0] == '-') continue;
+    query = tachy::IsClStatusQuery(a);
+    break;
+  }
   for (;;) {
-    const int opt = getopt_long(argc, argv, "s:jt:hV", long_options, nullptr);
+    const int opt = getopt_long(argc, argv, query ? "+s:jt:hVm" : "s:jt:hVm", long_options,
+                                nullptr);
     if (opt == -1) break;
     switch (opt) {
       case 's': socket = optarg; break;
       case 'j': as_json = true; break;
+      case 'm': human = true; break;
       case 't': {
         char* end = nullptr;
         g_timeout_s = std::strtod(optarg, &end);
@@ -365,6 +498,18 @@ int main(int argc, char** argv) {
     return 2;
   }
   const std::string command = argv[optind];
+  if (tachy::IsClStatusQuery(command)) {
+    // cl_status' own argument rules (its -m may follow the sub-command).
+    std::vector<std::string> args;
+    for (int i = optind + 1; i < argc; ++i) {
+      if (std::strcmp(argv[i], "-m") == 0) {
+        human = true;
+      } else {
+        args.push_back(argv[i]);
+      }
+    }
+    return ClStatus(socket, command, args, human);
+  }
   if (command == "standby" || command == "takeover") {
     std::string scope = optind + 1 < argc ? argv[optind + 1] : "all";
     if (scope != "all" && scope != "local" && scope != "foreign" && scope != "failback") {
@@ -391,9 +536,11 @@ int main(int argc, char** argv) {
   }
   if (command == "status") return Status(socket, as_json);
   if (command == "watch") return Watch(socket, as_json);
+  if (command == "metrics") return Metrics(socket);
+  if (command == "reload") return Reload(socket, as_json);
   std::fprintf(stderr,
-               "tachyctl: unknown command '%s' (expected status, watch, standby, takeover or "
-               "clear)\n",
+               "tachyctl: unknown command '%s' (expected status, watch, standby, takeover, "
+               "clear, metrics, reload or a cl_status query; see --help)\n",
                command.c_str());
   return 2;
 }
