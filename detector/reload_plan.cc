@@ -34,7 +34,10 @@ bool SameKeys(const AuthKeys& a, const AuthKeys& b) {
 }
 
 bool SamePing(const HaConfig& a, const HaConfig& b) {
-  if (a.ping.size() != b.ping.size() || a.deadping != b.deadping) return false;
+  // deadping matters only with ping nodes (it defaults to deadtime).
+  if (a.ping.size() != b.ping.size() || (!a.ping.empty() && a.deadping != b.deadping)) {
+    return false;
+  }
   for (size_t i = 0; i < a.ping.size(); ++i) {
     if (a.ping[i].name != b.ping[i].name || a.ping[i].hosts != b.ping[i].hosts) return false;
   }

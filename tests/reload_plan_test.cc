@@ -57,7 +57,11 @@ TEST(ReloadPlanTest, LogOptionsAndInitdeadApply) {
 
 TEST(ReloadPlanTest, TimingWithinLimitsApplies) {
   // A longer deadtime, a shorter keepalive: every peer's judgement holds.
-  const ReloadPlan p = PlanReload(Config(2, 10, 20), Config(1, 20, 40), Peers(2));
+  // (deadping follows deadtime by default; without ping nodes it is moot.)
+  ClusterConfig was = Config(2, 10, 20), fresh = Config(1, 20, 40);
+  was.ha.deadping = was.ha.deadtime;
+  fresh.ha.deadping = fresh.ha.deadtime;
+  const ReloadPlan p = PlanReload(was, fresh, Peers(2));
   EXPECT_TRUE(p.timing_changed);
   EXPECT_EQ(p.keepalive, absl::Milliseconds(1));
   EXPECT_EQ(p.warntime, absl::Milliseconds(20));

@@ -8,16 +8,24 @@ it must run.
 
 import argparse
 import ctypes
+import json
 import os
 import signal
 import socket
+import subprocess
 import sys
 import threading
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..",
                                 "tools", "lab"))
-from netns_lab import LabTestCase, ha_cf, run_tests, wait_state  # noqa: E402
+from netns_lab import LabTestCase, WebLab, ha_cf, run_tests, wait_state  # noqa: E402
+
+try:
+    from prometheus_client.parser import text_string_to_metric_families
+except ImportError:  # Debian's python3-prometheus-client, under another python3
+    sys.path.append("/usr/lib/python3/dist-packages")
+    from prometheus_client.parser import text_string_to_metric_families  # noqa: E402
 
 ARGS = None
 KEEPALIVE, DEADTIME = "5ms", "50ms"
@@ -204,6 +212,161 @@ class SystemdTest(LabTestCase):
         self.assertEqual(c.proc.returncode, 0, c.log())
         self.assertIn("no interface nosuch0 (yet)", c.log())
         self.assertIn("stopped before starting", c.log())
+
+
+def samples(text):
+    """{(name, frozenset(labels)): value} of a Prometheus text exposition,
+    read by Prometheus' own client parser (which raises on bad syntax)."""
+    out = {}
+    for family in text_string_to_metric_families(text):
+        for sample in family.samples:
+            out[(sample.name, frozenset(sample.labels.items()))] = sample.value
+    return out
+
+
+def value(metrics, name, **labels):
+    return metrics[(name, frozenset(labels.items()))]
+
+
+class OperatorTest(LabTestCase):
+    """The reference pair (a prefers the VIP and httpd), queried and steered
+    the way an operator would: metrics, cl_status queries, watch, reload."""
+
+    def ctl_json(self, web, name, *args):
+        r = web.ctl(name, *args, "--json")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        return json.loads(r.stdout)
+
+    def test_metrics_cl_status_watch_and_reload(self):
+        web = WebLab(self.lab, keepalive=KEEPALIVE, deadtime=DEADTIME,
+                     ha_extra="metrics_listen 127.0.0.1:9694\n")
+        web.start()
+        self.assertTrue(web.wait_holder("a", timeout=20), web.nodes["a"].log())
+
+        # Metrics: parsed by Prometheus' parser, matching status --json.
+        before = self.ctl_json(web, "a", "status")
+        r = web.ctl("a", "metrics")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        after = self.ctl_json(web, "a", "status")
+        m = samples(r.stdout)
+        peer = lambda doc: next(n for n in doc["nodes"] if n["name"] == "b")  # noqa: E731
+        frames = value(m, "tachy_peer_frames_total", peer="b")
+        self.assertTrue(peer(before)["frames"] <= frames <= peer(after)["frames"],
+                        (peer(before)["frames"], frames, peer(after)["frames"]))
+        self.assertEqual(value(m, "tachy_peer_state", peer="b", state="up"), 1)
+        self.assertEqual(value(m, "tachy_peer_generation", peer="b"), peer(after)["generation"])
+        self.assertEqual(value(m, "tachy_generation"), after["generation"])
+        self.assertAlmostEqual(value(m, "tachy_setting_seconds", setting="deadtime"),
+                               after["settings"]["deadtime_ms"] / 1000)
+        self.assertEqual(value(m, "tachy_group_held", group=web.vip), 1)
+        self.assertEqual(value(m, "tachy_actions_connected"), 1)
+        self.assertEqual(value(m, "tachy_info", version=after["version"], cluster="linux-ha",
+                               node="a"), 1)
+        # The same over HTTP, inside a's namespace.
+        http = subprocess.run(
+            ["ip", "netns", "exec", web.nodes["a"].ns, sys.executable, "-c",
+             "import urllib.request\n"
+             "r = urllib.request.urlopen('http://127.0.0.1:9694/metrics', timeout=5)\n"
+             "print(r.headers['Content-Type'])\n"
+             "print(r.read().decode(), end='')\n"],
+            capture_output=True, text=True, timeout=20)
+        self.assertEqual(http.returncode, 0, http.stderr)
+        content_type, body = http.stdout.split("\n", 1)
+        self.assertEqual(content_type, "text/plain; version=0.0.4; charset=utf-8")
+        self.assertEqual(value(samples(body), "tachy_group_held", group=web.vip), 1)
+
+        # cl_status queries: words and exit codes.
+        def ask(name, *args):
+            q = web.ctl(name, *args)
+            return q.stdout, q.returncode
+        self.assertEqual(ask("a", "hbstatus"), ("tachyd is running on this machine.\n", 0))
+        self.assertEqual(ask("a", "listnodes"), ("a\nb\n", 0))
+        self.assertEqual(ask("a", "nodestatus", "b"), ("active\n", 0))
+        self.assertEqual(ask("a", "nodetype", "b"), ("normal\n", 0))
+        self.assertEqual(ask("a", "listhblinks", "b"), ("\thb0\n", 0))
+        self.assertEqual(ask("a", "hblinkstatus", "b", "hb0"), ("up\n", 0))
+        self.assertEqual(ask("a", "clientstatus", "b", "tachy-actions"), ("online\n", 0))
+        self.assertEqual(ask("a", "rscstatus"), ("all\n", 0))
+        self.assertEqual(ask("b", "rscstatus"), ("none\n", 0))
+        self.assertEqual(ask("a", "hbparameter", "-p", "deadtime"), ("50ms\n", 0))
+        self.assertEqual(ask("a", "nodestatus", "zz")[1], 11)
+        gone = subprocess.run([self.lab.tachyctl, "--socket", "/nonexistent", "hbstatus"],
+                              capture_output=True, text=True, timeout=10)
+        self.assertEqual((gone.stdout, gone.returncode),
+                         ("tachyd is stopped on this machine.\n", 1))
+
+        # watch: an operator's standby, and the group moving with it.
+        watch = self.lab.spawn(None, [self.lab.tachyctl, "--socket", web.nodes["a"].socket,
+                                      "watch", "--json"], stdout=subprocess.PIPE, text=True)
+        lines = []
+        reader = threading.Thread(target=lambda: lines.extend(iter(watch.stdout.readline, "")),
+                                  daemon=True)
+        reader.start()
+        time.sleep(0.3)
+        self.assertEqual(web.ctl("a", "standby").returncode, 0)
+        self.assertTrue(web.wait_holder("b", timeout=20), web.nodes["b"].log())
+        time.sleep(0.5)
+        watch.terminate()
+        watch.wait(timeout=5)
+        reader.join(timeout=5)
+        events = [json.loads(line) for line in lines if line.strip()]
+        self.assertIn({"type": "request", "what": "standby", "scope": "all"},
+                      [{k: e.get(k) for k in ("type", "what", "scope")} for e in events])
+        moves = [(e["from"], e["to"]) for e in events if e["type"] == "group"]
+        self.assertIn(("a", None), moves, events)  # released here
+        self.assertIn((None, "b"), moves, events)  # taken by b
+        self.assertEqual(ask("a", "rscstatus"), ("none\n", 0))
+        m = samples(web.ctl("a", "metrics").stdout)
+        self.assertEqual(value(m, "tachy_requests_total", request="standby"), 1)
+        self.assertGreaterEqual(value(m, "tachy_group_moves_total", group=web.vip), 2)
+        m = samples(web.ctl("b", "metrics").stdout)
+        self.assertEqual(value(m, "tachy_takeover_stage_seconds_count", stage="total"), 1)
+
+        # Reload: timing within limits applies (and reaches the runner and
+        # the peer's view of our interval); a membership change is refused.
+        conf = os.path.join(web.nodes["a"].dir, "ha.cf")
+        with open(conf) as f:
+            original = f.read()
+        with open(conf, "w") as f:
+            f.write(original.replace("keepalive 5ms", "keepalive 4ms")
+                    .replace("deadtime 50ms", "deadtime 60ms"))
+        r = web.ctl("a", "reload")
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertIn("applied: keepalive 5 ms -> 4 ms", r.stdout)
+        self.assertEqual(self.ctl_json(web, "a", "status")["settings"]["deadtime_ms"], 60)
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline and web.nodes["b"].peer("a")["peer_interval_ms"] != 4:
+            time.sleep(0.05)
+        self.assertEqual(web.nodes["b"].peer("a")["peer_interval_ms"], 4)
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline and "timing from tachyd" not in web.nodes["a"].log():
+            time.sleep(0.05)
+        self.assertIn("timing from tachyd: keepalive 4 ms", web.nodes["a"].log())
+        with open(conf, "w") as f:
+            f.write(original.replace("node a b", "node a b c"))
+        r = web.ctl("a", "reload")
+        self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
+        self.assertIn("refused: node changed", r.stdout)
+        with open(conf, "w") as f:
+            f.write(original.replace("keepalive 5ms", "keepalive 4ms")
+                    .replace("deadtime 50ms", "deadtime 60ms"))
+        # The refused reload still applied what it could (timing back to 5
+        # ms / 50 ms); SIGHUP is the same reload, logged.
+        self.assertIn("refused node changed", web.nodes["a"].log())
+        self.assertEqual(self.ctl_json(web, "a", "status")["settings"]["deadtime_ms"], 50)
+        web.nodes["a"].signal(signal.SIGHUP)
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline and "SIGHUP: reload" not in web.nodes["a"].log():
+            time.sleep(0.05)
+        self.assertIn("SIGHUP: reload applied keepalive 5 ms -> 4 ms", web.nodes["a"].log())
+        web.nodes["a"].signal(signal.SIGHUP)
+        deadline = time.monotonic() + 5
+        while (time.monotonic() < deadline and
+               "SIGHUP: reload: nothing changed" not in web.nodes["a"].log()):
+            time.sleep(0.05)
+        self.assertIn("SIGHUP: reload: nothing changed; log files reopened", web.nodes["a"].log())
+        # Through all of it, b never saw a die.
+        self.assertEqual(web.nodes["b"].peer("a")["deaths"], 0)
 
 
 def main():
