@@ -8,7 +8,7 @@ PACKAGES=(
   libabsl-dev libpcap-dev libnet1-dev libssl-dev libmnl-dev
   libgtest-dev libgmock-dev libbenchmark-dev nlohmann-json3-dev libsystemd-dev
   # man pages; the Debian package and its checks; the metrics test's parser.
-  scdoc debhelper dpkg-dev python3-prometheus-client systemd
+  scdoc debhelper dpkg-dev python3-prometheus-client systemd man-db
   iproute2 procps psmisc util-linux python3 apache2 gnuplot-nox tshark
   # tachybench's side-by-side runs and the suite's smoke of them: the peers,
   # and the ifconfig that Heartbeat's IPaddr runs.

@@ -90,22 +90,28 @@ TEST(ClStatusTest, Clientstatus) {
 }
 
 TEST(ClStatusTest, Rscstatus) {
-  Expect(Ask("rscstatus"), "all\n", 0);  // a holds its only group; b has none
-  Expect(Ask("rscstatus", {}, true), "This node is holding all resources.\n", 0);
+  // a holds its own group; b is alive (and has no group): "local".
+  Expect(Ask("rscstatus"), "local\n", 0);
+  Expect(Ask("rscstatus", {}, true), "This node is holding local resources.\n", 0);
   nlohmann::json doc = StatusFixture();
   doc["groups"].push_back({{"key", "10.0.0.101"}, {"preferred", "b"}, {"owner", "b"},
                            {"state", "stopped"}});
   Expect(AnswerClStatus("rscstatus", {}, false, doc), "local\n", 0);
-  doc["groups"][1]["owner"] = "a";
+  doc["groups"][1]["owner"] = "a";  // b's group taken over
   doc["groups"][1]["state"] = "running";
   Expect(AnswerClStatus("rscstatus", {}, false, doc), "all\n", 0);
-  doc["groups"][0]["owner"] = nullptr;
+  doc["groups"][0]["owner"] = nullptr;  // a's own group released (standby, failure)
   doc["groups"][0]["state"] = "stopped";
   Expect(AnswerClStatus("rscstatus", {}, false, doc), "foreign\n", 0);
   doc["groups"][1]["owner"] = "b";
   Expect(AnswerClStatus("rscstatus", {}, false, doc), "none\n", 0);
   doc["groups"][1]["state"] = "stopping";
   Expect(AnswerClStatus("rscstatus", {}, false, doc), "transition\n", 0);
+  // Alone (b dead too), a node holding its own groups holds "all": the
+  // others' set is empty and nobody else is alive to hold it.
+  nlohmann::json alone = StatusFixture();
+  alone["nodes"][1]["state"] = "dead";
+  Expect(AnswerClStatus("rscstatus", {}, false, alone), "all\n", 0);
 }
 
 TEST(ClStatusTest, Hbparameter) {

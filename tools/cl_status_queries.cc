@@ -86,30 +86,35 @@ bool Holds(const json& group, const std::string& node) {
   return false;
 }
 
-// What the given node holds in Heartbeat's terms: its own groups (local),
-// the others' (foreign), both (all) or none; "transition" while a group of
-// this node is starting, stopping or being restarted.
+// Heartbeat's word for the resource sets this node is responsible for:
+// "local" (the groups whose preferred node it is), "foreign" (the others),
+// both ("all") or "none"; "transition" while a group starts, stops or is
+// restarted. As in Heartbeat, a set with no group in it is this node's when
+// it is the local set, and when it is the foreign set and no peer is alive
+// (a node alone holds everything).
 std::string ResourceWord(const json& status) {
   const std::string me = S(status, "node");
-  if (!status.contains("groups") || !status["groups"].is_array()) return "none";
-  bool local = false, foreign = false, has_local = false, has_foreign = false;
-  for (const json& g : status["groups"]) {
-    const std::string state = S(g, "state");
-    if (state == "starting" || state == "stopping" || state == "restarting" ||
-        state == "probing") {
-      return "transition";
-    }
-    const bool mine = S(g, "preferred") == me;
-    has_local = has_local || mine;
-    has_foreign = has_foreign || !mine;
-    if (!Holds(g, me)) continue;
-    local = local || mine;
-    foreign = foreign || !mine;
+  bool peer_alive = false;
+  for (const json& n : status["nodes"]) {
+    const std::string state = S(n, "state");
+    peer_alive = peer_alive || (!n.value("local", false) && (state == "up" || state == "late"));
   }
-  // Heartbeat's "all" is local and foreign together; a side with no groups
-  // at all counts as held.
-  const bool all_local = local || !has_local, all_foreign = foreign || !has_foreign;
-  if ((local || foreign) && all_local && all_foreign) return "all";
+  bool any_local = false, any_foreign = false, local = false, foreign = false;
+  if (status.contains("groups") && status["groups"].is_array()) {
+    for (const json& g : status["groups"]) {
+      const std::string state = S(g, "state");
+      if (state == "starting" || state == "stopping" || state == "restarting" ||
+          state == "probing") {
+        return "transition";
+      }
+      const bool mine = S(g, "preferred") == me;
+      (mine ? any_local : any_foreign) = true;
+      if (Holds(g, me)) (mine ? local : foreign) = true;
+    }
+  }
+  if (!any_local) local = true;
+  if (!any_foreign) foreign = !peer_alive;
+  if (local && foreign) return "all";
   if (local) return "local";
   if (foreign) return "foreign";
   return "none";

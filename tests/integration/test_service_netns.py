@@ -286,8 +286,8 @@ class OperatorTest(LabTestCase):
         self.assertEqual(ask("a", "listhblinks", "b"), ("\thb0\n", 0))
         self.assertEqual(ask("a", "hblinkstatus", "b", "hb0"), ("up\n", 0))
         self.assertEqual(ask("a", "clientstatus", "b", "tachy-actions"), ("online\n", 0))
-        self.assertEqual(ask("a", "rscstatus"), ("all\n", 0))
-        self.assertEqual(ask("b", "rscstatus"), ("none\n", 0))
+        self.assertEqual(ask("a", "rscstatus"), ("local\n", 0))
+        self.assertEqual(ask("b", "rscstatus"), ("local\n", 0))  # its (empty) own set
         self.assertEqual(ask("a", "hbparameter", "-p", "deadtime"), ("50ms\n", 0))
         self.assertEqual(ask("a", "nodestatus", "zz")[1], 11)
         gone = subprocess.run([self.lab.tachyctl, "--socket", "/nonexistent", "hbstatus"],
@@ -316,6 +316,7 @@ class OperatorTest(LabTestCase):
         self.assertIn(("a", None), moves, events)  # released here
         self.assertIn((None, "b"), moves, events)  # taken by b
         self.assertEqual(ask("a", "rscstatus"), ("none\n", 0))
+        self.assertEqual(ask("b", "rscstatus"), ("all\n", 0))
         m = samples(web.ctl("a", "metrics").stdout)
         self.assertEqual(value(m, "tachy_requests_total", request="standby"), 1)
         self.assertGreaterEqual(value(m, "tachy_group_moves_total", group=web.vip), 2)
