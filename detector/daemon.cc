@@ -369,7 +369,8 @@ absl::Status Daemon::OpenMedia(std::vector<std::string>* names) {
         media_[i] = std::move(*t);
         if (waited) LogInfo("%s is there now", media_[i]->name());
       } else if (absl::IsUnavailable(t.status())) {
-        missing.emplace_back(t.status().message());
+        missing.push_back(absl::StrFormat("%s (%s/ha.cf:%d)", t.status().message(),
+                                          options_.config_dir, config_.ha.media[i].line));
       } else {
         return t.status();
       }

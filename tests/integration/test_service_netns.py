@@ -195,7 +195,8 @@ class SystemdTest(LabTestCase):
                              a.log())
         time.sleep(1.0)
         self.assertIsNone(a.proc.poll(), a.log())
-        self.assertIn("waiting for bcast:hb1: no IPv4 broadcast address on hb1 (yet)", a.log())
+        self.assertIn("waiting for bcast:hb1: no IPv4 broadcast address on hb1 (yet) "
+                      f"({a.dir}/ha.cf:4)", a.log())
         self.assertIsNone(notify.wait_for("READY", timeout=0.1))
         os.system(f"ip -n {na} addr add 10.77.0.1/24 brd + dev hb1")
         a.wait_ready(timeout=5)
