@@ -42,6 +42,7 @@
 #include "detector/realtime_loop.h"
 #include "detector/reload_plan.h"
 #include "detector/generation.h"
+#include "detector/group_owners.h"
 #include "detector/hb_identity.h"
 #include "detector/hb_node.h"
 #include "detector/leave_policy.h"
@@ -98,12 +99,7 @@ std::map<std::string, GroupSeen> GroupOwners(const std::string& report_json) {
   return out;
 }
 
-bool Holds(const GroupSeen& g, absl::string_view node) {
-  for (absl::string_view owner : absl::StrSplit(g.owner, ',')) {
-    if (owner == node) return true;
-  }
-  return false;
-}
+bool Holds(const GroupSeen& g, absl::string_view node) { return OwnersInclude(g.owner, node); }
 
 // The control thread's nice value under `realtime on`.
 constexpr int kControlNice = -10;

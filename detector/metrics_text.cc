@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "detector/group_owners.h"
 
 namespace tachy {
 namespace {
@@ -161,19 +162,13 @@ void Groups(Exposition& e, const json& doc) {
     if (!g.is_object()) continue;
     const std::string key = Str(g, "key");
     const std::string owner = Str(g, "owner");
-    bool held = false;
-    for (size_t start = 0; !owner.empty() && start <= owner.size();) {
-      const size_t comma = owner.find(',', start);
-      held = held || owner.substr(start, comma - start) == local;
-      if (comma == std::string::npos) break;
-      start = comma + 1;
-    }
+    const bool held = OwnersInclude(owner, local);
     const Labels l{{"group", key}};
     e.Add("tachy_group_held", "gauge", "1 while this node holds the resource group", l,
           held ? 1 : 0);
     e.Add("tachy_group_owners", "gauge",
           "how many live nodes hold the group (more than 1: split brain)", l,
-          owner.empty() ? 0 : 1 + static_cast<double>(std::count(owner.begin(), owner.end(), ',')));
+          static_cast<double>(OwnerCount(owner)));
     Field(e, g, "arp_conflicts", "tachy_group_arp_conflicts_total", "counter",
           "ARP replies for the group's address from another machine while held here", l);
     if (g.contains("monitor")) {

@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "detector/group_owners.h"
 
 namespace tachy {
 namespace {
@@ -80,10 +81,7 @@ std::vector<std::string> MediaOf(const json& status, const json& node) {
 }
 
 bool Holds(const json& group, const std::string& node) {
-  for (absl::string_view owner : absl::StrSplit(S(group, "owner"), ',')) {
-    if (owner == node) return true;
-  }
-  return false;
+  return OwnersInclude(S(group, "owner"), node);
 }
 
 // Heartbeat's word for the resource sets this node is responsible for:
