@@ -20,7 +20,9 @@ inline bool OwnersInclude(absl::string_view owners, absl::string_view node) {
 
 inline size_t OwnerCount(absl::string_view owners) {
   size_t n = 0;
-  for (absl::string_view owner : absl::StrSplit(owners, ',', absl::SkipEmpty())) n += !owner.empty();
+  for (absl::string_view owner : absl::StrSplit(owners, ',', absl::SkipEmpty())) {
+    n += !owner.empty();
+  }
   return n;
 }
 

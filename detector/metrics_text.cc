@@ -61,9 +61,9 @@ class Exposition {
     }
     std::vector<std::string> parts;
     for (const auto& [k, v] : labels) parts.push_back(absl::StrCat(k, "=\"", EscapeLabel(v), "\""));
-    f->samples.push_back(absl::StrCat(family, suffix,
-                                      parts.empty() ? "" : absl::StrCat("{", absl::StrJoin(parts, ","), "}"),
-                                      " ", Number(value)));
+    const std::string labelset =
+        parts.empty() ? "" : absl::StrCat("{", absl::StrJoin(parts, ","), "}");
+    f->samples.push_back(absl::StrCat(family, suffix, labelset, " ", Number(value)));
   }
   std::string Text() const {
     std::string out;
