@@ -80,9 +80,25 @@ std::vector<std::string> HeartbeatPeerWarnings(const ClusterConfig& c) {
         "after deadtime %s",
         who, FormatMillis(c.ha.deadtime)));
   }
-  if (c.ha.metrics_port != 0) {
-    out.push_back(who + "it refuses to start on this ha.cf: metrics_listen is tachy's own "
-                        "directive (give that node a copy without it)");
+  // Directives and key lines only tachy reads: Heartbeat refuses the file.
+  std::vector<std::string> own;
+  if (c.ha.metrics_port != 0) own.push_back("metrics_listen");
+  for (const MediumConfig& m : c.ha.media) {
+    if (m.kind == MediumConfig::Kind::kRaw) {
+      own.push_back(absl::StrFormat("raw (line %d)", m.line));
+      break;
+    }
+  }
+  if (!own.empty()) {
+    out.push_back(absl::StrFormat("%sit refuses to start on this ha.cf: %s %s tachy's own "
+                                  "(give that node a copy without %s)",
+                                  who, absl::StrJoin(own, ", "),
+                                  own.size() == 1 ? "is" : "are",
+                                  own.size() == 1 ? "it" : "them"));
+  }
+  if (!c.auth.rotating.empty()) {
+    out.push_back(who + "it does not read authkeys' `rotate` lines (tachy's own): give that "
+                        "node a copy without them");
   }
   return out;
 }

@@ -531,6 +531,7 @@ std::string Daemon::Reload(absl::string_view why) {
     config_.ha.keepalive = engine_options_.keepalive = plan.keepalive;
     config_.ha.warntime = engine_options_.warntime = plan.warntime;
     config_.ha.deadtime = engine_options_.deadtime = plan.deadtime;
+    if (hb_ != nullptr) hb_->SetTiming(plan.keepalive, plan.deadtime);
     control_->Publish(TimingMsg{absl::ToInt64Nanoseconds(plan.keepalive),
                                 absl::ToInt64Nanoseconds(plan.warntime),
                                 absl::ToInt64Nanoseconds(plan.deadtime)});

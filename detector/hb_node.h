@@ -154,6 +154,16 @@ class HeartbeatNode {
   // `node` was heard with tachy frames: it is a tachy peer from now on.
   void MarkTachy(const std::string& node, Output* out);
 
+  // SetTiming()
+  //
+  // A reload's keepalive and deadtime (reload_plan.h; refused while a
+  // Heartbeat peer is known): what our status messages say from now on, to
+  // a Heartbeat peer first heard later.
+  void SetTiming(absl::Duration keepalive, absl::Duration deadtime) {
+    options_.keepalive = keepalive;
+    options_.deadtime = deadtime;
+  }
+
   bool active() const;
   const std::vector<HbPeerInfo>& peers() const { return peers_; }
   uint64_t generation() const { return options_.generation; }

@@ -4,7 +4,7 @@
 //
 // Derived from the status document alone, so the two never disagree: every
 // metric is a field of `tachyctl status --json` (docs/control-protocol.md
-// lists the mapping).
+// describes the fields; metrics_text.cc names the field of each metric).
 #ifndef TACHY_DETECTOR_METRICS_TEXT_H_
 #define TACHY_DETECTOR_METRICS_TEXT_H_
 

@@ -117,6 +117,9 @@ TEST(ClStatusTest, Rscstatus) {
 TEST(ClStatusTest, Hbparameter) {
   Expect(Ask("hbparameter", {"-p", "deadtime"}), "20ms\n", 0);
   Expect(Ask("hbparameter", {"-p", "keepalive"}), "2ms\n", 0);
+  nlohmann::json fast = StatusFixture();
+  fast["settings"]["keepalive_ms"] = 0.5;  // Heartbeat's syntax takes 0.5ms as it is
+  Expect(AnswerClStatus("hbparameter", {"-p", "keepalive"}, false, fast), "0.5ms\n", 0);
   Expect(Ask("hbparameter", {"-p", "node"}), "a b c\n", 0);
   Expect(Ask("hbparameter", {"-p", "cluster"}, true),
          "Heartbeat parameter cluster's value: linux-ha\n", 0);

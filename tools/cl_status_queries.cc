@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "detector/group_owners.h"
 
@@ -120,8 +121,8 @@ std::string ResourceWord(const json& status) {
 
 std::string Timing(const json& status, const char* key) {
   if (!status.contains("settings") || !status["settings"].contains(key)) return "";
-  const double ms = status["settings"][key].get<double>();
-  return absl::StrCat(static_cast<long long>(ms), "ms");
+  // Heartbeat's time syntax takes a decimal number of ms: 0.5ms stays 0.5ms.
+  return absl::StrFormat("%gms", status["settings"][key].get<double>());
 }
 
 }  // namespace

@@ -49,7 +49,7 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..",
                                 "tools", "lab"))
-from netns_lab import LabTestCase, mono_ns, run_tests  # noqa: E402
+from netns_lab import Lab, LabTestCase, mono_ns, run_tests  # noqa: E402
 from heartbeat_lab import (MixedLab, heartbeat_complaints, heartbeat_missing,  # noqa: E402
                            longest_gap)
 
@@ -408,7 +408,74 @@ class HeartbeatInteropTest(LabTestCase):
         self.sigterm_steps()
         self.check_heartbeat_logs(strict_logs)
 
+    # cl_status' sub-commands (tachyctl answers them in its words and exit
+    # codes): {self} and {peer} are the asking node and the other one.
+    CL_QUERIES = (("listnodes",), ("nodestatus", "{self}"), ("nodestatus", "{peer}"),
+                  ("nodetype", "{peer}"), ("listhblinks", "{peer}"),
+                  ("hblinkstatus", "{peer}", "hb0"), ("rscstatus",),
+                  ("nodestatus", "nosuchnode"), ("hbstatus",))
+
+    def cl_answers(self):
+        """{(node, query): (stdout, exit code)} on every node, from
+        cl_status on a Heartbeat node, tachyctl on a tachy node. hbstatus is
+        compared by its exit code (its sentence names the daemon), listnodes
+        as a set (the order of Heartbeat's node walk is its own)."""
+        out = {}
+        for name in self.web.NAMES:
+            peer = self.web.other(name)
+            node = self.web.nodes[name]
+            for query in self.CL_QUERIES:
+                args = [a.format(self=name, peer=peer) for a in query]
+                r = (node.cl_status(*args) if node.kind == "heartbeat"
+                     else self.web.ctl(name, *args))
+                text = r.stdout
+                if query[0] == "hbstatus":
+                    text = ""
+                elif query[0] == "listnodes":
+                    text = "".join(sorted(text.splitlines(True)))
+                out[(name, " ".join(query))] = (text, r.returncode)
+        return out
+
     # -- tests ---------------------------------------------------------------
+
+    def test_cl_status_answers_match_heartbeat(self):
+        """The same cluster states, two Heartbeat nodes then two tachy nodes
+        (bcast, test001 preferred): both started, then after hb_standby /
+        `tachyctl standby` on test001. tachyctl's answers to cl_status'
+        queries are cl_status' own, word for word and exit code for exit
+        code."""
+        answers = {}
+        for kind in ("heartbeat", "tachy"):
+            web = self.mixed(kind, kind, "bcast")
+            self.start_step()
+            started = self.cl_answers()
+            marks = self.marks()
+            what = f"standby on test001 ({kind})"
+            self.move(what, lambda: (mono_ns(), self.command(what, web.standby("test001")))[0],
+                      "test002", STANDBY_TIMEOUT_S)
+            if kind == "heartbeat":
+                self.settle_standby(marks, what)
+            else:
+                time.sleep(1.0)
+            answers[kind] = {"started": started, "after standby": self.cl_answers()}
+            if kind == "heartbeat":
+                # A new lab of the same name for the tachy pair.
+                self.lab.close()
+                web.release()
+                self.web = None
+                self.lab = Lab(self.tachyd, self.tachyctl, tag=self._testMethodName[5:9])
+        mismatches = []
+        for state, by_query in answers["heartbeat"].items():
+            for key, want in by_query.items():
+                got = answers["tachy"][state].get(key)
+                if got != want:
+                    mismatches.append(f"{state}, {key[0]}: {key[1]}: cl_status {want!r}, "
+                                      f"tachyctl {got!r}")
+        for state, by_query in answers["heartbeat"].items():
+            print(f"  cl_status, {state}: " + "; ".join(
+                f"{k[0]} {k[1]} -> {v[0].strip()!r} ({v[1]})" for k, v in by_query.items()),
+                flush=True)
+        self.assertEqual(mismatches, [], "\n".join(mismatches))
 
     def test_baseline_two_heartbeat_nodes(self):
         """Both nodes real Heartbeat, bcast: test001 serves alone; crash it,
