@@ -13,8 +13,8 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "detector/mono_time.h"
-#include "detector/unique_fd.h"
+#include "detector/base/mono_time.h"
+#include "detector/base/unique_fd.h"
 
 namespace tachy {
 namespace {

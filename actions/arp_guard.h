@@ -20,7 +20,7 @@
 #include "absl/time/time.h"
 #include "arp/arp_watcher.h"
 #include "arp/garp.h"
-#include "detector/mono_time.h"
+#include "detector/base/mono_time.h"
 
 namespace tachy {
 

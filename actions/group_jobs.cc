@@ -3,7 +3,7 @@
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
-#include "detector/engine.h"
+#include "detector/base/format.h"
 
 namespace tachy {
 namespace {

@@ -18,7 +18,7 @@
 #include "absl/status/status.h"
 #include "absl/time/time.h"
 #include "actions/resource_agent.h"
-#include "detector/mono_time.h"
+#include "detector/base/mono_time.h"
 
 namespace tachy {
 

@@ -24,7 +24,7 @@
 #include <string>
 
 #include "absl/time/time.h"
-#include "detector/mono_time.h"
+#include "detector/base/mono_time.h"
 
 namespace tachy {
 

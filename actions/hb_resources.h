@@ -35,7 +35,7 @@
 
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
-#include "detector/mono_time.h"
+#include "detector/base/mono_time.h"
 
 namespace tachy {
 

@@ -13,7 +13,7 @@
 
 #include "absl/functional/function_ref.h"
 #include "absl/status/statusor.h"
-#include "detector/unique_fd.h"
+#include "detector/base/unique_fd.h"
 
 namespace tachy {
 

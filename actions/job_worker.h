@@ -16,7 +16,7 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
-#include "detector/unique_fd.h"
+#include "detector/base/unique_fd.h"
 
 namespace tachy {
 

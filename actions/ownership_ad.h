@@ -23,7 +23,7 @@
 
 #include <cstdint>
 
-#include "detector/frame.h"
+#include "detector/stream/runner_data.h"
 
 namespace tachy {
 

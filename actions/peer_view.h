@@ -1,5 +1,5 @@
 // peer_view.h: the action runner's picture of its tachyd and the peers,
-// built from the typed event stream alone (detector/event_stream.h).
+// built from the typed event stream alone (detector/stream/event_stream.h).
 //
 // It also keeps, per peer, the last verdict that it died (when, and when its
 // last frame was heard), so a takeover caused by that death can say how long
@@ -13,8 +13,8 @@
 
 #include "absl/time/time.h"
 #include "actions/ownership_ad.h"
-#include "detector/event_stream.h"
-#include "detector/mono_time.h"
+#include "detector/stream/event_stream.h"
+#include "detector/base/mono_time.h"
 
 namespace tachy {
 

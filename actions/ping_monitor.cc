@@ -6,7 +6,7 @@
 
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
-#include "detector/engine.h"
+#include "detector/base/format.h"
 
 namespace tachy {
 

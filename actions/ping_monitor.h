@@ -17,8 +17,8 @@
 
 #include "absl/functional/function_ref.h"
 #include "absl/time/time.h"
-#include "detector/config.h"
-#include "detector/mono_time.h"
+#include "detector/config/config.h"
+#include "detector/base/mono_time.h"
 
 namespace tachy {
 

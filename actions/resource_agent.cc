@@ -18,7 +18,8 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "actions/run_script.h"
-#include "detector/unique_fd.h"
+#include "detector/base/unique_fd.h"
+#include "detector/base/format.h"
 
 namespace tachy {
 namespace {
@@ -29,11 +30,6 @@ constexpr int kOcfNotRunning = 7;
 
 constexpr size_t kMaxDetailText = 200;
 constexpr int kMaxDetailLines = 3;
-
-std::string ErrnoText(int err) {
-  char buf[128];
-  return std::string(strerror_r(err, buf, sizeof(buf)));
-}
 
 // The last few non-blank lines of `output`, trimmed and joined with " | ",
 // at most kMaxDetailText characters: the part of a script's output that says

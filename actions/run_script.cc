@@ -20,7 +20,9 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/strings/string_view.h"
-#include "detector/unique_fd.h"
+#include "detector/base/unique_fd.h"
+#include "detector/base/format.h"
+#include "detector/base/mono_time.h"
 
 extern char** environ;
 
@@ -32,18 +34,8 @@ constexpr absl::Duration kKillGrace = absl::Seconds(1);
 // Poll tick when pidfd_open is unavailable (kernels before 5.3).
 constexpr int kFallbackTickMs = 10;
 
-absl::Duration MonoNow() {
-  timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return absl::DurationFromTimespec(ts);
-}
-
-// strerror() may use a shared buffer for unknown codes; the GNU strerror_r
-// never does, which keeps RunScript() safe off the main thread.
-std::string ErrnoText(int err) {
-  char buf[128];
-  return std::string(strerror_r(err, buf, sizeof(buf)));
-}
+// Deadlines here are durations since the clock's epoch.
+absl::Duration MonoNow() { return MonotonicNow() - MonoTime(); }
 
 // The child's 0/1/2 are set up with dup2 in order; if one of our own fds were
 // 0, 1 or 2 (a daemon that closed its stdio), an earlier dup2 would clobber a

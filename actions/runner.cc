@@ -42,13 +42,14 @@
 #include "actions/takeover_check.h"
 #include "actions/takeover_kit.h"
 #include "arp/arp_watcher.h"
-#include "detector/config.h"
-#include "detector/engine.h"
-#include "detector/log.h"
-#include "detector/mono_time.h"
-#include "detector/realtime.h"
-#include "detector/signals.h"
-#include "detector/unique_fd.h"
+#include "detector/config/config.h"
+#include "detector/base/fnv1a.h"
+#include "detector/base/format.h"
+#include "detector/base/log.h"
+#include "detector/base/mono_time.h"
+#include "detector/base/realtime.h"
+#include "detector/base/signals.h"
+#include "detector/base/unique_fd.h"
 
 namespace tachy {
 namespace {
@@ -154,11 +155,9 @@ class Runner {
       g->policy = FailurePolicy(options_.monitor.policy);
       groups_.push_back(std::move(g));
     }
-    uint32_t h = 2166136261u;
+    uint32_t h = kFnv1aSeed;
     for (const auto& g : groups_) {
-      for (char c : absl::StrCat(g->spec.preferred_node, " ", g->spec.key, "\n")) {
-        h = (h ^ static_cast<uint8_t>(c)) * 16777619u;
-      }
+      h = Fnv1a(absl::StrCat(g->spec.preferred_node, " ", g->spec.key, "\n"), h);
     }
     digest_ = h;
   }

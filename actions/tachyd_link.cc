@@ -7,7 +7,7 @@
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
-#include "detector/log.h"
+#include "detector/base/log.h"
 
 namespace tachy {
 

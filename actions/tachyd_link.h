@@ -1,6 +1,6 @@
 // tachyd_link.h: the action runner's side of tachyd's event stream.
 //
-// A SOCK_SEQPACKET connection of typed messages (detector/event_stream.h,
+// A SOCK_SEQPACKET connection of typed messages (detector/stream/event_stream.h,
 // docs/control-protocol.md): tachyd sends a hello snapshot, then numbered
 // events and ticks; we send our advertisement, group status and takeover
 // timelines. A gap in the numbering or a lost
@@ -15,8 +15,8 @@
 
 #include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
-#include "detector/event_stream.h"
-#include "detector/unique_fd.h"
+#include "detector/stream/event_stream.h"
+#include "detector/base/unique_fd.h"
 
 namespace tachy {
 

@@ -21,7 +21,7 @@
 
 #include "absl/functional/function_ref.h"
 #include "absl/time/time.h"
-#include "detector/mono_time.h"
+#include "detector/base/mono_time.h"
 
 namespace tachy {
 

@@ -13,6 +13,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "detector/base/pcap_handle.h"
 
 namespace tachy {
 
@@ -41,11 +42,6 @@ uint16_t Be16(const uint8_t* p) { return static_cast<uint16_t>(p[0] << 8 | p[1])
 uint32_t Be32(const uint8_t* p) {
   return uint32_t{p[0]} << 24 | uint32_t{p[1]} << 16 | uint32_t{p[2]} << 8 | uint32_t{p[3]};
 }
-
-struct PcapCloser {
-  void operator()(pcap_t* p) const { pcap_close(p); }
-};
-using PcapPtr = std::unique_ptr<pcap_t, PcapCloser>;
 
 class PcapArpWatcher final : public ArpWatcher {
  public:

@@ -16,6 +16,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "detector/base/libnet_handle.h"
 
 // libnet.h trips -Wshadow and has const-unsafe prototypes: keep it quiet and
 // confined to this file (one file owns each C library's quirks).
@@ -27,11 +28,6 @@
 
 namespace tachy {
 namespace {
-
-struct LibnetDestroyer {
-  void operator()(libnet_t* l) const { libnet_destroy(l); }
-};
-using LibnetPtr = std::unique_ptr<libnet_t, LibnetDestroyer>;
 
 // libnet_pblock_coalesce() mallocs the frame; in LIBNET_NONE mode the pointer
 // is not offset by the aligner (only the LINK modes do that), so free() is

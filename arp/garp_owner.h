@@ -24,7 +24,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
 #include "arp/garp.h"
-#include "detector/unique_fd.h"
+#include "detector/base/unique_fd.h"
 
 namespace tachy {
 

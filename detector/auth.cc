@@ -29,7 +29,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/string_view.h"
-#include "detector/config.h"
+#include "detector/config/config.h"
 
 namespace tachy {
 namespace {

@@ -20,12 +20,6 @@ uint32_t ToMicros32(absl::Duration d) {
 
 }  // namespace
 
-std::string FormatMillis(absl::Duration d) {
-  const double ms = absl::ToDoubleMilliseconds(d);
-  if (ms >= 100 || ms == static_cast<int64_t>(ms)) return absl::StrFormat("%.0f ms", ms);
-  return absl::StrFormat("%.1f ms", ms);
-}
-
 EngineOptions EngineOptions::FromConfig(const ClusterConfig& config, uint64_t generation,
                                         std::vector<std::string> media) {
   EngineOptions o;

@@ -24,16 +24,17 @@
 #include "absl/functional/function_ref.h"
 #include "absl/time/time.h"
 #include "detector/auth.h"
-#include "detector/config.h"
+#include "detector/base/format.h"
+#include "detector/config/config.h"
 #include "detector/frame.h"
-#include "detector/mono_time.h"
+#include "detector/base/mono_time.h"
 #include "detector/peer_state.h"
 #include "detector/timing_wheel.h"
 
 namespace tachy {
 
 // What this node remembers of a peer from its previous run (STATE_DIR/peers,
-// detector/peer_memory.h), so that a restart does not reopen the door to
+// detector/tachyd/peer_memory.h), so that a restart does not reopen the door to
 // frames recorded earlier.
 struct RememberedPeer {
   std::string node;
@@ -306,11 +307,6 @@ class Engine {
   Advertisement ad_;
   std::array<uint8_t, kMaxFrameSize> tx_buffer_{};
 };
-
-// FormatMillis()
-//
-// "20.3 ms" style, for logs and reasons.
-std::string FormatMillis(absl::Duration d);
 
 }  // namespace tachy
 

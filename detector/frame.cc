@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "detector/auth.h"
+#include "detector/base/fnv1a.h"
 
 namespace tachy {
 namespace {
@@ -50,14 +51,7 @@ absl::string_view RejectReasonName(RejectReason reason) {
   return "invalid";
 }
 
-uint32_t NameId(absl::string_view name) {
-  uint32_t h = 2166136261u;
-  for (char c : name) {
-    h ^= static_cast<uint8_t>(c);
-    h *= 16777619u;
-  }
-  return h;
-}
+uint32_t NameId(absl::string_view name) { return Fnv1a(name); }
 
 size_t EncodeFrame(const Frame& frame, const Authenticator& auth, std::span<uint8_t> out) {
   uint8_t* p = out.data();

@@ -33,6 +33,7 @@
 #include <span>
 
 #include "absl/strings/string_view.h"
+#include "detector/stream/runner_data.h"
 
 namespace tachy {
 
@@ -44,8 +45,6 @@ inline constexpr uint8_t kFrameVersion = 1;
 inline constexpr size_t kFrameHeaderSize = 64;
 inline constexpr uint8_t kFlagActionsReady = 0x01;
 inline constexpr size_t kMaxFrameSize = kFrameHeaderSize + 20;
-inline constexpr size_t kRunnerDataSize = 16;
-using RunnerData = std::array<uint8_t, kRunnerDataSize>;
 
 enum class FrameType : uint8_t {
   kHeartbeat = 1,

@@ -40,11 +40,11 @@
 #include <vector>
 
 #include "absl/time/time.h"
-#include "detector/config.h"
+#include "detector/config/config.h"
 #include "detector/hb_message.h"
 #include "detector/hb_sequence.h"
-#include "detector/log.h"
-#include "detector/mono_time.h"
+#include "detector/base/log.h"
+#include "detector/base/mono_time.h"
 
 namespace tachy {
 

@@ -21,7 +21,9 @@
 #include "absl/strings/str_format.h"
 #include "detector/frame.h"
 #include "detector/transport.h"
-#include "detector/unique_fd.h"
+#include "detector/base/unique_fd.h"
+#include "detector/base/libnet_handle.h"
+#include "detector/base/pcap_handle.h"
 
 // libnet.h trips -Wshadow and has const-unsafe prototypes: keep it quiet and
 // confined to this file (one file owns each C library's quirks).
@@ -33,15 +35,6 @@
 
 namespace tachy {
 namespace {
-
-struct PcapCloser {
-  void operator()(pcap_t* p) const { pcap_close(p); }
-};
-struct LibnetDestroyer {
-  void operator()(libnet_t* l) const { libnet_destroy(l); }
-};
-using PcapPtr = std::unique_ptr<pcap_t, PcapCloser>;
-using LibnetPtr = std::unique_ptr<libnet_t, LibnetDestroyer>;
 
 // Small and mlock()ed under `realtime on`: heartbeats are tiny and few.
 constexpr int kPcapBufferBytes = 256 * 1024;

@@ -20,10 +20,10 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "detector/engine.h"
-#include "detector/event_stream.h"
-#include "detector/spsc_ring.h"
+#include "detector/stream/event_stream.h"
+#include "detector/base/spsc_ring.h"
 #include "detector/transport.h"
-#include "detector/unique_fd.h"
+#include "detector/base/unique_fd.h"
 
 namespace tachy {
 

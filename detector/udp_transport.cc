@@ -16,7 +16,7 @@
 #include "absl/strings/str_format.h"
 #include "detector/frame.h"
 #include "detector/transport.h"
-#include "detector/unique_fd.h"
+#include "detector/base/unique_fd.h"
 
 namespace tachy {
 namespace {

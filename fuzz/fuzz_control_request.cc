@@ -6,7 +6,7 @@
 #include "fuzz/fuzz_target.h"
 #include "absl/strings/string_view.h"
 
-#include "detector/control_request.h"
+#include "detector/tachyd/control_request.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const absl::string_view line(reinterpret_cast<const char*>(data), size);

@@ -7,7 +7,7 @@
 #include <string>
 
 #include "fuzz/fuzz_target.h"
-#include "detector/event_stream.h"
+#include "detector/stream/event_stream.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   absl::StatusOr<tachy::StreamMessage> m = tachy::DecodeStream(std::span<const uint8_t>(data, size));

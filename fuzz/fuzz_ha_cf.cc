@@ -5,7 +5,7 @@
 #include "fuzz/fuzz_target.h"
 #include "absl/strings/string_view.h"
 
-#include "detector/config.h"
+#include "detector/config/config.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const absl::string_view text(reinterpret_cast<const char*>(data), size);

@@ -7,8 +7,8 @@
 
 #include "arp/garp.h"
 #include "detector/auth.h"
-#include "detector/config.h"
-#include "detector/event_stream.h"
+#include "detector/config/config.h"
+#include "detector/stream/event_stream.h"
 #include "detector/frame.h"
 
 namespace {

@@ -7,5 +7,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/build.sh >&2
-exec python3 bench/tachybench --preset demo --tachyd build/detector/tachyd \
+exec python3 bench/tachybench --preset demo --tachyd build/detector/tachyd/tachyd \
   --tachyctl build/tools/tachyctl --bridge build/tools/tachy-impair-bridge "$@"

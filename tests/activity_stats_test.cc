@@ -1,5 +1,5 @@
 // activity_stats_test.cc: takeovers, stages and the runner's reports, counted.
-#include "detector/activity_stats.h"
+#include "detector/tachyd/activity_stats.h"
 
 #include <nlohmann/json.hpp>
 

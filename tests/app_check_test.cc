@@ -12,7 +12,7 @@
 #include <thread>
 
 #include "absl/time/time.h"
-#include "detector/unique_fd.h"
+#include "detector/base/unique_fd.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 

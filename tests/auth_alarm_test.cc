@@ -1,13 +1,13 @@
 // auth_alarm_test.cc: a wrong key is said at once, then once a second per
 // peer and medium, naming node, medium, key id and count; status problems.
-#include "detector/auth_alarm.h"
+#include "detector/tachyd/auth_alarm.h"
 
 #include <string>
 #include <vector>
 
 #include "absl/time/time.h"
 #include "detector/engine.h"
-#include "detector/mono_time.h"
+#include "detector/base/mono_time.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 

@@ -1,6 +1,6 @@
 // config_test.cc: ha.cf / authkeys parsing and LoadClusterConfig.
 
-#include "detector/config.h"
+#include "detector/config/config.h"
 
 #include <sys/stat.h>
 #include <sys/utsname.h>

@@ -1,5 +1,5 @@
 // control_request_test.cc: request lines, and answers that stay JSON.
-#include "detector/control_request.h"
+#include "detector/tachyd/control_request.h"
 
 #include <nlohmann/json.hpp>
 

@@ -2,7 +2,7 @@
 // Unix sockets in a temporary directory: the hello and numbering, the
 // runner's messages, request forwarding and its reply, status, and what
 // happens to an unreadable message and to a reader that falls behind.
-#include "detector/control_server.h"
+#include "detector/tachyd/control_server.h"
 
 #include <fcntl.h>
 #include <stdlib.h>
@@ -21,8 +21,8 @@
 #include <nlohmann/json.hpp>
 
 #include "absl/strings/str_cat.h"
-#include "detector/event_stream.h"
-#include "detector/unique_fd.h"
+#include "detector/stream/event_stream.h"
+#include "detector/base/unique_fd.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 

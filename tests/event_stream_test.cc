@@ -1,7 +1,7 @@
 // event_stream_test.cc: the tachyd <-> action runner codec: every message
 // type round-trips with distinctive values, the header is laid out as
 // documented, and every malformed packet is refused without reading past it.
-#include "detector/event_stream.h"
+#include "detector/stream/event_stream.h"
 
 #include <array>
 #include <cstdint>

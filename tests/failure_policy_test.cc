@@ -2,7 +2,7 @@
 #include "actions/failure_policy.h"
 
 #include "absl/time/time.h"
-#include "detector/mono_time.h"
+#include "detector/base/mono_time.h"
 #include "gtest/gtest.h"
 
 namespace tachy {

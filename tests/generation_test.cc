@@ -1,5 +1,5 @@
 // generation_test.cc: BumpGeneration and LockStateDir in a private temp dir.
-#include "detector/generation.h"
+#include "detector/tachyd/generation.h"
 
 #include <fcntl.h>
 #include <sys/file.h>
@@ -16,7 +16,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/match.h"
-#include "detector/unique_fd.h"
+#include "detector/base/unique_fd.h"
 #include "gtest/gtest.h"
 
 namespace tachy {

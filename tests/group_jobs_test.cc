@@ -12,7 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "actions/resource_agent.h"
-#include "detector/mono_time.h"
+#include "detector/base/mono_time.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 

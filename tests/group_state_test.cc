@@ -4,7 +4,7 @@
 #include "actions/group_state.h"
 
 #include "absl/time/time.h"
-#include "detector/mono_time.h"
+#include "detector/base/mono_time.h"
 #include "gtest/gtest.h"
 
 namespace tachy {

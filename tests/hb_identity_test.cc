@@ -1,6 +1,6 @@
 // The identity a migrated node keeps: Heartbeat's uuid, a generation above
 // Heartbeat's.
-#include "detector/hb_identity.h"
+#include "detector/tachyd/hb_identity.h"
 
 #include <gtest/gtest.h>
 #include <sys/stat.h>

@@ -1,6 +1,6 @@
 // leave_policy_test.cc: a clean shutdown leaves only when nothing is held
 // here any more, or when told twice.
-#include "detector/leave_policy.h"
+#include "detector/tachyd/leave_policy.h"
 
 #include "gtest/gtest.h"
 

@@ -1,6 +1,6 @@
 // log_test.cc: log destinations that could stall tachyd are refused at
 // start, promptly.
-#include "detector/log.h"
+#include "detector/base/log.h"
 
 #include <sys/stat.h>
 #include <unistd.h>

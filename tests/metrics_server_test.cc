@@ -1,5 +1,5 @@
 // metrics_server_test.cc: the metrics endpoint over loopback TCP.
-#include "detector/metrics_server.h"
+#include "detector/tachyd/metrics_server.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>

@@ -1,7 +1,7 @@
 // metrics_text_test.cc: the status document as Prometheus text. (The suite
 // also parses tachyd's live output with Prometheus' own client parser:
 // tests/integration/test_service_netns.py.)
-#include "detector/metrics_text.h"
+#include "detector/tachyd/metrics_text.h"
 
 #include <string>
 

@@ -15,7 +15,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
-#include "detector/unique_fd.h"
+#include "detector/base/unique_fd.h"
 
 namespace tachy {
 namespace {

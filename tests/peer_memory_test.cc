@@ -2,7 +2,7 @@
 // after a restart because of it (hardening row 4: a restarted tachyd took
 // the first authentic frame of any generation, then every recorded frame
 // with a higher sequence, and a dead node stayed "up" for a 4 s replay).
-#include "detector/peer_memory.h"
+#include "detector/tachyd/peer_memory.h"
 
 #include <unistd.h>
 

@@ -6,8 +6,8 @@
 
 #include "absl/time/time.h"
 #include "actions/ownership_ad.h"
-#include "detector/event_stream.h"
-#include "detector/mono_time.h"
+#include "detector/stream/event_stream.h"
+#include "detector/base/mono_time.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 

@@ -1,5 +1,5 @@
 // reload_plan_test.cc: what a reload may change, and why the rest is refused.
-#include "detector/reload_plan.h"
+#include "detector/tachyd/reload_plan.h"
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"

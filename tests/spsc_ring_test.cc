@@ -1,6 +1,6 @@
 // spsc_ring_test.cc: the lock-free ring between the real-time and the
 // control thread: FIFO, bounded, wraps, and stays in order across threads.
-#include "detector/spsc_ring.h"
+#include "detector/base/spsc_ring.h"
 
 #include <atomic>
 #include <chrono>

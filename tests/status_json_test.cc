@@ -1,6 +1,6 @@
 // status_json_test.cc: the control-socket and event-stream JSON documents,
 // parsed back with nlohmann::json and checked key by key.
-#include "detector/status_json.h"
+#include "detector/tachyd/status_json.h"
 
 #include <cstdint>
 #include <memory>
@@ -14,10 +14,10 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "detector/auth.h"
-#include "detector/config.h"
+#include "detector/config/config.h"
 #include "detector/engine.h"
 #include "detector/frame.h"
-#include "detector/mono_time.h"
+#include "detector/base/mono_time.h"
 #include "detector/peer_state.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"

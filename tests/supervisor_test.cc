@@ -1,6 +1,6 @@
 // supervisor_test.cc: the action runner's restart policy (RestartDelay) and
 // the Supervisor applying it to a child that dies at once.
-#include "detector/supervisor.h"
+#include "detector/tachyd/supervisor.h"
 
 #include <sys/wait.h>
 #include <unistd.h>
@@ -9,7 +9,7 @@
 #include <thread>
 
 #include "absl/time/time.h"
-#include "detector/mono_time.h"
+#include "detector/base/mono_time.h"
 #include "gtest/gtest.h"
 
 namespace tachy {

@@ -13,8 +13,8 @@
 #include <string>
 #include <vector>
 
-#include "detector/event_stream.h"
-#include "detector/unique_fd.h"
+#include "detector/stream/event_stream.h"
+#include "detector/base/unique_fd.h"
 #include "gtest/gtest.h"
 
 namespace tachy {

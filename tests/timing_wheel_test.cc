@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "absl/time/time.h"
-#include "detector/mono_time.h"
+#include "detector/base/mono_time.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 

@@ -1,4 +1,4 @@
-#include "detector/watchdog.h"
+#include "detector/tachyd/watchdog.h"
 
 #include <gtest/gtest.h>
 

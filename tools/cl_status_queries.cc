@@ -7,7 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
-#include "detector/group_owners.h"
+#include "detector/base/group_owners.h"
 
 namespace tachy {
 namespace {

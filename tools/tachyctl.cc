@@ -17,8 +17,8 @@
 #include <nlohmann/json.hpp>
 
 #include "absl/strings/str_format.h"
-#include "detector/metrics_text.h"
-#include "detector/unique_fd.h"
+#include "detector/tachyd/metrics_text.h"
+#include "detector/base/unique_fd.h"
 #include "tools/cl_status_queries.h"
 
 namespace {

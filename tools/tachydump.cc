@@ -17,7 +17,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/time.h"
-#include "detector/config.h"
+#include "detector/config/config.h"
 #include "tools/tachydump_capture.h"
 #include "tools/tachydump_stats.h"
 

@@ -13,18 +13,12 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "detector/base/pcap_handle.h"
 
 namespace tachy::dump {
 namespace {
 
-struct PcapCloser {
-  void operator()(pcap_t* p) const { pcap_close(p); }
-};
-struct DumperCloser {
-  void operator()(pcap_dumper_t* d) const { pcap_dump_close(d); }
-};
-using PcapPtr = std::unique_ptr<pcap_t, PcapCloser>;
-using PcapDumperPtr = std::unique_ptr<pcap_dumper_t, DumperCloser>;
+using PcapDumperPtr = std::unique_ptr<pcap_dumper_t, PcapDumperCloser>;
 
 // How long one poll() waits, so that a stop request or the end of
 // --duration is noticed promptly without busy-waiting.

@@ -33,7 +33,7 @@ The mixed tests fail while tachyd does not speak Heartbeat's protocol; their
 messages say what each side saw of the other (e.g. "Heartbeat on test001
 never accepted a message from test002").
 
-  python3 tests/integration/test_heartbeat_interop.py --tachyd build/detector/tachyd \\
+  python3 tests/integration/test_heartbeat_interop.py --tachyd build/detector/tachyd/tachyd \\
       --tachyctl build/tools/tachyctl [-k NAME]
 
 Needs root, apache2 and the heartbeat package (1:3.0.6); outside CI a run

@@ -59,8 +59,8 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
-#include "detector/mono_time.h"
-#include "detector/unique_fd.h"
+#include "detector/base/mono_time.h"
+#include "detector/base/unique_fd.h"
 #include "tools/lab/impairment.h"
 
 namespace tachy {
@@ -183,12 +183,6 @@ constexpr size_t kMaxCommandBytes = 4096;
 constexpr size_t kMaxPortNameBytes = 32;
 constexpr int kMaxBurst = 1'000'000;
 constexpr absl::Duration kMaxDelay = absl::Seconds(60);
-
-MonoTime Now() {
-  timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return MonoTime::FromNanos(absl::ToInt64Nanoseconds(absl::DurationFromTimespec(ts)));
-}
 
 uint16_t Load16(const uint8_t* p) { return static_cast<uint16_t>(p[0] << 8 | p[1]); }
 
@@ -666,7 +660,7 @@ absl::Status Bridge::Run() {
         }
       }
     }
-    ReleaseDue(Now());
+    ReleaseDue(MonotonicNow());
     ArmTimer();
   }
 }
@@ -732,7 +726,7 @@ void Bridge::ReadPort(size_t in) {
       if (vh.gso_type != kVnetGsoNone) vh.hdr_len += kVlanTagBytes;
       std::memcpy(base, &vh, sizeof(vh));
     }
-    HandleFrame(in, std::span<const uint8_t>(start, len), Now());
+    HandleFrame(in, std::span<const uint8_t>(start, len), MonotonicNow());
   }
 }
 
@@ -878,7 +872,7 @@ void Bridge::AcceptClients() {
     ev.events = EPOLLIN | EPOLLRDHUP;
     ev.data.u64 = Tag(Source::kClient, static_cast<uint32_t>(raw));
     if (epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, raw, &ev) != 0) continue;
-    clients_.emplace(raw, Client{std::move(fd), std::string(), Now()});
+    clients_.emplace(raw, Client{std::move(fd), std::string(), MonotonicNow()});
   }
 }
 

@@ -13,7 +13,7 @@
 #include <cstdint>
 
 #include "absl/time/time.h"
-#include "detector/mono_time.h"
+#include "detector/base/mono_time.h"
 
 namespace tachy {
 
