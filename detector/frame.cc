@@ -86,7 +86,7 @@ RejectReason ParseFrameHeader(std::span<const uint8_t> bytes, Frame* out,
   if (bytes.size() < 4) return RejectReason::kShort;  // the type byte is next
   // An unknown type is a newer protocol revision, not corruption.
   if (p[3] < static_cast<uint8_t>(FrameType::kHeartbeat) ||
-      p[3] > static_cast<uint8_t>(FrameType::kRequestTakeover)) {
+      p[3] > static_cast<uint8_t>(FrameType::kLeave)) {
     return RejectReason::kBadVersion;
   }
   if (bytes.size() < kFrameHeaderSize) return RejectReason::kShort;

@@ -49,8 +49,8 @@ inline constexpr size_t kMaxFrameSize = kFrameHeaderSize + 20;
 enum class FrameType : uint8_t {
   kHeartbeat = 1,
   kLeave = 2,             // clean shutdown: peers mark the sender dead at once
-  kRequestStandby = 3,    // reserved for the action runner
-  kRequestTakeover = 4,   // reserved for the action runner
+  // Any other type is refused (kBadVersion): a newer protocol's, which this
+  // one must not take for a heartbeat.
 };
 
 enum class SenderState : uint8_t { kInit = 0, kActive = 1, kStandby = 2, kLeaving = 3 };

@@ -36,7 +36,7 @@ std::unique_ptr<Authenticator> MakeAuth(AuthMethod method, absl::string_view key
 // sign-extended field shows.
 FrameBuilder Distinctive() {
   return FrameBuilder()
-      .Type(FrameType::kRequestTakeover)
+      .Type(FrameType::kLeave)
       .Flags(0xA5)
       .KeyId(7)
       .State(SenderState::kStandby)
@@ -122,8 +122,7 @@ TEST(FrameRoundTripTest, EveryFieldWithEveryAuthMethod) {
 TEST(FrameRoundTripTest, EveryTypeAndSenderState) {
   std::unique_ptr<Authenticator> auth = MakeAuth(AuthMethod::kSha256, "secret");
   ASSERT_NE(auth, nullptr);
-  for (FrameType type : {FrameType::kHeartbeat, FrameType::kLeave, FrameType::kRequestStandby,
-                         FrameType::kRequestTakeover}) {
+  for (FrameType type : {FrameType::kHeartbeat, FrameType::kLeave}) {
     for (SenderState state : {SenderState::kInit, SenderState::kActive, SenderState::kStandby,
                               SenderState::kLeaving}) {
       const std::vector<uint8_t> bytes = FrameBuilder().Type(type).State(state).SignedBy(*auth);
@@ -176,7 +175,7 @@ TEST(FrameLayoutTest, FieldsAtDocumentedOffsets) {
   const uint8_t want[64] = {
       0x54, 0x59,                                      // magic "TY"
       0x01,                                            // version
-      0x04,                                            // type: request-takeover
+      0x02,                                            // type: leave
       0xA5,                                            // flags
       0x07,                                            // key id
       0x04,                                            // tag length (crc)
@@ -264,6 +263,10 @@ const RejectCase kRejectCases[] = {
     {.name = "version_0", .offset = 2, .value = 0, .want = RejectReason::kBadVersion},
     {.name = "version_2", .offset = 2, .value = 2, .want = RejectReason::kBadVersion},
     {.name = "type_0", .offset = 3, .value = 0, .want = RejectReason::kBadVersion},
+    // Issue 15: types 3 and 4 ("reserved for the action runner", never
+    // sent) were accepted and judged as heartbeats.
+    {.name = "type_3", .offset = 3, .value = 3, .want = RejectReason::kBadVersion},
+    {.name = "type_4", .offset = 3, .value = 4, .want = RejectReason::kBadVersion},
     {.name = "type_5", .offset = 3, .value = 5, .want = RejectReason::kBadVersion},
     {.name = "type_255", .offset = 3, .value = 255, .want = RejectReason::kBadVersion},
     {.name = "tag_len_0", .offset = 6, .value = 0, .want = RejectReason::kBadTag},

@@ -15,7 +15,7 @@
 local tachy = Proto("tachy", "tachy heartbeat")
 
 local frame_types = {
-  [1] = "heartbeat", [2] = "leave", [3] = "request-standby", [4] = "request-takeover",
+  [1] = "heartbeat", [2] = "leave",  -- any other type: refused by tachyd
 }
 local states = { [0] = "init", [1] = "active", [2] = "standby", [3] = "leaving" }
 

@@ -352,8 +352,6 @@ absl::string_view FrameTypeName(FrameType type) {
   switch (type) {
     case FrameType::kHeartbeat: return "heartbeat";
     case FrameType::kLeave: return "leave";
-    case FrameType::kRequestStandby: return "request-standby";
-    case FrameType::kRequestTakeover: return "request-takeover";
   }
   return "?";
 }
