@@ -121,7 +121,6 @@ class HbResources {
 
   State state() const { return state_; }
   StandbyPhase standby() const { return standby_; }
-  bool peer_stable() const { return other_stable_; }
   uint8_t peer_holds() const { return other_holds_; }  // ours
   const std::string& peer() const { return options_.peer; }
 

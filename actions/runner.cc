@@ -313,11 +313,16 @@ absl::Status Runner::Prepare() {
   signals_ = UniqueFd(signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC));
   epoll_ = UniqueFd(epoll_create1(EPOLL_CLOEXEC));
   if (!signals_.valid() || !epoll_.valid()) return absl::ErrnoToStatus(errno, "signalfd/epoll");
+  // The first epoll_ctl failure fails the start: a source not watched
+  // would be a takeover, a reply or a death nobody hears.
+  absl::Status watched;
   auto watch = [&](int fd, uint64_t tag) {
     epoll_event ev{};
     ev.events = EPOLLIN;
     ev.data.u64 = tag;
-    epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, fd, &ev);
+    if (epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, fd, &ev) != 0 && watched.ok()) {
+      watched = absl::ErrnoToStatus(errno, absl::StrCat("epoll_ctl (source ", tag >> 32, ")"));
+    }
   };
   watch(signals_.get(), uint64_t{4} << 32);
   for (size_t g = 0; g < groups_.size(); ++g) {
@@ -345,7 +350,7 @@ absl::Status Runner::Prepare() {
             config_.ha.ipfail ? "; ipfail's rule applies (respawn ipfail in ha.cf)"
                               : "; ipfail's rule applies");
   }
-  return absl::OkStatus();
+  return watched;
 }
 
 void Runner::ServePing(MonoTime now, bool* changed) {
@@ -1450,7 +1455,10 @@ void Runner::WatchArp(size_t i) {
   epoll_event ev{};
   ev.events = EPOLLIN;
   ev.data.u64 = (uint64_t{1} << 32) | i;
-  epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, kit_->watchers()[i].second->fd(), &ev);
+  if (epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, kit_->watchers()[i].second->fd(), &ev) != 0) {
+    LogError("ARP watcher on %s not watched (epoll_ctl: %s): ARP conflicts there go unnoticed",
+             kit_->watchers()[i].first, strerror(errno));
+  }
 }
 
 void Runner::RefreshKit(MonoTime now) {
@@ -1704,7 +1712,11 @@ int RunActions(const RunnerOptions& input) {
   options.monitor = *monitor;
   const LogOptions log =
       MakeLogOptions(config->ha, absl::StrFormat("tachy-actions[%s]", config->local_node));
-  (void)InitLogging(log);
+  if (absl::Status s = InitLogging(log); !s.ok()) {
+    std::fprintf(stderr, "tachy-actions: %s/ha.cf: %s\n", options.config_dir.c_str(),
+                 std::string(s.message()).c_str());
+    return 2;
+  }
   const size_t group_count = resources->groups.size();
   if (!options.check) {
   // Our threads allocate little (the detector thread nothing in steady

@@ -176,7 +176,6 @@ void Engine::OnFrame(size_t medium, std::span<const uint8_t> bytes, MonoTime rx_
   // migration) has our timing again.
   p.deadtime_override = absl::ZeroDuration();
   p.warntime_override = absl::ZeroDuration();
-  p.remote_state = f.state;
   p.interval_us = f.interval_us;
   p.last_seq = f.sequence;
   const Advertisement ad{f.runner, (f.flags & kFlagActionsReady) != 0};
@@ -196,7 +195,6 @@ void Engine::OnForeignStatus(const ForeignStatus& s, MonoTime now) {
   p.deadtime_override = std::max(s.deadtime, options_.tick);
   p.warntime_override = options_.warntime < p.deadtime_override ? options_.warntime
                                                                  : p.deadtime_override / 2;
-  p.remote_state = s.leave ? SenderState::kLeaving : SenderState::kActive;
   AcceptHeard(p, s.medium, s.generation, s.leave, s.rx_time, now, nullptr);
 }
 

@@ -147,7 +147,6 @@ struct Peer {
   MonoTime last_heard;        // kernel receive time of the newest frame
   absl::Duration grace;       // local stalls during the current silence
   bool grace_saved = false;   // grace kept it alive this silence (count once)
-  SenderState remote_state = SenderState::kInit;
   Advertisement ad;
   uint32_t interval_us = 0;
   uint64_t frames = 0;

@@ -312,7 +312,6 @@ TEST_F(EngineTest, FirstHeartbeatBringsPeerUp) {
   EXPECT_EQ(DecodeOwnershipAd(b.ad.data).held, 0x5u);
   EXPECT_EQ(DecodeOwnershipAd(b.ad.data).wants, 0x2u);
   EXPECT_TRUE(b.ad.ready);
-  EXPECT_EQ(b.remote_state, SenderState::kStandby);
   EXPECT_EQ(b.interval_us, 2000u);
   EXPECT_EQ(b.media[0].frames, 1u);
   EXPECT_TRUE(b.media[0].heard);
@@ -526,7 +525,6 @@ TEST_F(EngineTest, LeaveMarksPeerDeadAtOnce) {
   ASSERT_THAT(Briefs(ev), ElementsAre("b:up->dead"));
   EXPECT_EQ(ev[0].t, At(absl::Microseconds(9'300)));
   EXPECT_THAT(ev[0].reason, HasSubstr("left the cluster"));
-  EXPECT_EQ(P("b").remote_state, SenderState::kLeaving);
   // No deadline keeps running for it, and the leave frame replayed changes nothing.
   Deliver(leave);
   Run(At(absl::Seconds(2)));

@@ -19,7 +19,6 @@ MonoTime MonotonicNow() { return MonoTime::FromNanos(ReadClock(CLOCK_MONOTONIC))
 
 int64_t RealtimeNowNanos() { return ReadClock(CLOCK_REALTIME); }
 
-MonoTime SystemClock::Now() const { return MonotonicNow(); }
 
 MonoTime RealtimeToMonotonic(int64_t realtime_ns, MonoTime mono_now,
                              int64_t realtime_now_ns) {

@@ -4,7 +4,7 @@
 // All network namespaces of one machine share that clock, so instants taken by
 // different tachyd processes (and by the test harness) compare directly.
 // Pure logic never reads a clock: it takes `now` as an argument. Only the
-// daemon's main loop owns a SystemClock; tests use ManualClock.
+// daemon's loops read MonotonicNow(); tests use ManualClock.
 #ifndef TACHY_DETECTOR_BASE_MONO_TIME_H_
 #define TACHY_DETECTOR_BASE_MONO_TIME_H_
 
@@ -39,17 +39,12 @@ class MonoTime {
 
 // Clock
 //
-// Source of MonoTime instants. SystemClock reads CLOCK_MONOTONIC; tests use
-// ManualClock and move time by hand.
+// Source of MonoTime instants for tests: ManualClock, moved by hand (the
+// daemons read MonotonicNow()).
 class Clock {
  public:
   virtual ~Clock() = default;
   virtual MonoTime Now() const = 0;
-};
-
-class SystemClock final : public Clock {
- public:
-  MonoTime Now() const override;
 };
 
 class ManualClock final : public Clock {

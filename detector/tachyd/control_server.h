@@ -127,7 +127,6 @@ class ControlServer {
   // clear).
   const std::map<std::string, uint64_t>& forwarded_requests() const { return forwarded_; }
 
-  uint64_t last_seq() const { return seq_; }
 
   // TakeNewEventClients()
   //
