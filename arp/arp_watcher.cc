@@ -14,6 +14,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "detector/base/pcap_handle.h"
+#include "detector/base/byte_order.h"
 
 namespace tachy {
 
@@ -38,10 +39,6 @@ constexpr int kPcapBufferBytes = 256 * 1024;
 // engine loop; what is left stays readable and the fd fires again.
 constexpr int kMaxDispatchRounds = 16;
 
-uint16_t Be16(const uint8_t* p) { return static_cast<uint16_t>(p[0] << 8 | p[1]); }
-uint32_t Be32(const uint8_t* p) {
-  return uint32_t{p[0]} << 24 | uint32_t{p[1]} << 16 | uint32_t{p[2]} << 8 | uint32_t{p[3]};
-}
 
 class PcapArpWatcher final : public ArpWatcher {
  public:
@@ -78,22 +75,22 @@ class PcapArpWatcher final : public ArpWatcher {
 
 bool ParseArpClaim(const uint8_t* frame, size_t len, ArpClaim* out) {
   if (frame == nullptr || len < kEthHeaderLen + kArpLen) return false;
-  if (Be16(frame + 12) != kEtherTypeArp) return false;
+  if (LoadBe16(frame + 12) != kEtherTypeArp) return false;
   return ParseArpPayload(frame + kEthHeaderLen, len - kEthHeaderLen, out);
 }
 
 bool ParseArpPayload(const uint8_t* arp, size_t len, ArpClaim* out) {
   if (arp == nullptr || len < kArpLen) return false;
-  if (Be16(arp + 0) != kHtypeEthernet || Be16(arp + 2) != kEtherTypeIpv4 || arp[4] != 6 ||
+  if (LoadBe16(arp + 0) != kHtypeEthernet || LoadBe16(arp + 2) != kEtherTypeIpv4 || arp[4] != 6 ||
       arp[5] != 4) {
     return false;
   }
-  const uint16_t op = Be16(arp + 6);
+  const uint16_t op = LoadBe16(arp + 6);
   if (op != 1 && op != 2) return false;
   ArpClaim claim;
   std::memcpy(claim.sender_mac.data(), arp + 8, 6);
-  claim.sender_ip = Be32(arp + 14);
-  claim.target_ip = Be32(arp + 24);
+  claim.sender_ip = LoadBe32(arp + 14);
+  claim.target_ip = LoadBe32(arp + 24);
   claim.reply = op == 2;
   claim.gratuitous = claim.sender_ip == claim.target_ip;
   *out = claim;

@@ -4,32 +4,11 @@
 
 #include "detector/auth.h"
 #include "detector/base/fnv1a.h"
+#include "detector/base/byte_order.h"
 
 namespace tachy {
 namespace {
 
-// Explicit big-endian field access: the layout is never reinterpret_cast.
-void Put16(uint8_t* p, uint16_t v) {
-  p[0] = static_cast<uint8_t>(v >> 8);
-  p[1] = static_cast<uint8_t>(v);
-}
-void Put32(uint8_t* p, uint32_t v) {
-  for (int i = 3; i >= 0; --i, v >>= 8) p[i] = static_cast<uint8_t>(v);
-}
-void Put64(uint8_t* p, uint64_t v) {
-  for (int i = 7; i >= 0; --i, v >>= 8) p[i] = static_cast<uint8_t>(v);
-}
-uint16_t Get16(const uint8_t* p) { return static_cast<uint16_t>((p[0] << 8) | p[1]); }
-uint32_t Get32(const uint8_t* p) {
-  uint32_t v = 0;
-  for (int i = 0; i < 4; ++i) v = (v << 8) | p[i];
-  return v;
-}
-uint64_t Get64(const uint8_t* p) {
-  uint64_t v = 0;
-  for (int i = 0; i < 8; ++i) v = (v << 8) | p[i];
-  return v;
-}
 
 }  // namespace
 
@@ -55,20 +34,20 @@ uint32_t NameId(absl::string_view name) { return Fnv1a(name); }
 
 size_t EncodeFrame(const Frame& frame, const Authenticator& auth, std::span<uint8_t> out) {
   uint8_t* p = out.data();
-  Put16(p + 0, kFrameMagic);
+  StoreBe16(p + 0, kFrameMagic);
   p[2] = kFrameVersion;
   p[3] = static_cast<uint8_t>(frame.type);
   p[4] = frame.flags;
   p[5] = frame.key_id;
   p[6] = static_cast<uint8_t>(auth.tag_size());
   p[7] = static_cast<uint8_t>(frame.state);
-  Put32(p + 8, frame.cluster_id);
-  Put32(p + 12, frame.node_id);
-  Put64(p + 16, frame.generation);
-  Put64(p + 24, frame.sequence);
-  Put64(p + 32, static_cast<uint64_t>(frame.send_time_ns));
-  Put32(p + 40, frame.interval_us);
-  Put32(p + 44, frame.deadtime_us);
+  StoreBe32(p + 8, frame.cluster_id);
+  StoreBe32(p + 12, frame.node_id);
+  StoreBe64(p + 16, frame.generation);
+  StoreBe64(p + 24, frame.sequence);
+  StoreBe64(p + 32, static_cast<uint64_t>(frame.send_time_ns));
+  StoreBe32(p + 40, frame.interval_us);
+  StoreBe32(p + 44, frame.deadtime_us);
   std::memcpy(p + 48, frame.runner.data(), kRunnerDataSize);
   auth.Sign(out.first(kFrameHeaderSize), out.subspan(kFrameHeaderSize, auth.tag_size()));
   return kFrameHeaderSize + auth.tag_size();
@@ -81,7 +60,7 @@ RejectReason ParseFrameHeader(std::span<const uint8_t> bytes, Frame* out,
   // truncated tachy frame.
   if (bytes.size() < 3) return RejectReason::kShort;
   const uint8_t* p = bytes.data();
-  if (Get16(p) != kFrameMagic) return RejectReason::kBadMagic;
+  if (LoadBe16(p) != kFrameMagic) return RejectReason::kBadMagic;
   if (p[2] != kFrameVersion) return RejectReason::kBadVersion;
   if (bytes.size() < 4) return RejectReason::kShort;  // the type byte is next
   // An unknown type is a newer protocol revision, not corruption.
@@ -97,13 +76,13 @@ RejectReason ParseFrameHeader(std::span<const uint8_t> bytes, Frame* out,
   out->flags = p[4];
   out->key_id = p[5];
   out->state = static_cast<SenderState>(p[7]);
-  out->cluster_id = Get32(p + 8);
-  out->node_id = Get32(p + 12);
-  out->generation = Get64(p + 16);
-  out->sequence = Get64(p + 24);
-  out->send_time_ns = static_cast<int64_t>(Get64(p + 32));
-  out->interval_us = Get32(p + 40);
-  out->deadtime_us = Get32(p + 44);
+  out->cluster_id = LoadBe32(p + 8);
+  out->node_id = LoadBe32(p + 12);
+  out->generation = LoadBe64(p + 16);
+  out->sequence = LoadBe64(p + 24);
+  out->send_time_ns = static_cast<int64_t>(LoadBe64(p + 32));
+  out->interval_us = LoadBe32(p + 40);
+  out->deadtime_us = LoadBe32(p + 44);
   std::memcpy(out->runner.data(), p + 48, kRunnerDataSize);
   *signed_part = bytes.first(kFrameHeaderSize);
   *tag = bytes.subspan(kFrameHeaderSize, tag_len);

@@ -17,6 +17,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "actions/ownership_ad.h"
+#include "detector/base/byte_order.h"
 
 namespace tachy::dump {
 namespace {
@@ -35,10 +36,6 @@ constexpr size_t kEthHeaderLen = 14;
 constexpr size_t kArpLen = 28;
 constexpr uint8_t kIpProtoUdp = 17;
 
-uint16_t Be16(const uint8_t* p) { return static_cast<uint16_t>((p[0] << 8) | p[1]); }
-uint32_t Be32(const uint8_t* p) {
-  return (uint32_t{p[0]} << 24) | (uint32_t{p[1]} << 16) | (uint32_t{p[2]} << 8) | p[3];
-}
 
 absl::string_view AsText(std::span<const uint8_t> bytes) {
   return absl::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size());
@@ -66,7 +63,7 @@ std::string TachyRejectText(RejectReason reason, std::span<const uint8_t> bytes)
     case RejectReason::kShort: absl::StrAppend(&text, " (", bytes.size(), " bytes)"); break;
     case RejectReason::kBadMagic:
       if (bytes.size() >= 2) {
-        absl::StrAppend(&text, absl::StrFormat(" (0x%04x)", Be16(bytes.data())));
+        absl::StrAppend(&text, absl::StrFormat(" (0x%04x)", LoadBe16(bytes.data())));
       }
       break;
     case RejectReason::kBadVersion:
@@ -121,7 +118,7 @@ bool StartsWithBytes(std::span<const uint8_t> bytes, absl::string_view prefix) {
 
 // Hands a UDP payload to the tachy or Heartbeat decoder by its first bytes.
 void DecodeUdpPayload(std::span<const uint8_t> payload, bool truncated, DecodedPacket* out) {
-  if (payload.size() >= 2 && Be16(payload.data()) == kFrameMagic) {
+  if (payload.size() >= 2 && LoadBe16(payload.data()) == kFrameMagic) {
     DecodeTachy(payload, truncated, out);
   } else if (StartsWithBytes(payload, "###\n") || StartsWithBytes(payload, ">>>\n")) {
     DecodeHeartbeat(payload, truncated, out);
@@ -160,9 +157,9 @@ DecodedPacket DecodeUdp(std::span<const uint8_t> udp, absl::string_view ip,
   if (udp.size() < 8) {
     return Malformed(absl::StrCat(ip, " ", src, " > ", dst), "UDP: truncated header");
   }
-  const uint16_t sport = Be16(udp.data());
-  const uint16_t dport = Be16(udp.data() + 2);
-  const size_t udp_len = Be16(udp.data() + 4);
+  const uint16_t sport = LoadBe16(udp.data());
+  const uint16_t dport = LoadBe16(udp.data() + 2);
+  const size_t udp_len = LoadBe16(udp.data() + 4);
   DecodedPacket out;
   out.where = absl::StrCat(ip, " ", src, ".", sport, " > ", dst, ".", dport);
   out.medium = absl::StrCat("udp:", dst, ":", dport);
@@ -187,19 +184,19 @@ DecodedPacket DecodeIpv4(std::span<const uint8_t> bytes, bool truncated) {
   if (ihl < 20 || ihl > bytes.size()) {
     return Malformed("", absl::StrCat("IPv4: bad header length ", ihl));
   }
-  const size_t total = Be16(p + 2);
+  const size_t total = LoadBe16(p + 2);
   if (total < ihl) return Malformed("", absl::StrCat("IPv4: total length ", total, " < header"));
   // Ethernet padding follows short datagrams: trust the IP length, not the frame.
   std::span<const uint8_t> datagram = bytes.first(std::min(bytes.size(), total));
   const bool cut = truncated || bytes.size() < total;
-  const std::string src = FormatIpv4(Be32(p + 12));
-  const std::string dst = FormatIpv4(Be32(p + 16));
-  const uint16_t frag = Be16(p + 6);
+  const std::string src = FormatIpv4(LoadBe32(p + 12));
+  const std::string dst = FormatIpv4(LoadBe32(p + 16));
+  const uint16_t frag = LoadBe16(p + 6);
   if ((frag & 0x1fff) != 0 || (frag & 0x2000) != 0) {
     DecodedPacket out;
     out.where = absl::StrCat("IP ", src, " > ", dst);
     out.summary =
-        absl::StrFormat("fragment id %d offset %d%s, proto %s, length %d", Be16(p + 4),
+        absl::StrFormat("fragment id %d offset %d%s, proto %s, length %d", LoadBe16(p + 4),
                         (frag & 0x1fff) * 8, (frag & 0x2000) ? "+" : "", ProtoText(p[9]), total);
     return out;
   }
@@ -220,7 +217,7 @@ DecodedPacket DecodeIpv6(std::span<const uint8_t> bytes, bool truncated) {
   }
   const uint8_t* p = bytes.data();
   if ((p[0] >> 4) != 6) return Malformed("", absl::StrCat("IPv6: version ", p[0] >> 4));
-  const size_t plen = Be16(p + 4);
+  const size_t plen = LoadBe16(p + 4);
   const std::string src = Ipv6Text(p + 8);
   const std::string dst = Ipv6Text(p + 24);
   std::span<const uint8_t> body = bytes.subspan(40);
@@ -245,8 +242,8 @@ DecodedPacket DecodeArp(std::span<const uint8_t> payload, bool truncated) {
   if (!ParseArpPayload(payload.data(), payload.size(), &out.arp)) {
     out.kind = PacketKind::kOther;
     out.summary = absl::StrFormat("ARP, hardware type %d, protocol 0x%04x, op %d, length %d",
-                                  Be16(payload.data()), Be16(payload.data() + 2),
-                                  Be16(payload.data() + 6), payload.size());
+                                  LoadBe16(payload.data()), LoadBe16(payload.data() + 2),
+                                  LoadBe16(payload.data() + 6), payload.size());
     return out;
   }
   out.kind = PacketKind::kArp;
@@ -286,13 +283,13 @@ DecodedPacket DecodeEthernet(std::span<const uint8_t> bytes, bool truncated) {
   const MacAddress dst = MacAt(bytes.data());
   const MacAddress src = MacAt(bytes.data() + 6);
   size_t off = 12;
-  uint16_t ethertype = Be16(bytes.data() + off);
+  uint16_t ethertype = LoadBe16(bytes.data() + off);
   // Up to two VLAN tags (802.1Q, QinQ).
   for (int tags = 0; tags < 2 && (ethertype == kEtherTypeVlan || ethertype == kEtherTypeQinQ);
        ++tags) {
     if (bytes.size() < off + 6) return Malformed("", "Ethernet: truncated VLAN tag");
     off += 4;
-    ethertype = Be16(bytes.data() + off);
+    ethertype = LoadBe16(bytes.data() + off);
   }
   return DecodeL3(ethertype, bytes.subspan(off + 2), dst, src, truncated);
 }
@@ -305,8 +302,8 @@ DecodedPacket DecodeSll(std::span<const uint8_t> bytes, bool v2, bool truncated)
     return Malformed("", absl::StrCat("Linux cooked header truncated (", bytes.size(), " bytes)"));
   }
   const uint8_t* p = bytes.data();
-  const uint16_t protocol = v2 ? Be16(p) : Be16(p + 14);
-  const size_t addr_len = v2 ? p[11] : Be16(p + 4);
+  const uint16_t protocol = v2 ? LoadBe16(p) : LoadBe16(p + 14);
+  const size_t addr_len = v2 ? p[11] : LoadBe16(p + 4);
   const uint8_t* addr = v2 ? p + 12 : p + 6;
   MacAddress src{};
   if (addr_len == 6) src = MacAt(addr);

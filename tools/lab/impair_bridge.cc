@@ -62,6 +62,7 @@
 #include "detector/base/mono_time.h"
 #include "detector/base/unique_fd.h"
 #include "tools/lab/impairment.h"
+#include "detector/base/byte_order.h"
 
 namespace tachy {
 namespace {
@@ -184,12 +185,6 @@ constexpr size_t kMaxPortNameBytes = 32;
 constexpr int kMaxBurst = 1'000'000;
 constexpr absl::Duration kMaxDelay = absl::Seconds(60);
 
-uint16_t Load16(const uint8_t* p) { return static_cast<uint16_t>(p[0] << 8 | p[1]); }
-
-void Store16(uint8_t* p, uint16_t v) {
-  p[0] = static_cast<uint8_t>(v >> 8);
-  p[1] = static_cast<uint8_t>(v);
-}
 
 uint64_t LoadMac(const uint8_t* p) {
   uint64_t v = 0;
@@ -715,10 +710,10 @@ void Bridge::ReadPort(size_t in) {
       start = base;
       len += kVlanTagBytes;
       uint8_t* tag = base + kVnetHdrBytes + 2 * kMacBytes;
-      Store16(tag, (aux.tp_status & TP_STATUS_VLAN_TPID_VALID)
+      StoreBe16(tag, (aux.tp_status & TP_STATUS_VLAN_TPID_VALID)
                        ? aux.tp_vlan_tpid
                        : static_cast<uint16_t>(ETH_P_8021Q));
-      Store16(tag + 2, aux.tp_vlan_tci);
+      StoreBe16(tag + 2, aux.tp_vlan_tci);
       // Offload offsets count from the frame start: shift them past the tag.
       VnetHeader vh;
       std::memcpy(&vh, base, sizeof(vh));
@@ -735,10 +730,10 @@ void Bridge::HandleFrame(size_t in, std::span<const uint8_t> bytes, MonoTime now
   const std::span<const uint8_t> eth = bytes.subspan(kVnetHdrBytes);
   const uint8_t* dst = eth.data();
   const uint8_t* src = eth.data() + kMacBytes;
-  uint16_t ethertype = Load16(eth.data() + 2 * kMacBytes);
+  uint16_t ethertype = LoadBe16(eth.data() + 2 * kMacBytes);
   if ((ethertype == ETH_P_8021Q || ethertype == ETH_P_8021AD) &&
       eth.size() >= kEthHeaderBytes + kVlanTagBytes) {
-    ethertype = Load16(eth.data() + 2 * kMacBytes + kVlanTagBytes);
+    ethertype = LoadBe16(eth.data() + 2 * kMacBytes + kVlanTagBytes);
   }
   const bool tachy = ethertype == kEtherTypeTachy;
 
