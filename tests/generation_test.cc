@@ -18,25 +18,14 @@
 #include "absl/strings/match.h"
 #include "detector/base/unique_fd.h"
 #include "gtest/gtest.h"
+#include "tests/temp_dir.h"
 
 namespace tachy {
 namespace {
 
 class GenerationTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    char tmpl[] = "/tmp/tachy-generation-test-XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl), nullptr);
-    root_ = tmpl;
-  }
-  void TearDown() override {
-    if (!root_.empty()) {
-      std::error_code ec;
-      std::filesystem::remove_all(root_, ec);
-      EXPECT_FALSE(ec) << ec.message();
-    }
-  }
-
+  void SetUp() override { ASSERT_FALSE(root_.empty()); }
   void WriteFile(const std::string& path, const std::string& content) {
     std::ofstream out(path, std::ios::binary | std::ios::trunc);
     ASSERT_TRUE(out) << path;
@@ -49,7 +38,8 @@ class GenerationTest : public ::testing::Test {
     return s.str();
   }
 
-  std::string root_;
+  TempDir tmp_{"tachy-generation-test"};
+  const std::string root_ = tmp_.path();
 };
 
 TEST_F(GenerationTest, CountsUpFromOne) {

@@ -19,6 +19,7 @@
 #include "absl/strings/string_view.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/temp_dir.h"
 
 namespace tachy {
 
@@ -474,24 +475,15 @@ TEST(FindGroupTest, FindsByKey) {
 
 class LoadHaResourcesTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    char tmpl[] = "/tmp/haresources_test.XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
-  }
-  void TearDown() override {
-    for (const std::string& f : files_) unlink(f.c_str());
-    rmdir(dir_.c_str());
-  }
+  void SetUp() override { ASSERT_FALSE(dir_.empty()); }
   std::string Write(const char* name, absl::string_view text) {
     std::string path = absl::StrCat(dir_, "/", name);
     std::ofstream(path) << text;
-    files_.push_back(path);
     return path;
   }
 
-  std::string dir_;
-  std::vector<std::string> files_;
+  TempDir tmp_{"haresources_test"};
+  const std::string dir_ = tmp_.path();
 };
 
 TEST_F(LoadHaResourcesTest, ReadsAndParses) {

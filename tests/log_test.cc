@@ -11,23 +11,20 @@
 
 #include "absl/strings/match.h"
 #include "gtest/gtest.h"
+#include "tests/temp_dir.h"
 
 namespace tachy {
 namespace {
 
 class LogTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    char tmpl[] = "/tmp/tachy-log-test-XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
-  }
+  void SetUp() override { ASSERT_FALSE(dir_.empty()); }
   void TearDown() override {
     LogOptions plain;
     (void)InitLogging(plain);  // back to stderr only
-    std::filesystem::remove_all(dir_);
   }
-  std::string dir_;
+  TempDir tmp_{"tachy-log-test"};
+  const std::string dir_ = tmp_.path();
 };
 
 // Hardening row 3: a logfile that is a FIFO hung tachyd in fopen() at start.

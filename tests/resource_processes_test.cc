@@ -15,6 +15,7 @@
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/temp_dir.h"
 
 namespace tachy {
 namespace {
@@ -24,12 +25,7 @@ using ::testing::IsEmpty;
 
 class FakeProc : public testing::Test {
  protected:
-  void SetUp() override {
-    char tmpl[] = "/tmp/tachy-proc-XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl), nullptr);
-    root_ = tmpl;
-  }
-  void TearDown() override { std::system(absl::StrCat("rm -rf ", root_).c_str()); }
+  void SetUp() override { ASSERT_FALSE(root_.empty()); }
 
   void Process(int pid, int ppid, const std::string& environ_text, char state = 'S',
                const std::string& comm = "apache2") {
@@ -40,7 +36,8 @@ class FakeProc : public testing::Test {
                                  << " 1 1 0 -1 4194560";
   }
 
-  std::string root_;
+  TempDir tmp_{"tachy-proc"};
+  const std::string root_ = tmp_.path();
 };
 
 const std::string kMark = ResourceMark("alpha", "10.0.0.5", "httpd");

@@ -23,6 +23,7 @@
 #include "absl/time/clock.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/temp_dir.h"
 
 namespace tachy {
 namespace {
@@ -31,12 +32,7 @@ using ::testing::HasSubstr;
 
 class RunScriptTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    char tmpl[] = "/tmp/run_script_test.XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
-  }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
+  void SetUp() override { ASSERT_FALSE(dir_.empty()); }
 
   // Writes an executable /bin/sh script and returns its path.
   std::string Script(const std::string& name, const std::string& body) {
@@ -72,7 +68,8 @@ class RunScriptTest : public ::testing::Test {
     return RunScript(call);
   }
 
-  std::string dir_;
+  TempDir tmp_{"run_script_test"};
+  const std::string dir_ = tmp_.path();
 };
 
 // True once `pid` is gone or a zombie waiting for init to reap it.
