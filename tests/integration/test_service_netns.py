@@ -19,7 +19,8 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..",
                                 "tools", "lab"))
-from netns_lab import LabTestCase, WebLab, ha_cf, run_tests, wait_state  # noqa: E402
+from netns_lab import (LabTestCase, WebLab, ha_cf, run_tests, wait_state,  # noqa: E402
+                       wait_until)
 
 try:
     from prometheus_client.parser import text_string_to_metric_families
@@ -336,13 +337,9 @@ class OperatorTest(LabTestCase):
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
         self.assertIn("applied: keepalive 5 ms -> 4 ms", r.stdout)
         self.assertEqual(self.ctl_json(web, "a", "status")["settings"]["deadtime_ms"], 60)
-        deadline = time.monotonic() + 5
-        while time.monotonic() < deadline and web.nodes["b"].peer("a")["peer_interval_ms"] != 4:
-            time.sleep(0.05)
+        wait_until(lambda: web.nodes["b"].peer("a")["peer_interval_ms"] == 4)
         self.assertEqual(web.nodes["b"].peer("a")["peer_interval_ms"], 4)
-        deadline = time.monotonic() + 5
-        while time.monotonic() < deadline and "timing from tachyd" not in web.nodes["a"].log():
-            time.sleep(0.05)
+        wait_until(lambda: "timing from tachyd" in web.nodes["a"].log())
         self.assertIn("timing from tachyd: keepalive 4 ms", web.nodes["a"].log())
         with open(conf, "w") as f:
             f.write(original.replace("node a b", "node a b c"))
@@ -357,15 +354,10 @@ class OperatorTest(LabTestCase):
         self.assertIn("refused node changed", web.nodes["a"].log())
         self.assertEqual(self.ctl_json(web, "a", "status")["settings"]["deadtime_ms"], 50)
         web.nodes["a"].signal(signal.SIGHUP)
-        deadline = time.monotonic() + 5
-        while time.monotonic() < deadline and "SIGHUP: reload" not in web.nodes["a"].log():
-            time.sleep(0.05)
+        wait_until(lambda: "SIGHUP: reload" in web.nodes["a"].log())
         self.assertIn("SIGHUP: reload applied keepalive 5 ms -> 4 ms", web.nodes["a"].log())
         web.nodes["a"].signal(signal.SIGHUP)
-        deadline = time.monotonic() + 5
-        while (time.monotonic() < deadline and
-               "SIGHUP: reload: nothing changed" not in web.nodes["a"].log()):
-            time.sleep(0.05)
+        wait_until(lambda: "SIGHUP: reload: nothing changed" in web.nodes["a"].log())
         self.assertIn("SIGHUP: reload: nothing changed; log files reopened", web.nodes["a"].log())
         # Through all of it, b never saw a die.
         self.assertEqual(web.nodes["b"].peer("a")["deaths"], 0)

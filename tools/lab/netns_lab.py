@@ -747,13 +747,19 @@ class ProbeRun:
         return self.answers
 
 
-def wait_state(node, peer, state, timeout=5.0):
+def wait_until(predicate, timeout=5.0, step=0.01):
+    """Polls `predicate` until it is true (returns True) or `timeout` s
+    pass (returns False)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if node.peer(peer)["state"] == state:
+        if predicate():
             return True
-        time.sleep(0.01)
+        time.sleep(step)
     return False
+
+
+def wait_state(node, peer, state, timeout=5.0):
+    return wait_until(lambda: node.peer(peer)["state"] == state, timeout)
 
 
 class LabTestCase(unittest.TestCase):
