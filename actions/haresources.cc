@@ -2,7 +2,7 @@
 
 #include "actions/haresources.h"
 
-#include "detector/config/config.h"
+#include "detector/config/heartbeat_syntax.h"
 
 #include <arpa/inet.h>
 #include <fcntl.h>

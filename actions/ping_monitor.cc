@@ -17,7 +17,7 @@ PingMonitor::PingMonitor(const std::vector<PingTarget>& targets, absl::Duration 
     targets_.push_back({targets[t].name, targets[t].hosts, false, MonoTime()});
     for (const std::string& h : targets[t].hosts) {
       in_addr addr{};
-      if (inet_pton(AF_INET, h.c_str(), &addr) != 1) continue;  // config.cc checked it
+      if (inet_pton(AF_INET, h.c_str(), &addr) != 1) continue;  // ParseHaCf (ha_cf.cc) checked it
       Host host;
       host.ip = ntohl(addr.s_addr);
       host.target = t;

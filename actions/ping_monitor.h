@@ -17,7 +17,7 @@
 
 #include "absl/functional/function_ref.h"
 #include "absl/time/time.h"
-#include "detector/config/config.h"
+#include "detector/config/ha_cf.h"
 #include "detector/base/mono_time.h"
 
 namespace tachy {

@@ -8,7 +8,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
-#include "detector/config/config.h"
+#include "detector/config/heartbeat_syntax.h"
 
 namespace tachy {
 namespace {

@@ -29,7 +29,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/string_view.h"
-#include "detector/config/config.h"
+#include "detector/config/auth_keys.h"
 
 namespace tachy {
 namespace {

@@ -22,7 +22,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
-#include "detector/config/config.h"
+#include "detector/config/auth_keys.h"
 
 namespace tachy {
 

@@ -20,21 +20,6 @@ uint32_t ToMicros32(absl::Duration d) {
 
 }  // namespace
 
-EngineOptions EngineOptions::FromConfig(const ClusterConfig& config, uint64_t generation,
-                                        std::vector<std::string> media) {
-  EngineOptions o;
-  o.cluster = config.ha.cluster;
-  o.local_node = config.local_node;
-  o.nodes = config.ha.nodes;
-  o.media = std::move(media);
-  o.keepalive = config.ha.keepalive;
-  o.deadtime = config.ha.deadtime;
-  o.warntime = config.ha.warntime;
-  o.initdead = config.ha.initdead;
-  o.generation = generation;
-  return o;
-}
-
 Engine::Engine(EngineOptions options, const KeyRing& keys, MonoTime now)
     : options_(std::move(options)),
       keys_(keys),

@@ -25,7 +25,6 @@
 #include "absl/time/time.h"
 #include "detector/auth.h"
 #include "detector/base/format.h"
-#include "detector/config/config.h"
 #include "detector/frame.h"
 #include "detector/base/mono_time.h"
 #include "detector/peer_state.h"
@@ -62,12 +61,6 @@ struct EngineOptions {
   // Wake-ups later than this count as local stalls and earn grace.
   absl::Duration stall_threshold = absl::Milliseconds(1);
   absl::Duration tick = absl::Microseconds(100);
-
-  // FromConfig()
-  //
-  // Settings from a loaded config for the given generation and media names.
-  static EngineOptions FromConfig(const ClusterConfig& config, uint64_t generation,
-                                  std::vector<std::string> media);
 };
 
 // What the local action runner asks tachyd to put in every frame: its

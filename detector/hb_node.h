@@ -40,7 +40,7 @@
 #include <vector>
 
 #include "absl/time/time.h"
-#include "detector/config/config.h"
+#include "detector/config/auth_keys.h"
 #include "detector/hb_message.h"
 #include "detector/hb_sequence.h"
 #include "detector/base/log.h"

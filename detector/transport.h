@@ -16,7 +16,7 @@
 #include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "detector/config/config.h"
+#include "detector/config/medium.h"
 #include "detector/base/mono_time.h"
 
 namespace tachy {

@@ -8,7 +8,7 @@
 
 #include "fuzz/fuzz_target.h"
 #include "detector/auth.h"
-#include "detector/config/config.h"
+#include "detector/config/authkeys_file.h"
 #include "detector/frame.h"
 
 namespace {

@@ -5,7 +5,9 @@
 #include "fuzz/fuzz_target.h"
 #include "absl/strings/string_view.h"
 
-#include "detector/config/config.h"
+#include "detector/config/authkeys_file.h"
+#include "detector/config/ha_cf.h"
+#include "detector/config/heartbeat_syntax.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const absl::string_view text(reinterpret_cast<const char*>(data), size);

@@ -7,7 +7,7 @@
 
 #include "arp/garp.h"
 #include "detector/auth.h"
-#include "detector/config/config.h"
+#include "detector/config/authkeys_file.h"
 #include "detector/stream/event_stream.h"
 #include "detector/frame.h"
 

@@ -14,7 +14,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
-#include "detector/config/config.h"
+#include "detector/config/auth_keys.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/heartbeat_message_builder.h"

@@ -1,6 +1,8 @@
 // config_test.cc: ha.cf / authkeys parsing and LoadClusterConfig.
 
-#include "detector/config/config.h"
+#include "detector/config/authkeys_file.h"
+#include "detector/config/cluster_config.h"
+#include "detector/config/heartbeat_syntax.h"
 
 #include <sys/stat.h>
 #include <sys/utsname.h>

@@ -29,7 +29,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "detector/auth.h"
-#include "detector/config/config.h"
+#include "detector/config/authkeys_file.h"
 #include "detector/frame.h"
 #include "detector/base/mono_time.h"
 #include "detector/peer_state.h"

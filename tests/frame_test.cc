@@ -12,7 +12,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "detector/auth.h"
-#include "detector/config/config.h"
+#include "detector/config/auth_keys.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/frame_builder.h"

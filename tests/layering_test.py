@@ -1,5 +1,6 @@
 """The layers of docs/design.md hold: every file includes only its own
-layer or the ones below, and tachy-actions carries neither the detector
+layer or the ones below, the detector sees only the config layer's plain
+structs, and tachy-actions carries neither the detector
 (engine, wheel, frame codec, keys) nor libcrypto.
 
   tests/layering_test.py --root SOURCE_DIR --actions build/actions/tachy-actions
@@ -22,6 +23,9 @@ ALLOWED = {
     "arp": {"detector/base", "arp"},
     "actions": {"detector/base", "detector/config", "detector/stream", "arp", "actions"},
 }
+# The detector takes plain option structs: of the config layer it may see
+# these and not the parsers (ha.cf, authkeys, the cluster config).
+CORE_CONFIG_HEADERS = {"detector/config/medium.h", "detector/config/auth_keys.h"}
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"', re.M)
 # What only the detector defines: none of it may be in the runner.
 DETECTOR_SYMBOLS = re.compile(r"tachy::(Engine|TimingWheel|KeyRing|Authenticator|EncodeFrame|"
@@ -54,6 +58,10 @@ def include_problems(root):
                     theirs = layer_of(inc)
                     if theirs is not None and theirs not in ALLOWED[mine]:
                         problems.append(f"{path} ({mine}) includes {inc} ({theirs})")
+                    elif (mine == "detector" and theirs == "detector/config" and
+                          inc not in CORE_CONFIG_HEADERS):
+                        problems.append(f"{path} (detector) includes the parser {inc}; "
+                                        "take a plain struct instead")
     return problems
 
 

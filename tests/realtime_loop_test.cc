@@ -30,7 +30,6 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "detector/auth.h"
-#include "detector/config/config.h"
 #include "detector/engine.h"
 #include "detector/frame.h"
 #include "detector/base/mono_time.h"

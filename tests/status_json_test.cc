@@ -14,7 +14,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "detector/auth.h"
-#include "detector/config/config.h"
+#include "detector/config/auth_keys.h"
 #include "detector/engine.h"
 #include "detector/frame.h"
 #include "detector/base/mono_time.h"

@@ -27,7 +27,7 @@
 #include "absl/strings/string_view.h"
 #include "arp/garp.h"
 #include "detector/auth.h"
-#include "detector/config/config.h"
+#include "detector/config/authkeys_file.h"
 #include "detector/frame.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"

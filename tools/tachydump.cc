@@ -17,7 +17,9 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/time.h"
-#include "detector/config/config.h"
+#include "detector/config/authkeys_file.h"
+#include "detector/config/ha_cf.h"
+#include "detector/config/heartbeat_syntax.h"
 #include "tools/tachydump_capture.h"
 #include "tools/tachydump_stats.h"
 

@@ -25,7 +25,7 @@
 #include "absl/strings/string_view.h"
 #include "arp/arp_watcher.h"
 #include "detector/auth.h"
-#include "detector/config/config.h"
+#include "detector/config/auth_keys.h"
 #include "detector/frame.h"
 #include "detector/hb_message.h"
 

@@ -24,7 +24,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "arp/garp.h"
-#include "detector/config/config.h"
+#include "detector/config/auth_keys.h"
 #include "tools/tachydump_decode.h"
 
 namespace tachy::dump {

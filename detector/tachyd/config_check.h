@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "detector/config/config.h"
+#include "detector/config/cluster_config.h"
 
 namespace tachy {
 

@@ -19,7 +19,9 @@
 #include <map>
 #include <optional>
 #include <memory>
+#include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -32,7 +34,9 @@
 #include "detector/tachyd/activity_stats.h"
 #include "detector/auth.h"
 #include "detector/tachyd/auth_alarm.h"
-#include "detector/config/config.h"
+#include "detector/config/cluster_config.h"
+#include "detector/config/heartbeat_syntax.h"
+#include "detector/config/log_options.h"
 #include "detector/tachyd/config_check.h"
 #include "detector/tachyd/control_server.h"
 #include "detector/engine.h"
@@ -64,6 +68,23 @@
 
 namespace tachy {
 namespace {
+
+// The engine takes plain settings; this is where the operator's config
+// becomes them (the engine does not know ha.cf).
+EngineOptions EngineOptionsFor(const ClusterConfig& config, uint64_t generation,
+                               std::vector<std::string> media) {
+  EngineOptions o;
+  o.cluster = config.ha.cluster;
+  o.local_node = config.local_node;
+  o.nodes = config.ha.nodes;
+  o.media = std::move(media);
+  o.keepalive = config.ha.keepalive;
+  o.deadtime = config.ha.deadtime;
+  o.warntime = config.ha.warntime;
+  o.initdead = config.ha.initdead;
+  o.generation = generation;
+  return o;
+}
 
 std::string DescribeConfig(const ClusterConfig& c) {
   std::vector<std::string> media;
@@ -254,7 +275,7 @@ absl::Status Daemon::Setup() {
   info_.activity = &activity_;
   info_.pid = getpid();
   started_ = MonotonicNow();
-  engine_options_ = EngineOptions::FromConfig(config_, generation_, std::move(names));
+  engine_options_ = EngineOptionsFor(config_, generation_, std::move(names));
   auto remembered = ReadPeerMemory(options_.state_dir);
   if (!remembered.ok()) return remembered.status();
   engine_options_.remembered = std::move(*remembered);

@@ -23,7 +23,7 @@
 #include <vector>
 
 #include "absl/time/time.h"
-#include "detector/config/config.h"
+#include "detector/config/cluster_config.h"
 
 namespace tachy {
 

@@ -1,73 +1,39 @@
-// config.cc: ha.cf and authkeys parsing, following Heartbeat 3.0.x
-// (heartbeat/config.c parse_config, heartbeat/auth.c parse_authfile,
-// cluster-glue cl_get_msec / cl_str_to_boolean).
+// ha_cf.cc: ha.cf parsing, following Heartbeat 3.0.x (heartbeat/config.c
+// parse_config): one handler per directive, then the cross-field rules.
 
-#include "detector/config/config.h"
+#include "detector/config/ha_cf.h"
 
 #include <arpa/inet.h>
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <sys/utsname.h>
-#include <unistd.h>
 
 #include <algorithm>
-#include <cerrno>
-#include <cstdint>
 #include <functional>
-#include <iterator>
-#include <limits>
 #include <map>
 #include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
-#include "absl/cleanup/cleanup.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "absl/types/span.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "absl/types/span.h"
 #include "detector/base/fnv1a.h"
-#include "detector/base/log.h"
+#include "detector/config/heartbeat_syntax.h"
 
 namespace tachy {
 namespace {
-
-// Heartbeat's DELIMS minus the newline (lines are already split): values on a
-// line are separated by any of these, so "node a,b" == "node a b".
-constexpr absl::string_view kValueDelims = ", \t\f\r";
-// The directive name ends at the first whitespace only (parse_config uses
-// WHITESPACE there), so "node,a" is one unknown token, as in Heartbeat.
-constexpr absl::string_view kWhitespace = " \t\f\r\v";
 
 constexpr absl::Duration kKeepaliveFloor = absl::Microseconds(100);
 constexpr int kMaxNodeNameLength = 63;
 // IFNAMSIZ - 1: longer names cannot be bound with SO_BINDTODEVICE.
 constexpr int kMaxIfaceNameLength = 15;
-constexpr int kMaxAuthIndex = 15;  // Heartbeat's MAXAUTH is 16
-// Config files are a few hundred bytes; the cap keeps a mistaken path such as
-// /dev/zero from eating memory.
-constexpr off_t kMaxConfigFileSize = 1 << 20;
-
-// Strict non-negative decimal: digits only, no sign, no spaces, so "+5",
-// " 5" and "5x" are rejected rather than half-parsed as atoi would.
-std::optional<int> ParseDecimal(absl::string_view text) {
-  if (text.empty() || text.size() > 9) return std::nullopt;
-  int value = 0;
-  for (char c : text) {
-    if (!absl::ascii_isdigit(static_cast<unsigned char>(c))) return std::nullopt;
-    value = value * 10 + (c - '0');
-  }
-  return value;
-}
 
 // ---------------------------------------------------------------------------
 // ha.cf
@@ -113,13 +79,13 @@ void WarnAt(HaCfState& state, int line, const absl::FormatSpec<Args...>& format,
 // Returns false for blank and comment-only lines.
 bool SplitLine(absl::string_view text, int number, Line* line) {
   text = text.substr(0, text.find('#'));
-  size_t start = text.find_first_not_of(kWhitespace);
+  size_t start = text.find_first_not_of(kHeartbeatWhitespace);
   if (start == absl::string_view::npos) return false;
   text.remove_prefix(start);
-  size_t end = std::min(text.find_first_of(kWhitespace), text.size());
+  size_t end = std::min(text.find_first_of(kHeartbeatWhitespace), text.size());
   line->number = number;
   line->directive = text.substr(0, end);
-  line->values = absl::StrSplit(text.substr(end), absl::ByAnyChar(kValueDelims), absl::SkipEmpty());
+  line->values = absl::StrSplit(text.substr(end), absl::ByAnyChar(kHeartbeatValueDelims), absl::SkipEmpty());
   return true;
 }
 
@@ -166,7 +132,7 @@ absl::Status SetTime(const Line& line, HaCfState& state, absl::Duration* field) 
 absl::Status SetInt(const Line& line, HaCfState& state, int min, int max, int* field) {
   absl::StatusOr<absl::string_view> value = ScalarValue(line, state);
   if (!value.ok()) return value.status();
-  std::optional<int> number = ParseDecimal(*value);
+  std::optional<int> number = ParseStrictDecimal(*value);
   if (!number || *number < min || *number > max) {
     return ErrorAt(state, line.number, "%s '%s' is not a whole number in %d..%d", line.directive,
                    *value, min, max);
@@ -438,12 +404,12 @@ absl::Status AddMcast(const Line& line, HaCfState& state) {
     return ErrorAt(state, line.number,
                    "mcast group '%s' is not an IPv4 multicast address (224.0.0.0/4)", group);
   }
-  std::optional<int> port = ParseDecimal(line.values[2]);
+  std::optional<int> port = ParseStrictDecimal(line.values[2]);
   if (!port || *port < 1 || *port > 65535) {
     return ErrorAt(state, line.number, "mcast port '%s' is not a port number (1..65535)",
                    line.values[2]);
   }
-  std::optional<int> ttl = ParseDecimal(line.values[3]);
+  std::optional<int> ttl = ParseStrictDecimal(line.values[3]);
   if (!ttl || *ttl > 4) {
     return ErrorAt(state, line.number, "mcast ttl '%s' must be 0..4", line.values[3]);
   }
@@ -732,204 +698,7 @@ absl::Status CheckWhole(HaCfState& state) {
   return absl::OkStatus();
 }
 
-// ---------------------------------------------------------------------------
-// authkeys
-
-template <typename... Args>
-absl::Status AuthError(absl::string_view filename, int line,
-                       const absl::FormatSpec<Args...>& format, const Args&... args) {
-  return absl::InvalidArgumentError(
-      absl::StrCat(filename, ":", line, ": ", absl::StrFormat(format, args...)));
-}
-
-std::optional<AuthMethod> AuthMethodFromName(absl::string_view name) {
-  for (AuthMethod method :
-       {AuthMethod::kCrc, AuthMethod::kMd5, AuthMethod::kSha1, AuthMethod::kSha256}) {
-    if (AuthMethodName(method) == name) return method;
-  }
-  return std::nullopt;
-}
-
-std::optional<int> ParseAuthIndex(absl::string_view text) {
-  std::optional<int> index = ParseDecimal(text);
-  if (!index || *index > kMaxAuthIndex) return std::nullopt;
-  return index;
-}
-
-// ---------------------------------------------------------------------------
-// Files
-
-std::string JoinPath(absl::string_view dir, absl::string_view name) {
-  if (dir.empty()) return std::string(name);
-  if (absl::EndsWith(dir, "/")) return absl::StrCat(dir, name);
-  return absl::StrCat(dir, "/", name);
-}
-
-
 }  // namespace
-
-std::string MediumConfig::Name() const {
-  switch (kind) {
-    case Kind::kRaw:
-      return absl::StrCat("raw:", iface);
-    case Kind::kBcast:
-      return absl::StrCat("bcast:", iface);
-    case Kind::kMcast:
-      return absl::StrCat("mcast:", iface, ":", address);
-    case Kind::kUcast:
-      return absl::StrCat("ucast:", iface, ":", address);
-  }
-  return absl::StrCat("?:", iface);
-}
-
-// Reads a small regular file. With `private_file`, refuses one that group or
-// others may access: authkeys holds the shared secret, and Heartbeat refuses
-// such a file too (auth.c parse_authfile), so a copied /etc/ha.d behaves alike.
-absl::StatusOr<std::string> ReadConfigFile(const std::string& path, bool private_file) {
-  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return absl::ErrnoToStatus(errno, path);
-  absl::Cleanup close_fd = [fd] { close(fd); };
-  struct stat st {};
-  if (fstat(fd, &st) != 0) return absl::ErrnoToStatus(errno, path);
-  if (!S_ISREG(st.st_mode)) return absl::InvalidArgumentError(absl::StrCat(path, ": not a file"));
-  if (private_file && (st.st_mode & 077) != 0) {
-    return absl::PermissionDeniedError(absl::StrFormat(
-        "%s: mode %04o lets group or others read it; chmod 600 it (Heartbeat refuses it too)", path,
-        st.st_mode & 07777));
-  }
-  // Whoever may write these files decides what tachy runs as root (ha.cf,
-  // haresources) or which frames it believes (authkeys): root or the user
-  // tachy runs as, and nobody else.
-  if (st.st_uid != 0 && st.st_uid != geteuid()) {
-    return absl::PermissionDeniedError(absl::StrFormat(
-        "%s: owned by uid %d, who could change what tachy trusts; chown root it", path,
-        static_cast<int>(st.st_uid)));
-  }
-  if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
-    return absl::PermissionDeniedError(absl::StrFormat(
-        "%s: mode %04o lets group or others change it (and so what tachy runs or trusts); "
-        "chmod go-w it",
-        path, st.st_mode & 07777));
-  }
-  if (st.st_size > kMaxConfigFileSize) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(path, ": larger than ", kMaxConfigFileSize, " bytes; not a config file"));
-  }
-  std::string text;
-  char buffer[4096];
-  for (;;) {
-    ssize_t n = read(fd, buffer, sizeof(buffer));
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return absl::ErrnoToStatus(errno, path);
-    }
-    if (n == 0) break;
-    text.append(buffer, static_cast<size_t>(n));
-    if (text.size() > static_cast<size_t>(kMaxConfigFileSize)) {
-      return absl::InvalidArgumentError(absl::StrCat(path, ": grew while being read"));
-    }
-  }
-  return text;
-}
-
-LogOptions MakeLogOptions(const HaConfig& ha, std::string ident) {
-  LogOptions log;
-  log.ident = std::move(ident);
-  log.facility = ha.logfacility;
-  log.logfile = ha.logfile;
-  log.debugfile = ha.debugfile;
-  log.debug = ha.debug;
-  return log;
-}
-
-absl::string_view AuthMethodName(AuthMethod method) {
-  switch (method) {
-    case AuthMethod::kCrc:
-      return "crc";
-    case AuthMethod::kMd5:
-      return "md5";
-    case AuthMethod::kSha1:
-      return "sha1";
-    case AuthMethod::kSha256:
-      return "sha256";
-  }
-  return "?";
-}
-
-const AuthKey* AuthKeys::Find(int index) const {
-  for (const AuthKey& key : keys) {
-    if (key.index == index) return &key;
-  }
-  return nullptr;
-}
-
-// cl_get_msec, made strict: it accepts "1.2.3" (atof reads 1.2) and any
-// suffix that merely starts with a unit ("msfoo"); both are typos here. The
-// value is kept exact down to nanoseconds instead of rounded to whole ms,
-// because tachy's sub-millisecond keepalives must mean what they say.
-absl::StatusOr<absl::Duration> ParseHeartbeatTime(absl::string_view text) {
-  auto invalid = [text]() {
-    return absl::InvalidArgumentError(
-        absl::StrCat("'", text,
-                     "' is not a Heartbeat time (a number, optionally followed by ms, msec, us "
-                     "or usec; a bare number is seconds)"));
-  };
-  absl::string_view rest = absl::StripAsciiWhitespace(text);
-  size_t length = 0;
-  while (length < rest.size() &&
-         (absl::ascii_isdigit(static_cast<unsigned char>(rest[length])) || rest[length] == '.')) {
-    ++length;
-  }
-  absl::string_view number = rest.substr(0, length);
-  absl::string_view unit = absl::StripLeadingAsciiWhitespace(rest.substr(length));
-
-  int64_t unit_ns = 0;
-  if (unit.empty()) {
-    unit_ns = 1'000'000'000;
-  } else if (absl::EqualsIgnoreCase(unit, "ms") || absl::EqualsIgnoreCase(unit, "msec")) {
-    unit_ns = 1'000'000;
-  } else if (absl::EqualsIgnoreCase(unit, "us") || absl::EqualsIgnoreCase(unit, "usec")) {
-    unit_ns = 1'000;
-  } else {
-    return invalid();
-  }
-
-  std::vector<absl::string_view> parts = absl::StrSplit(number, '.');
-  if (parts.size() > 2 || number.find_first_of("0123456789") == absl::string_view::npos) {
-    return invalid();
-  }
-  // One unit of headroom below the int64 limit, so the fraction cannot overflow.
-  const int64_t max_units = std::numeric_limits<int64_t>::max() / unit_ns - 1;
-  int64_t whole_units = 0;
-  for (char c : parts[0]) {
-    if (whole_units > (max_units - (c - '0')) / 10) {
-      return absl::InvalidArgumentError(absl::StrCat("'", text, "' is too long a time"));
-    }
-    whole_units = whole_units * 10 + (c - '0');
-  }
-  int64_t nanos = whole_units * unit_ns;
-  if (parts.size() == 2) {
-    // Digits past nanosecond resolution are dropped.
-    int64_t place = unit_ns;
-    for (char c : parts[1]) {
-      place /= 10;
-      if (place == 0) break;
-      nanos += (c - '0') * place;
-    }
-  }
-  return absl::Nanoseconds(nanos);
-}
-
-absl::StatusOr<bool> ParseHeartbeatBool(absl::string_view text) {
-  for (absl::string_view yes : {"true", "on", "yes", "y", "1"}) {
-    if (absl::EqualsIgnoreCase(text, yes)) return true;
-  }
-  for (absl::string_view no : {"false", "off", "no", "n", "0"}) {
-    if (absl::EqualsIgnoreCase(text, no)) return false;
-  }
-  return absl::InvalidArgumentError(
-      absl::StrCat("'", text, "' is not a boolean (true|on|yes|y|1 or false|off|no|n|0)"));
-}
 
 absl::StatusOr<HaConfig> ParseHaCf(absl::string_view text, absl::string_view filename) {
   HaCfState state;
@@ -945,188 +714,6 @@ absl::StatusOr<HaConfig> ParseHaCf(absl::string_view text, absl::string_view fil
   absl::Status status = CheckWhole(state);
   if (!status.ok()) return status;
   return std::move(state.config);
-}
-
-// Heartbeat's parse_authfile reads "%d%s%s"; a key is one whitespace-free
-// token. '#' starts a comment only at the start of a token, so keys may
-// contain '#' as they may in Heartbeat.
-absl::StatusOr<AuthKeys> ParseAuthKeys(absl::string_view text, absl::string_view filename) {
-  AuthKeys auth;
-  int auth_line = 0;
-  std::map<int, int> index_lines;
-  std::vector<std::pair<int, int>> rotate_lines;  // (index, line)
-  int number = 0;
-  for (absl::string_view raw : absl::StrSplit(text, '\n')) {
-    ++number;
-    std::vector<absl::string_view> tokens =
-        absl::StrSplit(raw, absl::ByAnyChar(kWhitespace), absl::SkipEmpty());
-    auto comment = std::find_if(tokens.begin(), tokens.end(),
-                                [](absl::string_view t) { return absl::StartsWith(t, "#"); });
-    tokens.erase(comment, tokens.end());
-    if (tokens.empty()) continue;
-
-    if (tokens[0] == "auth") {
-      if (auth_line != 0) {
-        return AuthError(filename, number, "second 'auth' line (the first is line %d)", auth_line);
-      }
-      if (tokens.size() != 2) {
-        return AuthError(filename, number, "'auth' takes one key index (0..%d)", kMaxAuthIndex);
-      }
-      std::optional<int> index = ParseAuthIndex(tokens[1]);
-      if (!index) {
-        return AuthError(filename, number, "auth index '%s' is not 0..%d", tokens[1],
-                         kMaxAuthIndex);
-      }
-      auth.active_index = *index;
-      auth_line = number;
-      continue;
-    }
-
-    if (tokens[0] == "rotate") {
-      // A key rotation in progress: frames signed with key N are still
-      // accepted, until every peer signs with `auth`'s key and the line goes.
-      std::optional<int> rotating = tokens.size() == 2 ? ParseAuthIndex(tokens[1]) : std::nullopt;
-      if (!rotating) {
-        return AuthError(filename, number, "'rotate' takes one key index (0..%d)", kMaxAuthIndex);
-      }
-      auth.rotating.push_back(*rotating);
-      rotate_lines.emplace_back(*rotating, number);
-      continue;
-    }
-    std::optional<int> index = ParseAuthIndex(tokens[0]);
-    if (!index) {
-      if (ParseDecimal(tokens[0])) {
-        return AuthError(filename, number, "key index '%s' is not 0..%d", tokens[0], kMaxAuthIndex);
-      }
-      return AuthError(filename, number, "expected 'auth N' or 'N method [key]', got '%s'",
-                       tokens[0]);
-    }
-    if (tokens.size() < 2) {
-      return AuthError(filename, number, "key %d needs a method (crc, md5, sha1 or sha256)",
-                       *index);
-    }
-    std::optional<AuthMethod> method = AuthMethodFromName(tokens[1]);
-    if (!method) {
-      return AuthError(filename, number, "unknown auth method '%s' (crc, md5, sha1 or sha256)",
-                       tokens[1]);
-    }
-    AuthKey key;
-    key.index = *index;
-    key.method = *method;
-    if (*method == AuthMethod::kCrc) {
-      // Heartbeat refuses a key here too: crc authenticates nothing, and a key
-      // would suggest otherwise.
-      if (tokens.size() > 2) return AuthError(filename, number, "crc takes no key");
-    } else if (tokens.size() == 2) {
-      return AuthError(filename, number, "%s needs a key", tokens[1]);
-    } else if (tokens.size() > 3) {
-      return AuthError(filename, number, "the %s key must be one token without spaces", tokens[1]);
-    } else {
-      key.key = std::string(tokens[2]);
-    }
-    auto [it, inserted] = index_lines.try_emplace(*index, number);
-    if (!inserted) {
-      return AuthError(filename, number, "key %d is already defined on line %d", *index,
-                       it->second);
-    }
-    auth.keys.push_back(std::move(key));
-  }
-  if (auth_line == 0) {
-    return absl::InvalidArgumentError(absl::StrCat(filename, ": no 'auth N' line"));
-  }
-  if (auth.Find(auth.active_index) == nullptr) {
-    return AuthError(filename, auth_line, "'auth %d' names a key that is not defined",
-                     auth.active_index);
-  }
-  for (const auto& [index, line] : rotate_lines) {
-    if (auth.Find(index) == nullptr) {
-      return AuthError(filename, line, "'rotate %d' names a key that is not defined", index);
-    }
-    if (index == auth.active_index) {
-      return AuthError(filename, line, "'rotate %d' names the signing key ('auth %d')", index,
-                       index);
-    }
-  }
-  std::sort(auth.keys.begin(), auth.keys.end(),
-            [](const AuthKey& a, const AuthKey& b) { return a.index < b.index; });
-  return auth;
-}
-
-absl::Status CheckAuthPolicy(const ClusterConfig& config, bool allow_crc_on_udp,
-                             std::vector<std::string>* warnings) {
-  const AuthKeys& auth = config.auth;
-  const auto accepted = [&](int index) {
-    return index == auth.active_index ||
-           std::find(auth.rotating.begin(), auth.rotating.end(), index) != auth.rotating.end();
-  };
-  bool crc = false;
-  for (const AuthKey& k : auth.keys) {
-    if (!accepted(k.index)) {
-      warnings->push_back(absl::StrFormat(
-          "authkeys: key %d (%s) is defined but neither signs ('auth %d') nor rotates: frames "
-          "signed with it are refused (add 'rotate %d' while peers still use it)",
-          k.index, AuthMethodName(k.method), auth.active_index, k.index));
-    } else if (k.method == AuthMethod::kCrc) {
-      crc = true;
-    }
-  }
-  if (!crc) return absl::OkStatus();
-  std::string udp;
-  for (const MediumConfig& m : config.ha.media) {
-    if (m.kind != MediumConfig::Kind::kRaw) udp = m.iface;
-  }
-  if (!udp.empty() && !allow_crc_on_udp) {
-    return absl::PermissionDeniedError(absl::StrFormat(
-        "authkeys: a crc key authenticates nothing, and a UDP medium (on %s) lets any process "
-        "of any host that reaches it speak for a node: use sha256 (or sha1/md5 with Heartbeat "
-        "peers), or start tachyd with --allow-crc-on-udp to accept the risk",
-        udp));
-  }
-  warnings->push_back(absl::StrFormat(
-      "WARNING: authkeys uses crc, which authenticates nothing: anyone who can send %s can "
-      "declare this cluster's nodes alive or dead; use sha256",
-      udp.empty() ? "raw Ethernet frames on the heartbeat links (root on a host of the segment)"
-                  : "UDP to the heartbeat port (--allow-crc-on-udp given)"));
-  return absl::OkStatus();
-}
-
-absl::StatusOr<ClusterConfig> LoadClusterConfig(const std::string& dir,
-                                                absl::string_view node_override) {
-  ClusterConfig cluster;
-  cluster.config_dir = dir;
-
-  std::string ha_path = JoinPath(dir, "ha.cf");
-  absl::StatusOr<std::string> ha_text = ReadConfigFile(ha_path, /*private_file=*/false);
-  if (!ha_text.ok()) return ha_text.status();
-  absl::StatusOr<HaConfig> ha = ParseHaCf(*ha_text, ha_path);
-  if (!ha.ok()) return ha.status();
-  cluster.ha = *std::move(ha);
-
-  std::string auth_path = JoinPath(dir, "authkeys");
-  absl::StatusOr<std::string> auth_text = ReadConfigFile(auth_path, /*private_file=*/true);
-  if (!auth_text.ok()) return auth_text.status();
-  absl::StatusOr<AuthKeys> auth = ParseAuthKeys(*auth_text, auth_path);
-  if (!auth.ok()) return auth.status();
-  cluster.auth = *std::move(auth);
-
-  std::string local;
-  if (!node_override.empty()) {
-    local = std::string(node_override);
-  } else {
-    struct utsname names {};
-    if (uname(&names) != 0) return absl::ErrnoToStatus(errno, "uname");
-    local = names.nodename;
-  }
-  // Heartbeat lower-cases both sides (add_node, get_localnodeinfo).
-  absl::AsciiStrToLower(&local);
-  const std::vector<std::string>& nodes = cluster.ha.nodes;
-  if (std::find(nodes.begin(), nodes.end(), local) == nodes.end()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(ha_path, ": local node '", local, "' is not among the node lines (",
-                     absl::StrJoin(nodes, ", "), "); set --node or add it"));
-  }
-  cluster.local_node = std::move(local);
-  return cluster;
 }
 
 }  // namespace tachy
