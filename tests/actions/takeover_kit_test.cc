@@ -1,0 +1,168 @@
+// takeover_kit_test.cc: everything a takeover needs is opened when the kit
+// is prepared, and a take or release through it opens nothing: counted as
+// the process's open file descriptors and the GARP owner's interface
+// sockets, in a private network namespace with a real interface.
+#include "actions/takeover_kit.h"
+
+#include <dirent.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <fstream>
+#include <string>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "actions/group_jobs.h"
+#include "actions/haresources.h"
+#include "actions/netlink_address.h"
+#include "gtest/gtest.h"
+#include "tests/support/netns_child.h"
+
+namespace tachy {
+namespace {
+
+size_t OpenFds() {
+  size_t n = 0;
+  DIR* d = opendir("/proc/self/fd");
+  if (d == nullptr) return 0;
+  while (readdir(d) != nullptr) ++n;
+  closedir(d);
+  return n;
+}
+
+// A resource script that keeps its state in a file beside it.
+std::string MakeScriptDir(NetnsChild& c) {
+  char tmpl[] = "/tmp/tachy-kit-XXXXXX";
+  if (!c.Expect(mkdtemp(tmpl) != nullptr, "mkdtemp")) return "";
+  const std::string dir = tmpl;
+  const std::string script = dir + "/svc";
+  std::ofstream(script) << "#!/bin/sh\n"
+                           "S=" << dir << "/running\n"
+                           "case \"$1\" in\n"
+                           "  start) touch \"$S\" ;;\n"
+                           "  stop) rm -f \"$S\" ;;\n"
+                           "  status) if [ -f \"$S\" ]; then echo running; else echo stopped; fi ;;\n"
+                           "esac\n";
+  chmod(script.c_str(), 0755);
+  return dir;
+}
+
+class TakeoverKitTest : public NetnsTest {};
+
+TEST_F(TakeoverKitTest, ATakeAndAReleaseOpenNothing) {
+  const std::string failures = RunInPrivateNetns([](NetnsChild& c) {
+    if (!c.Sh("ip link add d0 type veth peer name d0p && ip link set d0p up && "
+              "ip link set d0 up && ip addr add 10.77.0.1/24 dev d0")) {
+      return;
+    }
+    const std::string dir = MakeScriptDir(c);
+    auto hr = ParseHaResources("a 10.77.0.5 svc\n", "haresources", {"a", "b"});
+    if (!c.Expect(hr.ok(), absl::StrCat("haresources: ", hr.status().ToString()))) return;
+    KitOptions o;
+    o.dirs.resource_dir = dir;
+    o.dirs.init_dir = dir;
+    o.haresources_path = "haresources";
+    auto kit = TakeoverKit::Prepare(hr->groups, o);
+    if (!c.Expect(kit.ok(), absl::StrCat("Prepare: ", kit.status().ToString()))) return;
+    c.Expect((*kit)->garp().opened() == 1, "one GARP socket for d0");
+    c.Expect((*kit)->watchers().size() == 1, "one ARP watcher for d0");
+
+    const size_t fds = OpenFds();
+    const size_t sockets = (*kit)->garp().opened();
+    const uint64_t netlink = NetlinkSocketsOpened();
+    TakeOptions to;
+    to.known_stopped = true;
+    const TakeResult take = RunTake((*kit)->GroupOpsFor(0), to);
+    // Counted before this test looks at the address (which opens its own).
+    c.Expect(NetlinkSocketsOpened() == netlink, "a take opened a netlink socket");
+    c.Expect(take.ok, absl::StrCat("take: ", take.error));
+    c.Expect(InterfaceWithAddress("10.77.0.5").ok(), "the VIP is up after the take");
+    c.Expect(take.vip_added != MonoTime() && take.garp_sent >= take.vip_added,
+             "address added, then announced");
+    c.Expect(OpenFds() == fds, absl::StrCat("a take opened descriptors: ", fds, " -> ", OpenFds()));
+    c.Expect((*kit)->garp().opened() == sockets, "a take opened a GARP socket");
+
+    const uint64_t netlink_before_release = NetlinkSocketsOpened();
+    const ReleaseResult release = RunRelease((*kit)->GroupOpsFor(0), ReleaseOptions{});
+    c.Expect(NetlinkSocketsOpened() == netlink_before_release,
+             "a release opened a netlink socket");
+    c.Expect(release.ok, absl::StrCat("release: ", release.error));
+    c.Expect(!InterfaceWithAddress("10.77.0.5").ok(), "the VIP is gone after the release");
+    c.Expect(OpenFds() == fds, "a release opened descriptors");
+    c.Sh(absl::StrCat("rm -rf ", dir));
+  });
+  EXPECT_EQ(failures, "");
+}
+
+TEST_F(TakeoverKitTest, AnAddressOnNoInterfaceIsRefusedWithFileAndLine) {
+  const std::string failures = RunInPrivateNetns([](NetnsChild& c) {
+    auto hr = ParseHaResources("\n\na IPaddr2::10.78.0.5/24/nosuch0\n", "/etc/ha.d/haresources",
+                               {"a", "b"});
+    if (!c.Expect(hr.ok(), absl::StrCat("haresources: ", hr.status().ToString()))) return;
+    KitOptions o;
+    o.haresources_path = "/etc/ha.d/haresources";
+    o.require_interfaces = true;  // as `tachy-actions --check` asks
+    auto kit = TakeoverKit::Prepare(hr->groups, o);
+    c.Expect(!kit.ok() && absl::IsInvalidArgument(kit.status()), "refused");
+    c.Expect(absl::StrContains(kit.status().message(), "/etc/ha.d/haresources:3:"),
+             absl::StrCat("names file:line: ", kit.status().message()));
+    c.Expect(absl::StrContains(kit.status().message(), "nosuch0"),
+             absl::StrCat("names the interface: ", kit.status().message()));
+  });
+  EXPECT_EQ(failures, "");
+}
+
+// An interface that appears after the runner started, or is re-created
+// with a new index: until then a take fails cleanly (and is said), and the
+// once-a-second Refresh() opens what it needs, off the takeover path.
+TEST_F(TakeoverKitTest, AnInterfaceThatAppearsLaterIsPickedUpByRefresh) {
+  const std::string failures = RunInPrivateNetns([](NetnsChild& c) {
+    auto hr = ParseHaResources("a IPaddr2::10.79.0.5/24/late0\n", "haresources", {"a", "b"});
+    if (!c.Expect(hr.ok(), absl::StrCat("haresources: ", hr.status().ToString()))) return;
+    KitOptions o;
+    o.haresources_path = "haresources";
+    auto kit = TakeoverKit::Prepare(hr->groups, o);
+    if (!c.Expect(kit.ok(), absl::StrCat("Prepare: ", kit.status().ToString()))) return;
+    c.Expect(!(*kit)->warnings().empty() &&
+                 absl::StrContains((*kit)->warnings()[0], "late0 is not there (yet)"),
+             "the missing interface is a warning with file:line");
+    TakeOptions to;
+    to.known_stopped = true;
+    TakeResult r = RunTake((*kit)->GroupOpsFor(0), to);
+    c.Expect(!r.ok && absl::StrContains(r.error, "late0"),
+             absl::StrCat("take without the interface fails naming it: ", r.error));
+
+    if (!c.Sh("ip link add late0 type veth peer name late0p && ip link set late0p up && "
+              "ip link set late0 up")) {
+      return;
+    }
+    std::vector<std::string> notes;
+    const std::vector<size_t> watchers = (*kit)->Refresh(&notes);
+    c.Expect(watchers.size() == 1, "its ARP watcher opened");
+    c.Expect(!notes.empty() && absl::StrContains(notes[0], "late0 is there"),
+             "the refresh says what it found");
+    r = RunTake((*kit)->GroupOpsFor(0), to);
+    c.Expect(r.ok, absl::StrCat("take once the interface is there: ", r.error));
+    c.Expect(r.garp_sent != MonoTime(), "announced once the interface is there");
+    (void)RunRelease((*kit)->GroupOpsFor(0), ReleaseOptions{});
+
+    // Re-created: a new index. The stale one would fail; Refresh() mends it.
+    if (!c.Sh("ip link del late0 && ip link add late0 type veth peer name late0p && "
+              "ip link set late0p up && ip link set late0 up")) {
+      return;
+    }
+    notes.clear();
+    c.Expect((*kit)->Refresh(&notes).size() == 1, "its ARP watcher re-opened");
+    r = RunTake((*kit)->GroupOpsFor(0), to);
+    c.Expect(r.ok, absl::StrCat("take after the interface was re-created: ", r.error));
+    bool announced = false;
+    for (const std::string& step : r.steps) announced = announced || step.rfind("GARP sent", 0) == 0;
+    c.Expect(announced, "the GARP went out on the re-created interface");
+  });
+  EXPECT_EQ(failures, "");
+}
+
+}  // namespace
+}  // namespace tachy
