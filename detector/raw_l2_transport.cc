@@ -22,8 +22,9 @@
 #include "detector/frame.h"
 #include "detector/transport.h"
 #include "detector/base/unique_fd.h"
+#include "detector/base/ethernet.h"
 #include "detector/base/libnet_handle.h"
-#include "detector/base/pcap_handle.h"
+#include "detector/base/pcap_capture.h"
 
 // libnet.h trips -Wshadow and has const-unsafe prototypes: keep it quiet and
 // confined to this file (one file owns each C library's quirks).
@@ -40,25 +41,24 @@ namespace {
 constexpr int kPcapBufferBytes = 256 * 1024;
 constexpr int kSnapLen = 256;
 
-constexpr size_t kEthernetHeaderSize = 14;
 
 class RawL2Transport final : public Transport {
  public:
   RawL2Transport(std::string name, PcapPtr pcap, UniqueFd tx, int fd,
-                 const uint8_t header[kEthernetHeaderSize])
+                 const uint8_t header[kEthernetHeaderBytes])
       : name_(std::move(name)), pcap_(std::move(pcap)), tx_(std::move(tx)), fd_(fd) {
-    std::memcpy(frame_.data(), header, kEthernetHeaderSize);
+    std::memcpy(frame_.data(), header, kEthernetHeaderBytes);
   }
 
   const std::string& name() const override { return name_; }
   int fd() const override { return fd_; }
 
   absl::Status Send(std::span<const uint8_t> payload) override {
-    if (payload.size() > frame_.size() - kEthernetHeaderSize) {
+    if (payload.size() > frame_.size() - kEthernetHeaderBytes) {
       return absl::InvalidArgumentError(absl::StrCat(name_, ": frame too large"));
     }
-    std::memcpy(frame_.data() + kEthernetHeaderSize, payload.data(), payload.size());
-    const size_t len = kEthernetHeaderSize + payload.size();
+    std::memcpy(frame_.data() + kEthernetHeaderBytes, payload.data(), payload.size());
+    const size_t len = kEthernetHeaderBytes + payload.size();
     if (send(tx_.get(), frame_.data(), len, MSG_DONTWAIT) != static_cast<ssize_t>(len)) {
       return absl::ErrnoToStatus(errno, absl::StrCat(name_, ": send"));
     }
@@ -101,55 +101,25 @@ class RawL2Transport final : public Transport {
 absl::StatusOr<std::unique_ptr<Transport>> OpenRawL2Transport(const MediumConfig& config) {
   const std::string name = config.Name();
   const char* dev = config.iface.c_str();
-  char errbuf[PCAP_ERRBUF_SIZE > LIBNET_ERRBUF_SIZE ? PCAP_ERRBUF_SIZE : LIBNET_ERRBUF_SIZE] = "";
-  PcapPtr pcap(pcap_create(dev, errbuf));
-  if (!pcap) return absl::InternalError(absl::StrCat(name, ": pcap_create: ", errbuf));
-  pcap_set_snaplen(pcap.get(), kSnapLen);
-  pcap_set_promisc(pcap.get(), 0);
-  pcap_set_immediate_mode(pcap.get(), 1);
-  pcap_set_buffer_size(pcap.get(), kPcapBufferBytes);
-  pcap_set_tstamp_precision(pcap.get(), PCAP_TSTAMP_PRECISION_NANO);
-  if (int rc = pcap_activate(pcap.get()); rc < 0) {
-    // kUnavailable only for an interface that may still appear or come up.
-    const bool not_yet = rc == PCAP_ERROR_NO_SUCH_DEVICE || rc == PCAP_ERROR_IFACE_NOT_UP;
-    return absl::Status(not_yet ? absl::StatusCode::kUnavailable
-                                : absl::StatusCode::kFailedPrecondition,
-                        absl::StrFormat("%s: pcap_activate: %s (%s)", name,
-                                                  pcap_statustostr(rc), pcap_geterr(pcap.get())));
-  }
-  if (pcap_datalink(pcap.get()) != DLT_EN10MB) {
-    return absl::InvalidArgumentError(absl::StrCat(name, ": not an Ethernet interface"));
-  }
-  // Our own frames must not come back as received ones. The kernel option
-  // also spares copying every sent frame into the capture ring first.
-  pcap_setdirection(pcap.get(), PCAP_D_IN);
-  const int ignore_outgoing = 1;
-  (void)setsockopt(pcap_fileno(pcap.get()), SOL_PACKET, PACKET_IGNORE_OUTGOING, &ignore_outgoing,
-                   sizeof(ignore_outgoing));
-  bpf_program prog;
-  const std::string filter = absl::StrFormat("ether proto 0x%04x", kEtherType);
-  if (pcap_compile(pcap.get(), &prog, filter.c_str(), 1, PCAP_NETMASK_UNKNOWN) != 0) {
-    return absl::InternalError(absl::StrCat(name, ": pcap_compile: ", pcap_geterr(pcap.get())));
-  }
-  const int set = pcap_setfilter(pcap.get(), &prog);
-  pcap_freecode(&prog);
-  if (set != 0) {
-    return absl::InternalError(absl::StrCat(name, ": pcap_setfilter: ", pcap_geterr(pcap.get())));
-  }
-  if (pcap_setnonblock(pcap.get(), 1, errbuf) != 0) {
-    return absl::InternalError(absl::StrCat(name, ": pcap_setnonblock: ", errbuf));
-  }
-  const int fd = pcap_get_selectable_fd(pcap.get());
-  if (fd < 0) return absl::InternalError(absl::StrCat(name, ": no selectable fd"));
-  // libpcap opens its socket without O_CLOEXEC: children (the action runner,
-  // resource scripts) must not inherit a capture of the heartbeat link.
-  fcntl(fd, F_SETFD, fcntl(fd, F_GETFD) | FD_CLOEXEC);
+  char errbuf[LIBNET_ERRBUF_SIZE] = "";
+  LiveCaptureOptions capture;
+  capture.iface = config.iface;
+  capture.name = name;
+  capture.snaplen = kSnapLen;
+  capture.buffer_bytes = kPcapBufferBytes;
+  // Our own frames must not come back as received ones.
+  capture.inbound_only = true;
+  capture.filter = absl::StrFormat("ether proto 0x%04x", kEtherType);
+  absl::StatusOr<PcapPtr> pcap = OpenLiveCapture(capture);
+  if (!pcap.ok()) return pcap.status();
+  const int fd = pcap_get_selectable_fd(pcap->get());
 
   // libnet builds the Ethernet header (broadcast, our MAC, 0x88B5) once.
   LibnetPtr net(libnet_init(LIBNET_LINK_ADV, const_cast<char*>(dev), errbuf));
   if (!net) return absl::InternalError(absl::StrCat(name, ": libnet_init: ", errbuf));
   if (const int net_fd = libnet_getfd(net.get()); net_fd >= 0) {
-    fcntl(net_fd, F_SETFD, fcntl(net_fd, F_GETFD) | FD_CLOEXEC);  // as above
+    // libnet opens its socket without O_CLOEXEC: children must not inherit it.
+    fcntl(net_fd, F_SETFD, fcntl(net_fd, F_GETFD) | FD_CLOEXEC);
   }
   libnet_ether_addr* mac = libnet_get_hwaddr(net.get());
   if (mac == nullptr) {
@@ -165,12 +135,12 @@ absl::StatusOr<std::unique_ptr<Transport>> OpenRawL2Transport(const MediumConfig
   uint8_t* built = nullptr;
   uint32_t built_size = 0;
   if (libnet_adv_cull_packet(net.get(), &built, &built_size) == -1 ||
-      built_size < kEthernetHeaderSize) {
+      built_size < kEthernetHeaderBytes) {
     return absl::InternalError(
         absl::StrCat(name, ": libnet_adv_cull_packet: ", libnet_geterror(net.get())));
   }
-  uint8_t header[kEthernetHeaderSize];
-  std::memcpy(header, built, kEthernetHeaderSize);
+  uint8_t header[kEthernetHeaderBytes];
+  std::memcpy(header, built, kEthernetHeaderBytes);
   libnet_adv_free_packet(net.get(), built);
 
   UniqueFd tx(socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0));  // protocol 0: send only
@@ -182,7 +152,7 @@ absl::StatusOr<std::unique_ptr<Transport>> OpenRawL2Transport(const MediumConfig
       bind(tx.get(), reinterpret_cast<sockaddr*>(&sll), sizeof(sll)) != 0) {
     return absl::ErrnoToStatus(errno, absl::StrCat(name, ": bind AF_PACKET to ", config.iface));
   }
-  return std::make_unique<RawL2Transport>(name, std::move(pcap), std::move(tx), fd, header);
+  return std::make_unique<RawL2Transport>(name, *std::move(pcap), std::move(tx), fd, header);
 }
 
 absl::StatusOr<std::unique_ptr<Transport>> OpenTransport(const MediumConfig& config) {

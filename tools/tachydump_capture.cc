@@ -13,36 +13,27 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "detector/base/pcap_capture.h"
 #include "detector/base/pcap_handle.h"
 
 namespace tachy::dump {
 namespace {
-
-using PcapDumperPtr = std::unique_ptr<pcap_dumper_t, PcapDumperCloser>;
 
 // How long one poll() waits, so that a stop request or the end of
 // --duration is noticed promptly without busy-waiting.
 constexpr int kPollSliceMs = 100;
 
 absl::StatusOr<PcapPtr> OpenLive(const CaptureOptions& options) {
-  const char* dev = options.iface.c_str();
-  char errbuf[PCAP_ERRBUF_SIZE] = "";
-  PcapPtr pcap(pcap_create(dev, errbuf));
-  if (!pcap) return absl::UnavailableError(absl::StrCat(options.iface, ": pcap_create: ", errbuf));
-  pcap_set_snaplen(pcap.get(), options.snaplen);
-  pcap_set_promisc(pcap.get(), options.promisc ? 1 : 0);
+  LiveCaptureOptions capture;
+  capture.iface = options.iface;
+  capture.snaplen = options.snaplen;
+  capture.promisc = options.promisc;
   // Heartbeats are small and sparse: without immediate mode a frame waits
   // for the buffer timeout and inter-arrival times become meaningless.
-  pcap_set_immediate_mode(pcap.get(), 1);
-  pcap_set_tstamp_precision(pcap.get(), PCAP_TSTAMP_PRECISION_NANO);
-  if (int rc = pcap_activate(pcap.get()); rc < 0) {
-    return absl::UnavailableError(absl::StrFormat("%s: pcap_activate: %s (%s)", options.iface,
-                                                  pcap_statustostr(rc), pcap_geterr(pcap.get())));
-  }
-  if (pcap_setnonblock(pcap.get(), 1, errbuf) != 0) {
-    return absl::InternalError(absl::StrCat(options.iface, ": pcap_setnonblock: ", errbuf));
-  }
-  return pcap;
+  capture.immediate = true;
+  // Like tcpdump, any link type is opened; the decoder judges each frame.
+  capture.require_ethernet = false;
+  return OpenLiveCapture(capture);
 }
 
 absl::StatusOr<PcapPtr> OpenFile(const CaptureOptions& options) {

@@ -18,6 +18,7 @@
 #include "absl/strings/str_join.h"
 #include "actions/ownership_ad.h"
 #include "detector/base/byte_order.h"
+#include "detector/base/ethernet.h"
 
 namespace tachy::dump {
 namespace {
@@ -27,13 +28,6 @@ constexpr int kDltEn10Mb = 1;
 constexpr int kDltLinuxSll = 113;
 constexpr int kDltLinuxSll2 = 276;
 
-constexpr uint16_t kEtherTypeIpv4 = 0x0800;
-constexpr uint16_t kEtherTypeArp = 0x0806;
-constexpr uint16_t kEtherTypeIpv6 = 0x86DD;
-constexpr uint16_t kEtherTypeVlan = 0x8100;
-constexpr uint16_t kEtherTypeQinQ = 0x88A8;
-constexpr size_t kEthHeaderLen = 14;
-constexpr size_t kArpLen = 28;
 constexpr uint8_t kIpProtoUdp = 17;
 
 
@@ -234,8 +228,8 @@ DecodedPacket DecodeIpv6(std::span<const uint8_t> bytes, bool truncated) {
 
 // `payload` starts at the ARP header; the MACs are the link-layer ones.
 DecodedPacket DecodeArp(std::span<const uint8_t> payload, bool truncated) {
-  if (payload.size() < kArpLen) {
-    return Malformed("", absl::StrCat("ARP: truncated (", payload.size(), " of ", kArpLen,
+  if (payload.size() < kArpPacketBytes) {
+    return Malformed("", absl::StrCat("ARP: truncated (", payload.size(), " of ", kArpPacketBytes,
                                       " bytes)", truncated ? " [truncated by snaplen]" : ""));
   }
   DecodedPacket out;
@@ -277,7 +271,7 @@ DecodedPacket DecodeL3(uint16_t ethertype, std::span<const uint8_t> payload, con
 }
 
 DecodedPacket DecodeEthernet(std::span<const uint8_t> bytes, bool truncated) {
-  if (bytes.size() < kEthHeaderLen) {
+  if (bytes.size() < kEthernetHeaderBytes) {
     return Malformed("", absl::StrCat("Ethernet: truncated header (", bytes.size(), " bytes)"));
   }
   const MacAddress dst = MacAt(bytes.data());

@@ -59,10 +59,12 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "detector/base/byte_order.h"
+#include "detector/base/ethernet.h"
 #include "detector/base/mono_time.h"
 #include "detector/base/unique_fd.h"
+#include "detector/frame.h"
 #include "tools/lab/impairment.h"
-#include "detector/base/byte_order.h"
 
 namespace tachy {
 namespace {
@@ -149,8 +151,6 @@ Example:
       socat - UNIX-CONNECT:/tmp/br.sock
 )";
 
-constexpr uint16_t kEtherTypeTachy = 0x88B5;
-
 // struct virtio_net_hdr, which PACKET_VNET_HDR puts in front of every frame
 // (host byte order). <linux/virtio_net.h> does not compile as C++ (a field
 // is named `class`), hence this copy of the part we use.
@@ -166,9 +166,6 @@ static_assert(sizeof(VnetHeader) == 10);
 constexpr uint8_t kVnetNeedsCsum = 1;  // VIRTIO_NET_HDR_F_NEEDS_CSUM
 constexpr uint8_t kVnetGsoNone = 0;    // VIRTIO_NET_HDR_GSO_NONE
 constexpr size_t kVnetHdrBytes = sizeof(VnetHeader);
-constexpr size_t kVlanTagBytes = 4;
-constexpr size_t kMacBytes = 6;
-constexpr size_t kEthHeaderBytes = 14;
 // Large enough for a GSO super-frame (64 KiB plus headers, and then some).
 constexpr size_t kRxBufferBytes = 256 * 1024;
 constexpr int kSocketBufferBytes = 4 * 1024 * 1024;
@@ -689,7 +686,7 @@ void Bridge::ReadPort(size_t in) {
       continue;
     }
     size_t len = static_cast<size_t>(n);
-    if (len < kVnetHdrBytes + kEthHeaderBytes) {
+    if (len < kVnetHdrBytes + kEthernetHeaderBytes) {
       ++rx_runts_;
       continue;
     }
@@ -712,7 +709,7 @@ void Bridge::ReadPort(size_t in) {
       uint8_t* tag = base + kVnetHdrBytes + 2 * kMacBytes;
       StoreBe16(tag, (aux.tp_status & TP_STATUS_VLAN_TPID_VALID)
                        ? aux.tp_vlan_tpid
-                       : static_cast<uint16_t>(ETH_P_8021Q));
+                       : static_cast<uint16_t>(kEtherTypeVlan));
       StoreBe16(tag + 2, aux.tp_vlan_tci);
       // Offload offsets count from the frame start: shift them past the tag.
       VnetHeader vh;
@@ -731,11 +728,11 @@ void Bridge::HandleFrame(size_t in, std::span<const uint8_t> bytes, MonoTime now
   const uint8_t* dst = eth.data();
   const uint8_t* src = eth.data() + kMacBytes;
   uint16_t ethertype = LoadBe16(eth.data() + 2 * kMacBytes);
-  if ((ethertype == ETH_P_8021Q || ethertype == ETH_P_8021AD) &&
-      eth.size() >= kEthHeaderBytes + kVlanTagBytes) {
+  if ((ethertype == kEtherTypeVlan || ethertype == kEtherTypeQinQ) &&
+      eth.size() >= kEthernetHeaderBytes + kVlanTagBytes) {
     ethertype = LoadBe16(eth.data() + 2 * kMacBytes + kVlanTagBytes);
   }
-  const bool tachy = ethertype == kEtherTypeTachy;
+  const bool tachy = ethertype == kEtherType;
 
   if (!(src[0] & 1)) {  // never learn a group address
     const uint64_t mac = LoadMac(src);
