@@ -4,14 +4,12 @@
 #include <signal.h>
 #include <sys/epoll.h>
 #include <sys/prctl.h>
-#include <sys/signalfd.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
-#include <fstream>
 #include <map>
 #include <memory>
 #include <optional>
@@ -50,6 +48,7 @@
 #include "detector/base/mono_time.h"
 #include "detector/base/realtime.h"
 #include "detector/base/signals.h"
+#include "detector/base/state_file.h"
 #include "detector/base/unique_fd.h"
 
 namespace tachy {
@@ -309,11 +308,12 @@ absl::Status Runner::Prepare() {
   if (options_.check) return absl::OkStatus();
   for (const std::string& w : kit_->warnings()) LogWarning("%s", w);
 
-  BlockDaemonSignals();  // already, since RunActions(); idempotent
-  const sigset_t mask = DaemonSignals();
-  signals_ = UniqueFd(signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC));
+  // Blocked already, since RunActions(); blocking again is harmless.
+  absl::StatusOr<UniqueFd> signals = OpenDaemonSignalFd();
+  if (!signals.ok()) return signals.status();
+  signals_ = *std::move(signals);
   epoll_ = UniqueFd(epoll_create1(EPOLL_CLOEXEC));
-  if (!signals_.valid() || !epoll_.valid()) return absl::ErrnoToStatus(errno, "signalfd/epoll");
+  if (!epoll_.valid()) return absl::ErrnoToStatus(errno, "epoll_create1");
   // The first epoll_ctl failure fails the start: a source not watched
   // would be a takeover, a reply or a death nobody hears.
   absl::Status watched;
@@ -526,11 +526,22 @@ void Runner::SendGroups() {
 void Runner::NoteJoin(uint64_t generation) {
   // A join is a new tachyd generation, not a runner restart: only then does
   // auto_failback pull our preferred groups back (Heartbeat semantics).
-  const std::string path = options_.state_dir + "/actions-generation";
-  uint64_t seen = 0;
-  std::ifstream(path) >> seen;
-  if (seen == generation) return;
-  std::ofstream(path) << generation << "\n";
+  // The file says which generation we last joined, so that a runner
+  // restarted under the same tachyd does not count it as a new join.
+  absl::StatusOr<std::optional<uint64_t>> seen =
+      ReadStateCounter(options_.state_dir, "actions-generation");
+  if (!seen.ok()) {
+    LogWarning("%s: taking generation %d as a new join", seen.status().message(), generation);
+  } else if (*seen == generation) {
+    return;
+  }
+  if (absl::Status s = WriteStateFile(options_.state_dir, "actions-generation",
+                                      absl::StrCat(generation, "\n"));
+      !s.ok()) {
+    // Not fatal: the next runner started under this tachyd would count
+    // the join again, and auto_failback ask for the groups once more.
+    LogError("cannot record the join: %s", s.message());
+  }
   if (config_.ha.auto_failback == AutoFailback::kOff) return;
   GroupMask local = 0;
   for (size_t g = 0; g < groups_.size(); ++g) {
@@ -1614,20 +1625,19 @@ int Runner::Run() {
       } else if (tag == 5) {
         OnPidExit(index >> 24, static_cast<pid_t>(index & 0xffffff), now);
       } else if (tag == 4) {
-        signalfd_siginfo si;
-        while (read(signals_.get(), &si, sizeof(si)) == sizeof(si)) {
+        for (int sig; (sig = ReadPendingSignal(signals_.get())) != 0;) {
           // Scripts are reaped by RunScript's own waitpid; the daemons they
           // left, adopted by us (a subreaper), here, the moment they die.
-          if (si.ssi_signo == SIGCHLD) {
+          if (sig == SIGCHLD) {
             ReapOrphans();
             continue;
           }
-          if (si.ssi_signo == SIGHUP) {
+          if (sig == SIGHUP) {
             ReopenLogs();
             continue;
           }
           LogInfo("%s: stopping; resources stay as they are for the next runner",
-                  strsignal(si.ssi_signo));
+                  strsignal(sig));
           return 0;
         }
       }

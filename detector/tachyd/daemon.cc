@@ -6,7 +6,6 @@
 #include <signal.h>
 #include <sys/epoll.h>
 #include <sys/resource.h>
-#include <sys/signalfd.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -229,13 +228,12 @@ absl::Status Daemon::Setup() {
   if (!keys.ok()) return keys.status();
   keys_ = std::make_unique<KeyRing>(std::move(*keys));
 
-  BlockDaemonSignals();  // already, since RunDaemon(); idempotent
-  const sigset_t mask = DaemonSignals();
-  signals_ = UniqueFd(signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC));
+  // Blocked already, since RunDaemon(); blocking again is harmless.
+  absl::StatusOr<UniqueFd> signals = OpenDaemonSignalFd();
+  if (!signals.ok()) return signals.status();
+  signals_ = *std::move(signals);
   epoll_ = UniqueFd(epoll_create1(EPOLL_CLOEXEC));
-  if (!signals_.valid() || !epoll_.valid()) {
-    return absl::ErrnoToStatus(errno, "create signalfd/epoll");
-  }
+  if (!epoll_.valid()) return absl::ErrnoToStatus(errno, "epoll_create1");
   std::vector<std::string> names;
   if (absl::Status s = OpenMedia(&names); !s.ok()) return s;
 
@@ -408,11 +406,9 @@ absl::Status Daemon::OpenMedia(std::vector<std::string>* names) {
     if (notifier_.watchdog_timeout() > absl::ZeroDuration()) notifier_.Watchdog();
     pollfd p{signals_.get(), POLLIN, 0};
     (void)poll(&p, 1, 250);
-    signalfd_siginfo si;
-    while (read(signals_.get(), &si, sizeof(si)) == sizeof(si)) {
-      if (si.ssi_signo == SIGTERM || si.ssi_signo == SIGINT) {
-        return absl::CancelledError(
-            absl::StrCat(strsignal(si.ssi_signo), " while waiting for ", what));
+    for (int sig; (sig = ReadPendingSignal(signals_.get())) != 0;) {
+      if (sig == SIGTERM || sig == SIGINT) {
+        return absl::CancelledError(absl::StrCat(strsignal(sig), " while waiting for ", what));
       }
     }
   }
@@ -929,35 +925,34 @@ void Daemon::ControlLoop() {
                strerror(rt_result_.load()));
       std::abort();
     }
-    signalfd_siginfo si;
-    while (signals_ready && read(signals_.get(), &si, sizeof(si)) == sizeof(si)) {
-      if (si.ssi_signo == SIGHUP) {
+    for (int sig; signals_ready && (sig = ReadPendingSignal(signals_.get())) != 0;) {
+      if (sig == SIGHUP) {
         (void)Reload("SIGHUP");
         continue;
       }
-      if (si.ssi_signo == SIGCHLD) {
+      if (sig == SIGCHLD) {
         if (actions_) actions_->Reap(now);
         continue;
       }
       if (leaving_) {
         if (!leave_forced_) {
           LogWarning("%s again: leaving now, whatever the action runner still holds",
-                     strsignal(si.ssi_signo));
+                     strsignal(sig));
         }
         leave_forced_ = true;
         continue;
       }
       leaving_ = true;
-      notifier_.Stopping(absl::StrCat(strsignal(si.ssi_signo), ": releasing groups and leaving"));
+      notifier_.Stopping(absl::StrCat(strsignal(sig), ": releasing groups and leaving"));
       leave_deadline_ = now + options_.leave_timeout;
       next_leave_warning_ = leave_deadline_;
       if (control_->actions_connected() && runner_holds_) {
         // Heartbeat's clean shutdown: release every group, then leave, so the
         // peer takes over from a node that no longer holds anything.
-        LogInfo("%s: releasing resource groups before leaving", strsignal(si.ssi_signo));
+        LogInfo("%s: releasing resource groups before leaving", strsignal(sig));
         control_->Publish(RequestMsg{0, "shutdown", "all"});
       } else {
-        LogInfo("%s: stopping", strsignal(si.ssi_signo));
+        LogInfo("%s: stopping", strsignal(sig));
       }
     }
     if (ReadyToLeave(now)) {

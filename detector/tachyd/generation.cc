@@ -7,13 +7,10 @@
 
 #include <cerrno>
 #include <limits>
-#include <fstream>
-#include <sstream>
 
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "absl/strings/strip.h"
+#include "detector/base/state_file.h"
 
 namespace tachy {
 
@@ -53,26 +50,16 @@ absl::StatusOr<UniqueFd> LockStateDir(const std::string& dir) {
 
 absl::StatusOr<uint64_t> BumpGeneration(const std::string& dir) {
   const std::string path = dir + "/generation";
-  uint64_t generation = 0;
-  {
-    std::ifstream in(path);
-    if (in) {
-      std::stringstream text;
-      text << in.rdbuf();
-      const std::string content = text.str();
-      absl::string_view digits = absl::StripAsciiWhitespace(content);
-      // An empty file is no number either: restarting from 1 would make every
-      // peer that remembers us drop our frames as an old generation.
-      if (!absl::SimpleAtoi(digits, &generation)) {
-        return absl::DataLossError(absl::StrFormat(
-            "%s: expected a decimal generation number, found '%s'; remove the file to restart "
-            "from 1 only if no peer remembers this node",
-            path, digits.substr(0, 40)));
-      }
-    } else if (errno != ENOENT) {
-      return absl::ErrnoToStatus(errno, absl::StrCat("read ", path));
-    }
+  absl::StatusOr<std::optional<uint64_t>> stored = ReadStateCounter(dir, "generation");
+  // An empty or garbled file is no number either: restarting from 1 would
+  // make every peer that remembers us drop our frames as an old generation.
+  if (absl::IsDataLoss(stored.status())) {
+    return absl::DataLossError(absl::StrCat(
+        stored.status().message(),
+        "; remove the file to restart from 1 only if no peer remembers this node"));
   }
+  if (!stored.ok()) return stored.status();
+  uint64_t generation = stored->value_or(0);
   // Wrapping to 0 would make every peer reject us as an old generation.
   if (generation == std::numeric_limits<uint64_t>::max()) {
     return absl::FailedPreconditionError(absl::StrCat(
@@ -87,32 +74,6 @@ absl::StatusOr<uint64_t> BumpGeneration(const std::string& dir) {
     return s;
   }
   return generation;
-}
-
-absl::Status WriteStateFile(const std::string& dir, const std::string& name,
-                            const std::string& text) {
-  const std::string path = dir + "/" + name, tmp = path + ".tmp";
-  // A new file, never one found here (a symlink planted at the name would
-  // have us write through it).
-  if (unlink(tmp.c_str()) != 0 && errno != ENOENT) {
-    return absl::ErrnoToStatus(errno, absl::StrCat("remove stale ", tmp));
-  }
-  UniqueFd fd(open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644));
-  if (!fd.valid()) return absl::ErrnoToStatus(errno, absl::StrCat("create ", tmp));
-  if (write(fd.get(), text.data(), text.size()) != static_cast<ssize_t>(text.size()) ||
-      fsync(fd.get()) != 0) {
-    return absl::ErrnoToStatus(errno, absl::StrCat("write ", tmp));
-  }
-  fd.reset();
-  if (rename(tmp.c_str(), path.c_str()) != 0) {
-    return absl::ErrnoToStatus(errno, absl::StrCat("rename ", tmp, " to ", path));
-  }
-  // The rename is durable only once the directory is synced.
-  UniqueFd dirfd(open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  if (!dirfd.valid() || fsync(dirfd.get()) != 0) {
-    return absl::ErrnoToStatus(errno, absl::StrCat("fsync state dir ", dir));
-  }
-  return absl::OkStatus();
 }
 
 }  // namespace tachy

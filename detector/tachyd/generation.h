@@ -34,14 +34,6 @@ absl::StatusOr<UniqueFd> LockStateDir(const std::string& dir);
 // then is renamed over, and the directory synced.
 absl::StatusOr<uint64_t> BumpGeneration(const std::string& dir);
 
-// WriteStateFile()
-//
-// Replaces dir/name with `text` durably: a fresh dir/name.tmp (O_EXCL, no
-// symlink followed), written and fsync'd, renamed over dir/name, then the
-// directory fsync'd. A crash leaves the old file or the new one, whole.
-absl::Status WriteStateFile(const std::string& dir, const std::string& name,
-                            const std::string& text);
-
 }  // namespace tachy
 
 #endif  // TACHY_DETECTOR_TACHYD_GENERATION_H_

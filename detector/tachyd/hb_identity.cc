@@ -5,41 +5,20 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <fstream>
 #include <optional>
-#include <sstream>
 
 #include "absl/status/status.h"
-#include "absl/strings/ascii.h"
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "detector/tachyd/generation.h"
+#include "detector/base/state_file.h"
 
 namespace tachy {
 namespace {
 
-// The file's bytes, or nullopt if it does not exist.
-absl::StatusOr<std::optional<std::string>> ReadIfPresent(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    if (errno == ENOENT) return std::optional<std::string>();
-    return absl::ErrnoToStatus(errno, absl::StrCat("read ", path));
-  }
-  std::ostringstream text;
-  text << in.rdbuf();
-  return std::optional<std::string>(text.str());
-}
-
+// The last Heartbeat generation stored in `dir` (0 if none).
 absl::StatusOr<uint64_t> ReadGeneration(const std::string& dir) {
-  const std::string path = absl::StrCat(dir, "/hb_generation");
-  auto text = ReadIfPresent(path);
-  if (!text.ok()) return text.status();
-  if (!text->has_value()) return 0;
-  uint64_t value = 0;
-  if (!absl::SimpleAtoi(absl::StripAsciiWhitespace(**text), &value)) {
-    return absl::DataLossError(absl::StrCat(path, ": expected a decimal generation number"));
-  }
-  return value;
+  absl::StatusOr<std::optional<uint64_t>> value = ReadStateCounter(dir, "hb_generation");
+  if (!value.ok()) return value.status();
+  return value->value_or(0);
 }
 
 bool IsDirectory(const std::string& path) {
@@ -54,7 +33,7 @@ absl::StatusOr<HbIdentity> LoadHbIdentity(const std::string& state_dir,
                                           uint64_t tachy_generation) {
   HbIdentity id;
   for (const std::string& dir : {heartbeat_dir, state_dir}) {
-    auto bytes = ReadIfPresent(absl::StrCat(dir, "/hb_uuid"));
+    auto bytes = ReadStateFile(dir, "hb_uuid");
     if (!bytes.ok()) return bytes.status();
     if (bytes->has_value() && (*bytes)->size() == 16) {
       id.uuid = **bytes;

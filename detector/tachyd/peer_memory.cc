@@ -11,7 +11,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
-#include "detector/tachyd/generation.h"
+#include "detector/base/state_file.h"
 
 namespace tachy {
 
