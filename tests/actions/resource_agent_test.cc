@@ -13,6 +13,7 @@
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/support/temp_dir.h"
 
 namespace tachy {
 namespace {
@@ -43,9 +44,7 @@ Resource TokenResource(Resource::Kind kind, const std::string& token) {
 class ResourceAgentTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    char tmpl[] = "/tmp/resource_agent_test.XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl), nullptr);
-    root_ = tmpl;
+    ASSERT_FALSE(root_.empty()) << "mkdtemp failed";
     dirs_.config_dir = root_ + "/ha.d";
     dirs_.resource_dir = root_ + "/ha.d/resource.d";
     dirs_.init_dir = root_ + "/init.d";
@@ -56,7 +55,6 @@ class ResourceAgentTest : public ::testing::Test {
       std::filesystem::create_directories(d);
     }
   }
-  void TearDown() override { std::filesystem::remove_all(root_); }
 
   // Writes a /bin/sh script at `path` (mode 0755 unless told otherwise).
   void WriteScript(const std::string& path, const std::string& body, mode_t mode = 0755) {
@@ -83,7 +81,8 @@ class ResourceAgentTest : public ::testing::Test {
     return agent.ok() ? *std::move(agent) : nullptr;
   }
 
-  std::string root_;
+  TempDir tmp_{"resource_agent_test"};
+  const std::string root_ = tmp_.path();
   AgentDirs dirs_;
 };
 

@@ -16,6 +16,7 @@
 #include "detector/stream/event_stream.h"
 #include "detector/base/unique_fd.h"
 #include "gtest/gtest.h"
+#include "tests/support/temp_dir.h"
 
 namespace tachy {
 namespace {
@@ -23,9 +24,7 @@ namespace {
 class TachydLinkTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    char tmpl[] = "/tmp/tachy-link-XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
+    ASSERT_FALSE(dir_.empty()) << "mkdtemp failed";
     path_ = dir_ + "/events";
     listener_ = UniqueFd(socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0));
     sockaddr_un addr{};
@@ -33,10 +32,6 @@ class TachydLinkTest : public ::testing::Test {
     std::strncpy(addr.sun_path, path_.c_str(), sizeof(addr.sun_path) - 1);
     ASSERT_EQ(bind(listener_.get(), reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
     ASSERT_EQ(listen(listener_.get(), 4), 0);
-  }
-  void TearDown() override {
-    unlink(path_.c_str());
-    rmdir(dir_.c_str());
   }
 
   // Connects `link` and returns tachyd's end of the connection.
@@ -55,7 +50,9 @@ class TachydLinkTest : public ::testing::Test {
     return link.Read([&](const StreamMessage& m) { out->push_back(m); });
   }
 
-  std::string dir_, path_;
+  TempDir tmp_{"tachy-link"};
+  const std::string dir_ = tmp_.path();
+  std::string path_;
   UniqueFd listener_;
 };
 

@@ -19,6 +19,7 @@
 #include "actions/netlink_address.h"
 #include "gtest/gtest.h"
 #include "tests/support/netns_child.h"
+#include "tests/support/temp_dir.h"
 
 namespace tachy {
 namespace {
@@ -32,11 +33,8 @@ size_t OpenFds() {
   return n;
 }
 
-// A resource script that keeps its state in a file beside it.
-std::string MakeScriptDir(NetnsChild& c) {
-  char tmpl[] = "/tmp/tachy-kit-XXXXXX";
-  if (!c.Expect(mkdtemp(tmpl) != nullptr, "mkdtemp")) return "";
-  const std::string dir = tmpl;
+// A resource script `dir`/svc that keeps its state in a file beside it.
+void WriteStateScript(const std::string& dir) {
   const std::string script = dir + "/svc";
   std::ofstream(script) << "#!/bin/sh\n"
                            "S=" << dir << "/running\n"
@@ -46,7 +44,6 @@ std::string MakeScriptDir(NetnsChild& c) {
                            "  status) if [ -f \"$S\" ]; then echo running; else echo stopped; fi ;;\n"
                            "esac\n";
   chmod(script.c_str(), 0755);
-  return dir;
 }
 
 class TakeoverKitTest : public NetnsTest {};
@@ -57,7 +54,10 @@ TEST_F(TakeoverKitTest, ATakeAndAReleaseOpenNothing) {
               "ip link set d0 up && ip addr add 10.77.0.1/24 dev d0")) {
       return;
     }
-    const std::string dir = MakeScriptDir(c);
+    TempDir scripts("tachy-kit");
+    if (!c.Expect(!scripts.path().empty(), "mkdtemp")) return;
+    const std::string dir = scripts.path();
+    WriteStateScript(dir);
     auto hr = ParseHaResources("a 10.77.0.5 svc\n", "haresources", {"a", "b"});
     if (!c.Expect(hr.ok(), absl::StrCat("haresources: ", hr.status().ToString()))) return;
     KitOptions o;
@@ -91,7 +91,6 @@ TEST_F(TakeoverKitTest, ATakeAndAReleaseOpenNothing) {
     c.Expect(release.ok, absl::StrCat("release: ", release.error));
     c.Expect(!InterfaceWithAddress("10.77.0.5").ok(), "the VIP is gone after the release");
     c.Expect(OpenFds() == fds, "a release opened descriptors");
-    c.Sh(absl::StrCat("rm -rf ", dir));
   });
   EXPECT_EQ(failures, "");
 }

@@ -25,6 +25,7 @@
 #include "detector/base/unique_fd.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/support/temp_dir.h"
 
 namespace tachy {
 namespace {
@@ -62,9 +63,7 @@ void SendPacket(int fd, const std::string& packet) {
 class ControlServerTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    char tmpl[] = "/tmp/tachy-control-XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
+    ASSERT_FALSE(dir_.empty()) << "mkdtemp failed";
     control_path_ = dir_ + "/tachyd.sock";
     event_path_ = dir_ + "/tachyd.sock.events";
     Restart(ControlServer::Limits());
@@ -114,10 +113,7 @@ class ControlServerTest : public ::testing::Test {
     received_.clear();
     return runner;
   }
-  void TearDown() override {
-    server_.reset();
-    rmdir(dir_.c_str());
-  }
+  void TearDown() override { server_.reset(); }
 
   // Runs Process() until `done` or 2000 rounds (each waits up to 1 ms).
   template <typename Done>
@@ -136,7 +132,9 @@ class ControlServerTest : public ::testing::Test {
     }
   }
 
-  std::string dir_, control_path_, event_path_;
+  TempDir tmp_{"tachy-control"};
+  const std::string dir_ = tmp_.path();
+  std::string control_path_, event_path_;
   std::unique_ptr<ControlServer> server_;
   std::vector<StreamMessage> received_;
   bool hello_available_ = true;

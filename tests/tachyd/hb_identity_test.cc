@@ -2,33 +2,17 @@
 // Heartbeat's.
 #include "detector/tachyd/hb_identity.h"
 
-#include <gtest/gtest.h>
 #include <sys/stat.h>
 
-#include <cstdlib>
-#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
-#include <vector>
+
+#include "gtest/gtest.h"
+#include "tests/support/temp_dir.h"
 
 namespace tachy {
 namespace {
-
-// A fresh directory, removed (with what the test put there) at exit.
-std::string TempDir() {
-  char tmpl[] = "/tmp/hb_identity_test.XXXXXX";
-  char* d = mkdtemp(tmpl);
-  if (d == nullptr) return "";
-  static std::vector<std::string> made;
-  if (made.empty()) {
-    std::atexit([] {
-      for (const std::string& dir : made) std::filesystem::remove_all(dir);
-    });
-  }
-  made.push_back(d);
-  return d;
-}
 
 void Write(const std::string& path, const std::string& text) {
   std::ofstream(path, std::ios::binary) << text;
@@ -42,7 +26,9 @@ std::string Read(const std::string& path) {
 }
 
 TEST(HbIdentityTest, ContinuesAboveHeartbeatsOwnGenerationWithItsUuid) {
-  const std::string state = TempDir(), hb = TempDir();
+  TempDir state_dir("hb_identity_test"), hb_dir("hb_identity_test");
+  const std::string state = state_dir.path(), hb = hb_dir.path();
+  ASSERT_FALSE(state.empty() || hb.empty());
   Write(hb + "/hb_uuid", "0123456789abcdef");
   Write(hb + "/hb_generation", "      1796130838");
   absl::StatusOr<HbIdentity> id = LoadHbIdentity(state, hb, 3);
@@ -56,7 +42,9 @@ TEST(HbIdentityTest, ContinuesAboveHeartbeatsOwnGenerationWithItsUuid) {
 }
 
 TEST(HbIdentityTest, WithoutHeartbeatAStableNewUuid) {
-  const std::string state = TempDir();
+  TempDir state_dir("hb_identity_test");
+  const std::string state = state_dir.path();
+  ASSERT_FALSE(state.empty());
   absl::StatusOr<HbIdentity> a = LoadHbIdentity(state, state + "/absent", 7);
   ASSERT_TRUE(a.ok()) << a.status();
   EXPECT_EQ(a->uuid.size(), 16u);
@@ -71,7 +59,9 @@ TEST(HbIdentityTest, WithoutHeartbeatAStableNewUuid) {
 }
 
 TEST(HbIdentityTest, NamesABadGenerationFile) {
-  const std::string state = TempDir(), hb = TempDir();
+  TempDir state_dir("hb_identity_test"), hb_dir("hb_identity_test");
+  const std::string state = state_dir.path(), hb = hb_dir.path();
+  ASSERT_FALSE(state.empty() || hb.empty());
   Write(hb + "/hb_generation", "twelve");
   absl::StatusOr<HbIdentity> id = LoadHbIdentity(state, hb, 1);
   ASSERT_FALSE(id.ok());

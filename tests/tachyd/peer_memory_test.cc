@@ -14,6 +14,7 @@
 #include "detector/engine.h"
 #include "detector/frame.h"
 #include "gtest/gtest.h"
+#include "tests/support/temp_dir.h"
 #include "tests/support/frame_builder.h"
 #include "tests/support/test_keys.h"
 
@@ -59,9 +60,9 @@ TEST(PeerMemoryTest, GarbageIsDataLossNamingFileAndLine) {
 }
 
 TEST(PeerMemoryTest, WrittenAndReadBackFromAStateDir) {
-  char tmpl[] = "/tmp/tachy-peer-memory-XXXXXX";
-  ASSERT_NE(mkdtemp(tmpl), nullptr);
-  const std::string dir = tmpl;
+  TempDir tmp("tachy-peer-memory");
+  const std::string dir = tmp.path();
+  ASSERT_FALSE(dir.empty());
   auto none = ReadPeerMemory(dir);
   ASSERT_TRUE(none.ok());
   EXPECT_TRUE(none->empty());
@@ -76,7 +77,6 @@ TEST(PeerMemoryTest, WrittenAndReadBackFromAStateDir) {
   ASSERT_EQ(back->size(), 1u);
   EXPECT_EQ((*back)[0].clock_offset, absl::Microseconds(7));
   EXPECT_TRUE((*back)[0].offset_known);  // same boot
-  std::filesystem::remove_all(dir);
 }
 
 class RestartedReceiverTest : public ::testing::Test {
