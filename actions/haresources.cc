@@ -28,6 +28,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/string_view.h"
 #include "absl/strings/strip.h"
+#include "detector/base/ipv4.h"
 
 namespace tachy {
 namespace {
@@ -111,19 +112,14 @@ bool LooksLikeIpShorthand(absl::string_view token) {
   return true;
 }
 
-bool IsDottedQuad(absl::string_view s) {
-  std::string copy(s);
-  in_addr addr{};
-  return inet_pton(AF_INET, copy.c_str(), &addr) == 1;
-}
+bool IsDottedQuad(absl::string_view s) { return ParseIpv4(s).has_value(); }
 
 // IPaddr accepts a netmask in dotted form as well as bits (the RA converts it
 // with its own `maskbits`); it must be contiguous to mean a prefix.
 bool NetmaskToPrefix(absl::string_view s, int* prefix) {
-  std::string copy(s);
-  in_addr addr{};
-  if (inet_pton(AF_INET, copy.c_str(), &addr) != 1) return false;
-  uint32_t mask = ntohl(addr.s_addr);
+  const std::optional<uint32_t> parsed = ParseIpv4(s);
+  if (!parsed) return false;
+  const uint32_t mask = *parsed;
   uint32_t inverted = ~mask;
   if ((inverted & (inverted + 1)) != 0) return false;  // not 1...10...0
   int bits = 0;

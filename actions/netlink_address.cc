@@ -21,6 +21,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/string_view.h"
+#include "detector/base/ipv4.h"
 
 namespace tachy {
 namespace {
@@ -36,12 +37,11 @@ struct MnlSocketCloser {
 };
 using MnlSocketPtr = std::unique_ptr<mnl_socket, MnlSocketCloser>;
 
-// Network-order address of a dotted quad (no name resolution, no shorthand).
-bool ParseIpv4(absl::string_view ip, uint32_t* out_be) {
-  const std::string text(ip);
-  in_addr addr{};
-  if (inet_pton(AF_INET, text.c_str(), &addr) != 1) return false;
-  *out_be = addr.s_addr;
+// Network-order address of a dotted quad, as netlink carries it.
+bool ParseIpv4Be(absl::string_view ip, uint32_t* out_be) {
+  const std::optional<uint32_t> host = ParseIpv4(ip);
+  if (!host) return false;
+  *out_be = htonl(*host);
   return true;
 }
 
@@ -231,7 +231,7 @@ nlmsghdr* PutAddressRequest(char* buf, uint16_t type, uint16_t flags, uint32_t i
 
 absl::StatusOr<CoveringRoute> FindCoveringRoute(absl::string_view ip) {
   uint32_t ip_be = 0;
-  if (!ParseIpv4(ip, &ip_be)) {
+  if (!ParseIpv4Be(ip, &ip_be)) {
     return absl::InvalidArgumentError(absl::StrFormat("bad IPv4 address '%s'", ip));
   }
   alignas(nlmsghdr) char buf[kRequestBufferBytes] = {};
@@ -265,7 +265,7 @@ absl::StatusOr<nlmsghdr*> BuildAdd(char* buf, const std::string& iface, unsigned
                                    absl::string_view broadcast, absl::string_view label,
                                    const std::string& what) {
   uint32_t ip_be = 0;
-  if (!ParseIpv4(ip, &ip_be)) {
+  if (!ParseIpv4Be(ip, &ip_be)) {
     return absl::InvalidArgumentError(absl::StrCat(what, ": bad IPv4 address"));
   }
   if (prefix_len < 0 || prefix_len > 32) {
@@ -276,7 +276,7 @@ absl::StatusOr<nlmsghdr*> BuildAdd(char* buf, const std::string& iface, unsigned
   bool has_broadcast = false;
   uint32_t broadcast_be = 0;
   if (!broadcast.empty()) {
-    if (!ParseIpv4(broadcast, &broadcast_be)) {
+    if (!ParseIpv4Be(broadcast, &broadcast_be)) {
       return absl::InvalidArgumentError(
           absl::StrFormat("%s: bad broadcast address '%s'", what, broadcast));
     }
@@ -309,7 +309,7 @@ absl::StatusOr<nlmsghdr*> BuildDelete(char* buf, const std::string& iface, unsig
                                       absl::string_view ip, int prefix_len,
                                       const std::string& what) {
   uint32_t ip_be = 0;
-  if (!ParseIpv4(ip, &ip_be)) {
+  if (!ParseIpv4Be(ip, &ip_be)) {
     return absl::InvalidArgumentError(absl::StrCat(what, ": bad IPv4 address"));
   }
   if (prefix_len < 0 || prefix_len > 32) {
@@ -395,7 +395,7 @@ absl::Status AddressSocket::Delete(const AddressSpec& a) {
 
 absl::StatusOr<std::string> InterfaceWithAddress(absl::string_view ip) {
   AddressSearch search;
-  if (!ParseIpv4(ip, &search.ip_be)) {
+  if (!ParseIpv4Be(ip, &search.ip_be)) {
     return absl::InvalidArgumentError(absl::StrFormat("bad IPv4 address '%s'", ip));
   }
   alignas(nlmsghdr) char buf[kRequestBufferBytes] = {};

@@ -7,6 +7,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "detector/base/format.h"
+#include "detector/base/ipv4.h"
 
 namespace tachy {
 
@@ -16,10 +17,10 @@ PingMonitor::PingMonitor(const std::vector<PingTarget>& targets, absl::Duration 
   for (size_t t = 0; t < targets.size(); ++t) {
     targets_.push_back({targets[t].name, targets[t].hosts, false, MonoTime()});
     for (const std::string& h : targets[t].hosts) {
-      in_addr addr{};
-      if (inet_pton(AF_INET, h.c_str(), &addr) != 1) continue;  // ParseHaCf (ha_cf.cc) checked it
+      const std::optional<uint32_t> ip = ParseIpv4(h);
+      if (!ip) continue;  // ParseHaCf (ha_cf.cc) checked it
       Host host;
-      host.ip = ntohl(addr.s_addr);
+      host.ip = *ip;
       host.target = t;
       // Spread the first sends over one interval: no burst of echoes.
       host.next_send = now + interval * static_cast<int64_t>(hosts_.size()) / 16;

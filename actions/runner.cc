@@ -44,6 +44,7 @@
 #include "detector/config/log_options.h"
 #include "detector/base/fnv1a.h"
 #include "detector/base/format.h"
+#include "detector/base/ipv4.h"
 #include "detector/base/log.h"
 #include "detector/base/mono_time.h"
 #include "detector/base/realtime.h"

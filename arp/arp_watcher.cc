@@ -18,9 +18,6 @@
 
 namespace tachy {
 
-std::string FormatIpv4(uint32_t ip) {
-  return absl::StrFormat("%d.%d.%d.%d", ip >> 24, (ip >> 16) & 0xff, (ip >> 8) & 0xff, ip & 0xff);
-}
 namespace {
 
 // ARP frames are 42 bytes (60 with padding); 128 leaves room for a VLAN tag.

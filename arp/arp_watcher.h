@@ -12,6 +12,7 @@
 
 #include "absl/functional/function_ref.h"
 #include "absl/status/statusor.h"
+#include "detector/base/ipv4.h"
 #include "arp/garp.h"
 
 namespace tachy {
@@ -25,10 +26,7 @@ struct ArpClaim {
   bool gratuitous = false; // sender_ip == target_ip
 };
 
-// FormatIpv4()
-//
-// Dotted quad of a host-order address (as ArpClaim holds them).
-std::string FormatIpv4(uint32_t ip);
+// (FormatIpv4, detector/base/ipv4.h, prints ArpClaim's host-order addresses.)
 
 // ParseArpClaim()
 //

@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -16,6 +17,8 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "detector/base/byte_order.h"
+#include "detector/base/ipv4.h"
 #include "detector/base/libnet_handle.h"
 
 // libnet.h trips -Wshadow and has const-unsafe prototypes: keep it quiet and
@@ -39,15 +42,6 @@ struct MallocFree {
 constexpr uint8_t kBroadcastMac[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
 constexpr uint8_t kZeroMac[6] = {0, 0, 0, 0, 0, 0};
 
-// Network-order bytes of a dotted quad. inet_pton rather than
-// libnet_name2addr4: it never resolves names and rejects "1.2.3" shorthand.
-bool ParseIpv4(absl::string_view ip, uint8_t out[4]) {
-  const std::string text(ip);
-  in_addr addr{};
-  if (inet_pton(AF_INET, text.c_str(), &addr) != 1) return false;
-  std::memcpy(out, &addr.s_addr, 4);
-  return true;
-}
 
 // Adds (or, with nonzero tags, rewrites in place) the ARP and Ethernet
 // pblocks of one GARP on `l`. send_arp.libnet.c: sender = target = VIP;
@@ -80,11 +74,15 @@ namespace {
 
 absl::StatusOr<std::vector<uint8_t>> BuildArpFrame(const MacAddress& mac, absl::string_view ip,
                                                    bool reply, bool probe) {
-  uint8_t addr[4];
-  if (!ParseIpv4(ip, addr)) {
+  // ParseIpv4 rather than libnet_name2addr4: it never resolves names and
+  // rejects "1.2.3" shorthand.
+  const std::optional<uint32_t> parsed = ParseIpv4(ip);
+  if (!parsed) {
     return absl::InvalidArgumentError(
         absl::StrFormat("%s: bad IPv4 address '%s'", probe ? "ARP probe" : "GARP", ip));
   }
+  uint8_t addr[4];
+  StoreBe32(addr, *parsed);
   char errbuf[LIBNET_ERRBUF_SIZE] = "";
   // LIBNET_NONE: build only, no device and no privileges. The autobuild
   // helpers refuse this mode in 1.1.6 (measured), the explicit ones work.

@@ -18,6 +18,7 @@
 #include "absl/strings/str_join.h"
 #include "actions/ownership_ad.h"
 #include "detector/base/byte_order.h"
+#include "detector/base/ipv4.h"
 #include "detector/base/ethernet.h"
 
 namespace tachy::dump {

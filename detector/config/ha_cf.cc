@@ -3,8 +3,6 @@
 
 #include "detector/config/ha_cf.h"
 
-#include <arpa/inet.h>
-
 #include <algorithm>
 #include <functional>
 #include <map>
@@ -25,6 +23,7 @@
 #include "absl/time/time.h"
 #include "absl/types/span.h"
 #include "detector/base/fnv1a.h"
+#include "detector/base/ipv4.h"
 #include "detector/config/heartbeat_syntax.h"
 
 namespace tachy {
@@ -173,17 +172,17 @@ absl::Status SetMetricsListen(const Line& line, HaCfState& state) {
   absl::StatusOr<absl::string_view> value = ScalarValue(line, state);
   if (!value.ok()) return value.status();
   const size_t colon = value->rfind(':');
-  in_addr addr{};
+  const std::optional<uint32_t> addr =
+      colon == absl::string_view::npos ? std::nullopt : ParseIpv4(value->substr(0, colon));
   int port = 0;
-  if (colon == absl::string_view::npos ||
-      inet_pton(AF_INET, std::string(value->substr(0, colon)).c_str(), &addr) != 1 ||
+  if (!addr ||
       !absl::SimpleAtoi(value->substr(colon + 1), &port) || port < 1 || port > 65535) {
     return ErrorAt(state, line.number,
                    "metrics_listen '%s' is not IPV4-ADDRESS:PORT (e.g. 127.0.0.1:9694)", *value);
   }
   state.config.metrics_address = std::string(value->substr(0, colon));
   state.config.metrics_port = static_cast<uint16_t>(port);
-  if ((ntohl(addr.s_addr) >> 24) != 127) {
+  if ((*addr >> 24) != 127) {
     state.config.warnings.push_back(absl::StrFormat(
         "%s:%d: metrics_listen %s is not a loopback address: anyone who reaches it reads the "
         "cluster's state (the endpoint has no authentication)",
@@ -227,8 +226,7 @@ absl::Status SetQuorum(const Line& line, HaCfState& state) {
 absl::Status AddPingHosts(const Line& line, HaCfState& state, absl::Span<const absl::string_view> hosts,
                           PingTarget* target) {
   for (absl::string_view host : hosts) {
-    in_addr addr{};
-    if (inet_pton(AF_INET, std::string(host).c_str(), &addr) != 1) {
+    if (!ParseIpv4(host)) {
       return ErrorAt(state, line.number,
                      "%s: '%s' is not an IPv4 address (tachy does not resolve names for ping "
                      "nodes; write the address)", line.directive, host);
@@ -398,9 +396,8 @@ absl::Status AddMcast(const Line& line, HaCfState& state) {
   absl::Status status = CheckIface(line, state, line.values[0]);
   if (!status.ok()) return status;
   std::string group(line.values[1]);
-  in_addr addr{};
-  if (inet_pton(AF_INET, group.c_str(), &addr) != 1 ||
-      (ntohl(addr.s_addr) & 0xF0000000u) != 0xE0000000u) {
+  const std::optional<uint32_t> addr = ParseIpv4(group);
+  if (!addr || (*addr & 0xF0000000u) != 0xE0000000u) {
     return ErrorAt(state, line.number,
                    "mcast group '%s' is not an IPv4 multicast address (224.0.0.0/4)", group);
   }
