@@ -6,11 +6,6 @@
 #include "detector/base/format.h"
 
 namespace tachy {
-namespace {
-
-std::string Ms(absl::Duration d) { return FormatMillis(d); }
-
-}  // namespace
 
 TakeJob::TakeJob(GroupOps& ops, const TakeOptions& options)
     : ops_(ops), options_(options), next_(std::min(options.first, ops.size())) {
@@ -28,7 +23,7 @@ bool TakeJob::Step() {
       return false;
     }
     const MonoTime added = ops_.Now();
-    r.steps.push_back(s.ok() ? absl::StrCat("VIP ", ops_.name(i), " added ", Ms(added - t0))
+    r.steps.push_back(s.ok() ? absl::StrCat("VIP ", ops_.name(i), " added ", FormatMillis(added - t0))
                              : absl::StrCat("VIP ", ops_.name(i), " already present"));
     started_.push_back(i);
     const absl::Status sent = ops_.Announce(i);
@@ -37,7 +32,7 @@ bool TakeJob::Step() {
       r.vip_added = added;
       r.garp_sent = announced;
     }
-    r.steps.push_back(sent.ok() ? absl::StrCat("GARP sent ", Ms(announced - added))
+    r.steps.push_back(sent.ok() ? absl::StrCat("GARP sent ", FormatMillis(announced - added))
                                 : absl::StrCat("GARP failed (", sent.message(), ")"));
     return true;
   }
@@ -46,14 +41,14 @@ bool TakeJob::Step() {
     const ResourceStatus st = ops_.Status(i);
     const MonoTime probed = ops_.Now();
     if (st == ResourceStatus::kRunning) {
-      r.steps.push_back(absl::StrCat(ops_.name(i), " already running (status ", Ms(probed - t0), ")"));
+      r.steps.push_back(absl::StrCat(ops_.name(i), " already running (status ", FormatMillis(probed - t0), ")"));
       r.resources.push_back({ops_.name(i), probed});
       started_.push_back(i);
       return true;
     }
     r.steps.push_back(absl::StrCat(ops_.name(i), " status ",
                                    st == ResourceStatus::kStopped ? "stopped" : "failed", " ",
-                                   Ms(probed - t0)));
+                                   FormatMillis(probed - t0)));
   }
   const MonoTime start_at = ops_.Now();
   const OpResult res = ops_.Start(i);
@@ -62,7 +57,7 @@ bool TakeJob::Step() {
     return false;
   }
   const MonoTime done = ops_.Now();
-  r.steps.push_back(absl::StrCat(ops_.name(i), " started ", Ms(done - start_at)));
+  r.steps.push_back(absl::StrCat(ops_.name(i), " started ", FormatMillis(done - start_at)));
   r.resources.push_back({ops_.name(i), done});
   started_.push_back(i);
   return true;
@@ -108,7 +103,7 @@ ReleaseResult RunRelease(GroupOps& ops, const ReleaseOptions& options) {
     if (ops.is_address(k)) {
       const absl::Status s = ops.DeleteAddress(k);
       if (s.ok() || absl::IsNotFound(s)) {
-        r.steps.push_back(absl::StrCat("VIP ", ops.name(k), " removed ", Ms(ops.Now() - t0)));
+        r.steps.push_back(absl::StrCat("VIP ", ops.name(k), " removed ", FormatMillis(ops.Now() - t0)));
       } else if (r.error.empty()) {
         r.error = absl::StrCat(ops.name(k), ": ", s.message());
       }
@@ -130,7 +125,7 @@ ReleaseResult RunRelease(GroupOps& ops, const ReleaseOptions& options) {
       return killed > 0 ? absl::StrCat(", ", killed, " leftover process(es) killed") : "";
     };
     if (res.ok) {
-      r.steps.push_back(absl::StrCat(ops.name(k), " stopped ", Ms(ops.Now() - t0), leftovers()));
+      r.steps.push_back(absl::StrCat(ops.name(k), " stopped ", FormatMillis(ops.Now() - t0), leftovers()));
     } else if (ops.Status(k) != ResourceStatus::kRunning) {
       r.steps.push_back(
           absl::StrCat(ops.name(k), " stop failed but status says stopped", leftovers()));
@@ -150,12 +145,12 @@ TakeResult RunRestart(GroupOps& ops, size_t from) {
     const MonoTime s = ops.Now();
     if (ops.is_address(k)) {
       (void)ops.DeleteAddress(k);  // kNotFound is fine: it may be what failed
-      steps.push_back(absl::StrCat("VIP ", ops.name(k), " removed ", Ms(ops.Now() - s)));
+      steps.push_back(absl::StrCat("VIP ", ops.name(k), " removed ", FormatMillis(ops.Now() - s)));
       continue;
     }
     const OpResult stop = ops.Stop(k);
     const int killed = ops.KillLeftovers(k);
-    std::string step = stop.ok ? absl::StrCat(ops.name(k), " stopped ", Ms(ops.Now() - s))
+    std::string step = stop.ok ? absl::StrCat(ops.name(k), " stopped ", FormatMillis(ops.Now() - s))
                                : absl::StrCat(ops.name(k), " stop failed (", stop.detail, ")");
     if (killed > 0) absl::StrAppend(&step, ", ", killed, " leftover process(es) killed");
     steps.push_back(std::move(step));

@@ -3,7 +3,6 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
-#include <spawn.h>
 #include <dirent.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -23,6 +22,7 @@
 #include "detector/base/unique_fd.h"
 #include "detector/base/format.h"
 #include "detector/base/mono_time.h"
+#include "detector/base/spawn_process.h"
 
 extern char** environ;
 
@@ -35,7 +35,6 @@ constexpr absl::Duration kKillGrace = absl::Seconds(1);
 constexpr int kFallbackTickMs = 10;
 
 // Deadlines here are durations since the clock's epoch.
-absl::Duration MonoNow() { return MonotonicNow() - MonoTime(); }
 
 // The child's 0/1/2 are set up with dup2 in order; if one of our own fds were
 // 0, 1 or 2 (a daemon that closed its stdio), an earlier dup2 would clobber a
@@ -183,50 +182,6 @@ std::vector<char*> CStrings(std::vector<std::string>& strings) {
   return out;
 }
 
-// posix_spawn's attribute and file-action objects, destroyed on every path.
-class SpawnSetup {
- public:
-  SpawnSetup() {
-    posix_spawnattr_init(&attr_);
-    posix_spawn_file_actions_init(&actions_);
-  }
-  ~SpawnSetup() {
-    posix_spawn_file_actions_destroy(&actions_);
-    posix_spawnattr_destroy(&attr_);
-  }
-  SpawnSetup(const SpawnSetup&) = delete;
-  SpawnSetup& operator=(const SpawnSetup&) = delete;
-
-  // Returns 0 or an errno value.
-  int Init(int stdin_fd, int stdout_fd, int stderr_fd) {
-    // Own process group, so a timeout can kill the script and everything it
-    // forked. Signal mask and dispositions are reset: the daemon may block
-    // or ignore signals (signalfd, SIGPIPE) and the child must not inherit
-    // that, or SIGTERM on timeout would not reach it.
-    sigset_t empty, all;
-    sigemptyset(&empty);
-    sigfillset(&all);
-    int rc = posix_spawnattr_setflags(
-        &attr_, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-    if (rc == 0) rc = posix_spawnattr_setpgroup(&attr_, 0);
-    if (rc == 0) rc = posix_spawnattr_setsigmask(&attr_, &empty);
-    if (rc == 0) rc = posix_spawnattr_setsigdefault(&attr_, &all);
-    if (rc == 0) rc = posix_spawn_file_actions_adddup2(&actions_, stdin_fd, 0);
-    if (rc == 0) rc = posix_spawn_file_actions_adddup2(&actions_, stdout_fd, 1);
-    if (rc == 0) rc = posix_spawn_file_actions_adddup2(&actions_, stderr_fd, 2);
-    // Our fds are O_CLOEXEC, but fds opened by libraries may not be.
-    if (rc == 0) rc = posix_spawn_file_actions_addclosefrom_np(&actions_, 3);
-    return rc;
-  }
-
-  const posix_spawnattr_t* attr() const { return &attr_; }
-  const posix_spawn_file_actions_t* actions() const { return &actions_; }
-
- private:
-  posix_spawnattr_t attr_;
-  posix_spawn_file_actions_t actions_;
-};
-
 }  // namespace
 
 ScriptResult RunScript(const ScriptCall& call) {
@@ -256,25 +211,25 @@ ScriptResult RunScript(const ScriptCall& call) {
     return fail("fcntl: ", errno);
   }
 
-  SpawnSetup setup;
-  if (int rc = setup.Init(devnull.get(), out_w.get(), err_w.get()); rc != 0) {
-    return fail("posix_spawn setup: ", rc);
-  }
+  // Its own process group, so a timeout can kill the script and everything
+  // it forked.
+  SpawnOptions spawn;
+  spawn.own_process_group = true;
+  spawn.stdin_fd = devnull.get();
+  spawn.stdout_fd = out_w.get();
+  spawn.stderr_fd = err_w.get();
+  spawn.close_other_fds = true;
   std::vector<std::string> argv_strings = call.argv;
   std::vector<char*> argv = CStrings(argv_strings);
   std::vector<std::string> env_strings = BuildEnv(call.env);
   std::vector<char*> envp = CStrings(env_strings);
 
-  // glibc's posix_spawn uses clone(CLONE_VM|CLONE_VFORK): cheap for a large
-  // parent, safe with threads, and exec failures come back as the return
-  // value. A bare name is looked up in our PATH.
-  const absl::Duration start = MonoNow();
+  // A bare name is looked up in our PATH.
+  const MonoTime start = MonotonicNow();
   pid_t pid = -1;
   {
     absl::MutexLock lock(&g_scripts_mu);
-    if (int rc = posix_spawnp(&pid, program.c_str(), setup.actions(), setup.attr(), argv.data(),
-                              envp.data());
-        rc != 0) {
+    if (int rc = SpawnProcess(program.c_str(), argv.data(), envp.data(), spawn, &pid); rc != 0) {
       return fail("", rc);
     }
     RunningScripts().insert(pid);
@@ -286,10 +241,10 @@ ScriptResult RunScript(const ScriptCall& call) {
 
   UniqueFd pidfd(static_cast<int>(syscall(SYS_pidfd_open, pid, 0)));  // -1 before Linux 5.3
   OutputReader reader(std::move(out_r), std::move(err_r), result);
-  const absl::Duration deadline = start + call.timeout;
+  const MonoTime deadline = start + call.timeout;
 
   while (!ChildExited(pid)) {
-    absl::Duration remaining = deadline - MonoNow();
+    absl::Duration remaining = deadline - MonotonicNow();
     if (remaining <= absl::ZeroDuration()) {
       result.timed_out = true;
       break;
@@ -299,9 +254,9 @@ ScriptResult RunScript(const ScriptCall& call) {
 
   if (result.timed_out) {
     kill(-pid, SIGTERM);
-    const absl::Duration kill_at = MonoNow() + kKillGrace;
+    const MonoTime kill_at = MonotonicNow() + kKillGrace;
     while (!ChildExited(pid)) {
-      absl::Duration remaining = kill_at - MonoNow();
+      absl::Duration remaining = kill_at - MonotonicNow();
       if (remaining <= absl::ZeroDuration()) break;
       reader.Wait(pidfd.get(), PollTimeoutMs(remaining));
     }
@@ -323,7 +278,7 @@ ScriptResult RunScript(const ScriptCall& call) {
     absl::MutexLock lock(&g_scripts_mu);
     RunningScripts().erase(pid);
   }
-  result.elapsed = MonoNow() - start;
+  result.elapsed = MonotonicNow() - start;
   if (reaped == pid) {
     if (WIFEXITED(status)) {
       result.exit_code = WEXITSTATUS(status);

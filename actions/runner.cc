@@ -121,7 +121,6 @@ struct PendingGarp {
   MonoTime next;
 };
 
-std::string Ms(absl::Duration d) { return FormatMillis(d); }
 
 
 // A take's (or restart's) timeline as tachyd relays it to `watch`: every
@@ -348,7 +347,7 @@ absl::Status Runner::Prepare() {
     std::vector<std::string> names;
     for (const PingTarget& t : config_.ha.ping) names.push_back(t.name);
     LogInfo("ping nodes %s: an echo every %s, each judged with deadping %s%s",
-            absl::StrJoin(names, ", "), Ms(interval), Ms(config_.ha.deadping),
+            absl::StrJoin(names, ", "), FormatMillis(interval), FormatMillis(config_.ha.deadping),
             config_.ha.ipfail ? "; ipfail's rule applies (respawn ipfail in ha.cf)"
                               : "; ipfail's rule applies");
   }
@@ -402,7 +401,7 @@ void Runner::OnProbeDone(size_t g, const ProbeResult& r) {
   gr.probing = false;
   const std::vector<std::string>& found = r.found;
   const size_t total = gr.spec.resources.size();
-  const std::string took = Ms(r.done - r.started);
+  const std::string took = FormatMillis(r.done - r.started);
   if (found.size() == total) {
     gr.machine.Probed(true, r.unsure);
     LogInfo("group %s: found running here (%s; probed in %s): holding it", gr.spec.key,
@@ -585,8 +584,8 @@ void Runner::ApplyTiming(absl::Duration keepalive, absl::Duration warntime,
     return;
   }
   LogInfo("timing from tachyd: keepalive %s, warntime %s, deadtime %s (was %s, %s, %s)",
-          Ms(keepalive), Ms(warntime), Ms(deadtime), Ms(config_.ha.keepalive),
-          Ms(config_.ha.warntime), Ms(config_.ha.deadtime));
+          FormatMillis(keepalive), FormatMillis(warntime), FormatMillis(deadtime), FormatMillis(config_.ha.keepalive),
+          FormatMillis(config_.ha.warntime), FormatMillis(config_.ha.deadtime));
   config_.ha.keepalive = keepalive;
   config_.ha.warntime = warntime;
   config_.ha.deadtime = deadtime;
@@ -920,7 +919,7 @@ void Runner::Reevaluate(MonoTime now) {
       released_for_lost_tachyd_ = true;
       LogWarning("own tachyd silent for %s (half the deadtime): releasing every group, "
                  "addresses first, before the peer takes over",
-                 Ms(now - lost_since_));
+                 FormatMillis(now - lost_since_));
       for (size_t g = 0; g < groups_.size(); ++g) {
         if ((HeldMask() >> g & 1) && !groups_[g]->machine.busy()) {
           StartRelease(g, "own tachyd gone (no working detector)", /*emergency=*/true);
@@ -1082,7 +1081,7 @@ void Runner::StartTake(size_t g, TakeCause cause) {
           cause.peer.empty() ? "" : absl::StrCat(" from ", cause.peer),
           cause.verdict == MonoTime()
               ? cause.why
-              : absl::StrCat(cause.why, " (decided ", Ms(cause.decision - cause.verdict),
+              : absl::StrCat(cause.why, " (decided ", FormatMillis(cause.decision - cause.verdict),
                              " after the verdict)"));
 }
 
@@ -1173,12 +1172,12 @@ bool Runner::FinishArpChecks(MonoTime now) {
         if (after_death) {
           LogWarning("group %s: peer %s dead on the heartbeat link but still answering for %s on "
                      "%s (MAC %s): not taking over; asking again every %s",
-                     gr.spec.key, peer, gr.spec.key, gr.check.iface(), gr.check.mac(), Ms(retry));
+                     gr.spec.key, peer, gr.spec.key, gr.check.iface(), gr.check.mac(), FormatMillis(retry));
         } else {
           LogWarning("group %s: %s is still answered on %s by MAC %s%s (%s): not taking it "
                      "while another host has it; asking again every %s",
                      gr.spec.key, gr.spec.key, gr.check.iface(), gr.check.mac(),
-                     MacOwnerNote(gr.check.mac()), gr.check_cause.why, Ms(retry));
+                     MacOwnerNote(gr.check.mac()), gr.check_cause.why, FormatMillis(retry));
         }
         continue;
       case TakeoverCheck::Result::kPathProven:
@@ -1253,10 +1252,10 @@ void Runner::OnTakeDone(size_t g, const TakeCause& cause, const TakeResult& r) {
   const std::string done = absl::StrJoin(r.steps, ", ");
   // The timeline, on one clock, from the verdict (or the decision).
   const MonoTime origin = cause.verdict == MonoTime() ? cause.decision : cause.verdict;
-  auto at = [&](MonoTime t) { return Ms(t - origin); };
+  auto at = [&](MonoTime t) { return FormatMillis(t - origin); };
   std::vector<std::string> line;
   if (cause.verdict != MonoTime()) {
-    line.push_back(absl::StrCat("peer's last frame -", Ms(cause.verdict - cause.last_frame)));
+    line.push_back(absl::StrCat("peer's last frame -", FormatMillis(cause.verdict - cause.last_frame)));
     line.push_back(absl::StrCat("decision +", at(cause.decision)));
   }
   if (cause.arp_checked != MonoTime()) {
@@ -1285,7 +1284,7 @@ void Runner::OnTakeDone(size_t g, const TakeCause& cause, const TakeResult& r) {
              "peer takes it, retrying here in %s if none can",
              gr.spec.key, r.error, done.empty() ? "nothing" : done,
              r.held_anyway ? " (a resource would not stop: still held)" : "",
-             Ms(options_.failed_retry_delay));
+             FormatMillis(options_.failed_retry_delay));
   }
   link_.Send(t);
   Advertise(true);
@@ -1299,7 +1298,7 @@ void Runner::OnReleaseDone(size_t g, const std::string& why, const ReleaseResult
   const std::string done = absl::StrJoin(r.steps, ", ");
   if (r.ok) {
     LogInfo("released group %s: %s; %s (total %s)", gr.spec.key, why, done,
-            Ms(r.done - r.started));
+            FormatMillis(r.done - r.started));
   } else {
     LogError("group %s could not be released: %s (%s); keeping it marked held so no other "
              "node starts a second copy: fix it by hand, then restart tachy-actions",
@@ -1350,7 +1349,7 @@ void Runner::OnMonitorDone(size_t g, const MonitorResult& r) {
   if (gr.machine.state() != GroupState::kRunning || gr.next_monitor == MonoTime()) return;
   if (r.failure) {
     OnResourceFailure(g, r.failure->resource,
-                      absl::StrCat(r.failure->what, " (check took ", Ms(r.done - r.started), ")"),
+                      absl::StrCat(r.failure->what, " (check took ", FormatMillis(r.done - r.started), ")"),
                       r.done);
     return;
   }
@@ -1440,7 +1439,7 @@ void Runner::OnRestartDone(size_t g, const TakeCause& cause, const TakeResult& r
   link_.Send(TakeoverLine(gr.spec.key, cause, r));
   if (r.ok) {
     LogInfo("group %s restarted %s after the failure was noticed: %s; steps: %s", gr.spec.key,
-            Ms(r.done - cause.decision), cause.why, steps);
+            FormatMillis(r.done - cause.decision), cause.why, steps);
     StartMonitoring(g, now);
   } else {
     gr.policy.RestartFailed(now);
@@ -1543,7 +1542,7 @@ int Runner::Run() {
       orphaned_since_ = now;
       LoseDetector(now, "tachyd exited");
       LogWarning("tachyd (pid %d) is gone: waiting %s for a new one before releasing", parent_,
-                 Ms(LostTachydGrace()));
+                 FormatMillis(LostTachydGrace()));
     }
     if (orphaned_) {
       // A restarted tachyd brings its own runner: leave everything to it.
@@ -1649,7 +1648,7 @@ int Runner::Run() {
         released_for_lost_tachyd_ = false;
       }
       if (!view_.Heard(now, LostTachydGrace())) {
-        LoseDetector(now, absl::StrCat("no tick for ", Ms(now - view_.last_message()),
+        LoseDetector(now, absl::StrCat("no tick for ", FormatMillis(now - view_.last_message()),
                                        " (tachyd hung or blocked)")
                               .c_str());
         changed = true;

@@ -5,13 +5,10 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "detector/base/format.h"
 
 namespace tachy {
 namespace {
-
-std::string Ms(absl::Duration d) {
-  return absl::StrFormat("%g ms", absl::ToDoubleMilliseconds(d));
-}
 
 std::string Media(const HaConfig& ha) {
   std::vector<std::string> names;
@@ -85,7 +82,7 @@ ReloadPlan PlanReload(const ClusterConfig& running, const ClusterConfig& fresh,
   }
   if (was.initdead != now.initdead) {
     plan.initdead = now.initdead;
-    plan.applied.push_back(absl::StrCat("initdead ", Ms(now.initdead),
+    plan.applied.push_back(absl::StrCat("initdead ", FormatMillis(now.initdead),
                                         " (it matters only at the next start)"));
   }
 
@@ -94,8 +91,8 @@ ReloadPlan PlanReload(const ClusterConfig& running, const ClusterConfig& fresh,
   if (!timing) return plan;
   const std::string change =
       absl::StrFormat("keepalive %s -> %s, warntime %s -> %s, deadtime %s -> %s",
-                      Ms(was.keepalive), Ms(now.keepalive), Ms(was.warntime), Ms(now.warntime),
-                      Ms(was.deadtime), Ms(now.deadtime));
+                      FormatMillis(was.keepalive), FormatMillis(now.keepalive), FormatMillis(was.warntime), FormatMillis(now.warntime),
+                      FormatMillis(was.deadtime), FormatMillis(now.deadtime));
   const absl::Duration slowest = std::max(was.keepalive, context.slowest_peer_interval);
   std::string why;
   if (context.heartbeat_peers) {
@@ -105,13 +102,13 @@ ReloadPlan PlanReload(const ClusterConfig& running, const ClusterConfig& fresh,
         "the new keepalive must be at most half of both the old and the new deadtime (%s), or "
         "a peer still on the old one would declare this node dead: raise deadtime on every "
         "node first, then keepalive in a second reload",
-        Ms(std::min(was.deadtime, now.deadtime) / 2));
+        FormatMillis(std::min(was.deadtime, now.deadtime) / 2));
   } else if (now.deadtime < 2 * slowest) {
     why = absl::StrFormat(
         "the new deadtime must be at least twice the interval peers send at now (%s), or a "
         "peer not yet reloaded would be declared dead: lower keepalive on every node "
         "first, then deadtime in a second reload",
-        Ms(slowest));
+        FormatMillis(slowest));
   }
   if (!why.empty()) {
     plan.refused.push_back(absl::StrCat(change, ": ", why));

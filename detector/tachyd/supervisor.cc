@@ -1,7 +1,6 @@
 #include "detector/tachyd/supervisor.h"
 
 #include <signal.h>
-#include <spawn.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -14,6 +13,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "detector/base/log.h"
+#include "detector/base/spawn_process.h"
 
 extern char** environ;
 
@@ -21,26 +21,13 @@ namespace tachy {
 
 namespace {
 
-// posix_spawnp() of `argv`, with the signal state a child of ours needs;
-// returns posix_spawnp's error number (0: *pid is the child).
+// SpawnProcess() of `argv` with our environment; returns its error number
+// (0: *pid is the child).
 int Spawn(std::vector<std::string>& argv, pid_t* pid) {
   std::vector<char*> args;
   for (std::string& a : argv) args.push_back(a.data());
   args.push_back(nullptr);
-  // The child must not inherit the detector's blocked signal mask (signalfd).
-  posix_spawnattr_t attr;
-  posix_spawnattr_init(&attr);
-  sigset_t empty;
-  sigemptyset(&empty);
-  posix_spawnattr_setsigmask(&attr, &empty);
-  sigset_t defaults;
-  sigemptyset(&defaults);
-  sigaddset(&defaults, SIGPIPE);
-  posix_spawnattr_setsigdefault(&attr, &defaults);
-  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-  const int rc = posix_spawnp(pid, args[0], nullptr, &attr, args.data(), environ);
-  posix_spawnattr_destroy(&attr);
-  return rc;
+  return SpawnProcess(args[0], args.data(), environ, SpawnOptions{}, pid);
 }
 
 }  // namespace
