@@ -95,7 +95,6 @@ TEST_F(RunScriptTest, ExitZero) {
   EXPECT_TRUE(r.success());
   EXPECT_TRUE(r.error.empty());
   EXPECT_GT(r.elapsed, absl::ZeroDuration());
-  EXPECT_LT(r.elapsed, absl::Seconds(2));
 }
 
 TEST_F(RunScriptTest, ExitCodeReported) {
@@ -165,8 +164,9 @@ TEST_F(RunScriptTest, TimeoutTerminatesTheScript) {
   EXPECT_EQ(r.exit_code, -1);
   EXPECT_FALSE(r.success());
   EXPECT_EQ(r.stdout_text, "begun\n");
+  // Not before the timeout; and SIGTERM above says it was not the SIGKILL
+  // a grace period later.
   EXPECT_GE(r.elapsed, absl::Milliseconds(200));
-  EXPECT_LT(r.elapsed, absl::Milliseconds(900));
 }
 
 TEST_F(RunScriptTest, TimeoutKillsTheWholeProcessGroup) {
@@ -176,7 +176,7 @@ TEST_F(RunScriptTest, TimeoutKillsTheWholeProcessGroup) {
   pid_t child = ReadPid("child.pid");
   ASSERT_GT(child, 0);
   EXPECT_TRUE(ProcessDead(child)) << "background child " << child << " survived the timeout";
-  EXPECT_LT(r.elapsed, absl::Milliseconds(900));
+  EXPECT_EQ(r.signal, SIGTERM);
 }
 
 TEST_F(RunScriptTest, SigkillAfterGraceWhenTermIsIgnored) {
@@ -185,8 +185,7 @@ TEST_F(RunScriptTest, SigkillAfterGraceWhenTermIsIgnored) {
                        absl::Milliseconds(100));
   EXPECT_TRUE(r.timed_out);
   EXPECT_EQ(r.signal, SIGKILL);
-  EXPECT_GE(r.elapsed, absl::Milliseconds(1100));
-  EXPECT_LT(r.elapsed, absl::Milliseconds(2000));
+  EXPECT_GE(r.elapsed, absl::Milliseconds(1100));  // the timeout, then the grace
   pid_t child = ReadPid("child.pid");
   ASSERT_GT(child, 0);
   EXPECT_TRUE(ProcessDead(child));
@@ -205,8 +204,8 @@ TEST_F(RunScriptTest, BlockedSignalsAreNotInherited) {
   });
   t.join();
   EXPECT_TRUE(r.timed_out);
+  // SIGTERM, not the SIGKILL that ends the grace: the mask was not inherited.
   EXPECT_EQ(r.signal, SIGTERM);
-  EXPECT_LT(r.elapsed, absl::Milliseconds(900));
 }
 
 TEST_F(RunScriptTest, BackgroundChildHoldingThePipesDoesNotBlock) {
@@ -214,9 +213,11 @@ TEST_F(RunScriptTest, BackgroundChildHoldingThePipesDoesNotBlock) {
   // comes back when the script exits, and the daemon is left running.
   ScriptResult r = Run({Script("daemon", "sleep 30 & echo $! > " + dir_ + "/child.pid; echo started")},
                        absl::Seconds(5));
+  // Done when the script exited, not at the 5 s timeout the held pipes
+  // would otherwise run into.
+  EXPECT_FALSE(r.timed_out);
   EXPECT_TRUE(r.success());
   EXPECT_EQ(r.stdout_text, "started\n");
-  EXPECT_LT(r.elapsed, absl::Seconds(1));
   pid_t child = ReadPid("child.pid");
   ASSERT_GT(child, 0);
   EXPECT_EQ(kill(child, 0), 0) << "a successful script's children must not be killed";
@@ -275,22 +276,25 @@ TEST_F(RunScriptTest, LargeStderrIsCappedToo) {
 }
 
 TEST_F(RunScriptTest, ConcurrentCallsFromThreads) {
-  std::string path = Script("sleepy", "sleep 0.5; echo \"$1\"");
+  // Each call waits (up to its timeout) for the other to have started: run
+  // one after the other, the first would time out without its output.
+  std::string path = Script("meet", "touch " + dir_ + "/$1; i=0; while [ ! -e " + dir_ +
+                                        "/$2 ] && [ $i -lt 200 ]; do sleep 0.02; i=$((i+1)); "
+                                        "done; [ -e " + dir_ + "/$2 ] && echo \"$1\"");
   ScriptResult a, b;
-  absl::Time start = absl::Now();
-  std::thread ta([&] { a = Run({path, "A"}); });
-  std::thread tb([&] { b = Run({path, "B"}); });
+  std::thread ta([&] { a = Run({path, "A", "B"}, absl::Seconds(5)); });
+  std::thread tb([&] { b = Run({path, "B", "A"}, absl::Seconds(5)); });
   ta.join();
   tb.join();
   EXPECT_EQ(a.stdout_text, "A\n");
   EXPECT_EQ(b.stdout_text, "B\n");
-  EXPECT_LT(absl::Now() - start, absl::Milliseconds(950));  // ran in parallel
+  EXPECT_TRUE(a.success() && b.success());
 }
 
 TEST_F(RunScriptTest, ZeroTimeoutTimesOutAtOnce) {
   ScriptResult r = Run({Script("slow", "exec sleep 30")}, absl::ZeroDuration());
   EXPECT_TRUE(r.timed_out);
-  EXPECT_LT(r.elapsed, absl::Milliseconds(900));
+  EXPECT_EQ(r.signal, SIGTERM);
 }
 
 TEST_F(RunScriptTest, LeavesNoZombies) {
