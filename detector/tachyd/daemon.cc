@@ -191,7 +191,8 @@ class Daemon {
   uint64_t long_stalls_logged_ = 0;
   // STATE_DIR/peers as last written (peer_memory.h), and when.
   std::vector<RememberedPeer> memory_;
-  MonoTime memory_written_;
+  MonoTime memory_checked_;  // once a second
+  MonoTime memory_written_;  // the last successful write of STATE_DIR/peers
   void RememberPeers(MonoTime now);
   void NoteAuthFailures(MonoTime now);
   AuthAlarm auth_alarm_;
@@ -779,10 +780,10 @@ bool Daemon::ReadyToLeave(MonoTime now) {
 }
 
 void Daemon::RememberPeers(MonoTime now) {
-  if (now - memory_written_ < absl::Seconds(1)) return;
+  if (now - memory_checked_ < absl::Seconds(1)) return;
+  memory_checked_ = now;
   const EngineSnapshot* snap = Snapshot(absl::Milliseconds(20), false);
   std::vector<RememberedPeer> peers;
-  bool changed = now - memory_written_ > absl::Minutes(1);
   for (const Peer& p : snap->peers) {
     RememberedPeer r;
     r.node = p.name;
@@ -790,22 +791,16 @@ void Daemon::RememberPeers(MonoTime now) {
     r.offset_known = p.offset_known && p.offset_generation == r.generation;
     r.clock_offset = p.clock_offset;
     if (r.generation == 0) continue;  // never heard, nothing remembered
-    const auto old = std::find_if(memory_.begin(), memory_.end(),
-                                  [&](const RememberedPeer& m) { return m.node == r.node; });
-    // A new generation at once; an offset once it drifted by a millisecond.
-    changed = changed || old == memory_.end() || old->generation != r.generation ||
-              old->offset_known != r.offset_known ||
-              absl::AbsDuration(old->clock_offset - r.clock_offset) > absl::Milliseconds(1);
     peers.push_back(std::move(r));
   }
-  memory_written_ = now;
-  if (!changed) return;
+  if (!PeerMemoryNeedsWrite(memory_, memory_written_, peers, now)) return;
   if (absl::Status s = WritePeerMemory(options_.state_dir, peers); !s.ok()) {
     LogError("cannot remember the peers' generations: %s (after a restart, recordings of "
              "their older frames would be accepted)", s.message());
     return;
   }
   memory_ = std::move(peers);
+  memory_written_ = now;
 }
 
 void Daemon::NoteAuthFailures(MonoTime now) {

@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <fstream>
 #include <sstream>
@@ -88,6 +89,21 @@ std::string FormatPeerMemory(const std::vector<RememberedPeer>& peers,
 
 absl::Status WritePeerMemory(const std::string& dir, const std::vector<RememberedPeer>& peers) {
   return WriteStateFile(dir, "peers", FormatPeerMemory(peers, CurrentBootId()));
+}
+
+bool PeerMemoryNeedsWrite(const std::vector<RememberedPeer>& stored, MonoTime written,
+                          const std::vector<RememberedPeer>& fresh, MonoTime now) {
+  if (now - written > absl::Minutes(1)) return true;
+  for (const RememberedPeer& r : fresh) {
+    const auto old = std::find_if(stored.begin(), stored.end(),
+                                  [&](const RememberedPeer& m) { return m.node == r.node; });
+    if (old == stored.end() || old->generation != r.generation ||
+        old->offset_known != r.offset_known ||
+        absl::AbsDuration(old->clock_offset - r.clock_offset) > absl::Milliseconds(1)) {
+      return true;
+    }
+  }
+  return false;
 }
 
 }  // namespace tachy

@@ -19,6 +19,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "detector/base/mono_time.h"
 #include "detector/engine.h"
 
 namespace tachy {
@@ -48,6 +49,16 @@ absl::StatusOr<std::vector<RememberedPeer>> ReadPeerMemory(const std::string& di
 // rename over dir/peers, directory fsync).
 std::string FormatPeerMemory(const std::vector<RememberedPeer>& peers, const std::string& boot_id);
 absl::Status WritePeerMemory(const std::string& dir, const std::vector<RememberedPeer>& peers);
+
+// PeerMemoryNeedsWrite()
+//
+// Whether `fresh` (what the engine knows at `now`) must replace `stored`
+// (the file's content, written at `written`): a peer new or with another
+// generation or offset validity at once; an offset once it drifted by more
+// than a millisecond; and everything once a minute, so that smaller drifts
+// are not kept from the file for ever.
+bool PeerMemoryNeedsWrite(const std::vector<RememberedPeer>& stored, MonoTime written,
+                          const std::vector<RememberedPeer>& fresh, MonoTime now);
 
 }  // namespace tachy
 

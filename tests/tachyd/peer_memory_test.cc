@@ -79,6 +79,40 @@ TEST(PeerMemoryTest, WrittenAndReadBackFromAStateDir) {
   EXPECT_TRUE((*back)[0].offset_known);  // same boot
 }
 
+RememberedPeer Remembered(const std::string& node, uint64_t generation, absl::Duration offset) {
+  RememberedPeer r;
+  r.node = node;
+  r.generation = generation;
+  r.offset_known = true;
+  r.clock_offset = offset;
+  return r;
+}
+
+// The bug: the time of the last write moved on at every (unchanged) check,
+// so the minute's rewrite never came. Time is the caller's: a manual clock.
+TEST(PeerMemoryTest, RewrittenAtOnceForNewsAndOnceAMinuteForSmallDrift) {
+  const MonoTime written = MonoTime::FromNanos(1'000'000'000);
+  const std::vector<RememberedPeer> stored = {Remembered("b", 4, absl::Microseconds(100))};
+  const auto at = [&](absl::Duration d) { return written + d; };
+  // Nothing new: not rewritten for a minute, whatever the checks in between.
+  EXPECT_FALSE(PeerMemoryNeedsWrite(stored, written, stored, at(absl::Seconds(1))));
+  EXPECT_FALSE(PeerMemoryNeedsWrite(stored, written, stored, at(absl::Seconds(59))));
+  // A drift under a millisecond waits for the minute; then it is written.
+  const std::vector<RememberedPeer> drifted = {Remembered("b", 4, absl::Microseconds(900))};
+  EXPECT_FALSE(PeerMemoryNeedsWrite(stored, written, drifted, at(absl::Seconds(30))));
+  EXPECT_TRUE(PeerMemoryNeedsWrite(stored, written, drifted, at(absl::Seconds(61))));
+  // News at once.
+  EXPECT_TRUE(PeerMemoryNeedsWrite(stored, written, {Remembered("b", 5, absl::Microseconds(100))},
+                                   at(absl::Seconds(1))));
+  EXPECT_TRUE(PeerMemoryNeedsWrite(stored, written, {Remembered("b", 4, absl::Milliseconds(2))},
+                                   at(absl::Seconds(1))));
+  EXPECT_TRUE(PeerMemoryNeedsWrite(
+      stored, written, {stored[0], Remembered("c", 1, absl::ZeroDuration())}, at(absl::Seconds(1))));
+  RememberedPeer unknown = stored[0];
+  unknown.offset_known = false;
+  EXPECT_TRUE(PeerMemoryNeedsWrite(stored, written, {unknown}, at(absl::Seconds(1))));
+}
+
 class RestartedReceiverTest : public ::testing::Test {
  protected:
   RestartedReceiverTest() : keys_(Sha256KeyRing("secret")) {
