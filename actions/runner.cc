@@ -542,7 +542,7 @@ void Runner::NoteJoin(uint64_t generation) {
     // the join again, and auto_failback ask for the groups once more.
     LogError("cannot record the join: %s", s.message());
   }
-  if (config_.ha.auto_failback == AutoFailback::kOff) return;
+  if (!FailbackPullsBack(config_.ha.auto_failback)) return;
   GroupMask local = 0;
   for (size_t g = 0; g < groups_.size(); ++g) {
     if (groups_[g]->spec.preferred_node == config_.local_node) local |= GroupMask{1} << g;
@@ -633,7 +633,7 @@ void Runner::OnHeartbeatMessage(const HbMessageMsg& m, MonoTime now) {
       hb_peer_ = m.node;
       hb_generation_ = m.generation;
       hb_ = std::make_unique<HbResources>(
-          HbResourcesOptions{m.node, config_.ha.auto_failback == AutoFailback::kOn,
+          HbResourcesOptions{m.node, FailbackPullsBack(config_.ha.auto_failback),
                              absl::Seconds(10), absl::Seconds(10)});
       // Groups already held were decided without it (it was not heard
       // within initdead): keep them, and give its own back once it is

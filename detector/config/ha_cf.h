@@ -22,6 +22,14 @@ namespace tachy {
 
 enum class AutoFailback { kOn, kOff, kLegacy };
 
+// FailbackPullsBack()
+//
+// Whether a node that joins takes its preferred groups back. `on` and
+// `legacy` do (Heartbeat's legacy mode pulls them back with ip-request at
+// every comm-up; tachy keeps the outcome, not that exchange); `off` leaves
+// groups where they are.
+inline bool FailbackPullsBack(AutoFailback mode) { return mode != AutoFailback::kOff; }
+
 // `quorum majority|none` (a tachy directive in Heartbeat's style): whether a
 // partition must hold more than half of the `node` lines to hold groups.
 // Unset, it is majority for 3 nodes or more and none for 2 (Heartbeat R1).

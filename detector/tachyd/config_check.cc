@@ -100,6 +100,13 @@ std::vector<std::string> HeartbeatPeerWarnings(const ClusterConfig& c) {
     out.push_back(who + "it does not read authkeys' `rotate` lines (tachy's own): give that "
                         "node a copy without them");
   }
+  if (c.ha.auto_failback == AutoFailback::kLegacy) {
+    // Legacy Heartbeat skips the starting/resource exchange tachy answers
+    // and asks with ip-request instead: the two would each wait for the other.
+    out.push_back(who + "auto_failback legacy makes it ask for groups with ip-request, which "
+                        "tachy does not answer: set auto_failback on (what legacy amounts to) "
+                        "on both nodes while Heartbeat nodes remain");
+  }
   return out;
 }
 

@@ -22,7 +22,8 @@ std::vector<std::string> MediaInterfaceProblems(const ClusterConfig& config);
 // HeartbeatPeerWarnings()
 //
 // What a Heartbeat 3 node sharing the UDP media (a rolling migration) could
-// not hold: its timing limits, sha256 keys, tachy's own directives.
+// not hold: its timing limits, sha256 keys, tachy's own directives, the
+// legacy failback exchange.
 std::vector<std::string> HeartbeatPeerWarnings(const ClusterConfig& config);
 
 // EffectiveConfiguration()
