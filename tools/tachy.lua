@@ -42,7 +42,10 @@ f.wants = ProtoField.uint16("tachy.wants", "Groups wanted", base.HEX)
 f.declines = ProtoField.uint16("tachy.declines", "Groups declined", base.HEX)
 f.probing = ProtoField.uint16("tachy.probing", "Groups still probed by a restarted runner", base.HEX)
 f.digest = ProtoField.uint32("tachy.digest", "haresources digest", base.HEX)
-f.reserved = ProtoField.uint16("tachy.reserved", "Reserved", base.HEX)
+-- 0x8000 | count once the sender's runner has judged its ping nodes (ha.cf
+-- ping / ping_group); 0 without ping nodes or before the first judgement.
+f.ping = ProtoField.uint16("tachy.ping", "Ping nodes reached", base.HEX)
+f.ping_count = ProtoField.uint16("tachy.ping.count", "Ping nodes reached (count)", base.DEC)
 f.tag = ProtoField.bytes("tachy.tag", "Tag")
 
 local e_malformed = ProtoExpert.new("tachy.malformed", "Malformed tachy frame",
@@ -130,7 +133,13 @@ function tachy.dissector(tvb, pinfo, tree)
   t:add(f.declines, tvb(54, 2))
   t:add(f.digest, tvb(56, 4))
   t:add(f.probing, tvb(60, 2))
-  t:add(f.reserved, tvb(62, 2))
+  local ping_item = t:add(f.ping, tvb(62, 2))
+  local ping = tvb(62, 2):uint()
+  if ping >= 0x8000 then
+    ping_item:add(f.ping_count, tvb(62, 2), ping - 0x8000)
+  else
+    ping_item:append_text(" (not judged, or no ping nodes)")
+  end
   local info = string.format("%s node %s gen %s seq %s state %s key %d",
     frame_types[ftype], node_name or string.format("0x%08x", node),
     tostring(tvb(16, 8):uint64()), tostring(tvb(24, 8):uint64()),

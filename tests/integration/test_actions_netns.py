@@ -473,11 +473,15 @@ class FailoverTest(LabTestCase):
         lua = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tools",
                            "tachy.lua")
         r = subprocess.run(["tshark", "-X", f"lua_script:{lua}", "-r", pcap, "-Y", "tachy",
-                            "-T", "fields", "-e", "tachy.node", "-e", "tachy.seq"],
+                            "-T", "fields", "-e", "tachy.node", "-e", "tachy.seq",
+                            "-e", "tachy.ping"],
                            capture_output=True, text=True, timeout=120)
         self.assertEqual(r.returncode, 0, r.stderr[-2000:])
         rows = [line.split("\t") for line in r.stdout.splitlines() if line.strip()]
         self.assertEqual(len(rows), peers["a"]["frames"] + peers["b"]["frames"])
+        # Bytes 62..63 are the runner's ping reach (no ping nodes here: 0),
+        # not a reserved field.
+        self.assertEqual({row[2] for row in rows}, {"0x0000"}, rows[:3])
 
     def test_another_mac_claiming_the_vip_is_noticed(self):
         web = self.web()
