@@ -1,14 +1,30 @@
 #include "actions/job_worker.h"
 
+#include <sched.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
 
 #include <cstdint>
+#include <string>
+
+#include "detector/base/log.h"
+#include "detector/base/realtime.h"
 
 namespace tachy {
 
 JobWorker::JobWorker() : event_(eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) {
-  thread_ = std::thread([this] { Main(); });
+  // A take is on the failover path: the worker runs at its creator's
+  // priority (the runner loop's SCHED_FIFO under `realtime on`). A new
+  // thread does not inherit it, since reset-on-fork covers threads too.
+  const ThreadScheduling scheduling = CallerScheduling();
+  thread_ = std::thread([this, scheduling] {
+    if (scheduling.policy != SCHED_OTHER) {
+      if (const std::string why = AdoptScheduling(scheduling); !why.empty()) {
+        LogWarning("group worker at normal priority: %s", why);
+      }
+    }
+    Main();
+  });
 }
 
 JobWorker::~JobWorker() {
