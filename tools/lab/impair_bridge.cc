@@ -11,28 +11,18 @@
 // min-heap keyed by release time; one absolute CLOCK_MONOTONIC timerfd wakes
 // the loop for the earliest.
 //
-// Offloads pass through untouched: the sockets use PACKET_VNET_HDR, so a TCP
-// super-frame (GSO) or a frame whose checksum the sender left to "hardware"
-// (CHECKSUM_PARTIAL, the normal case on veth) is handed to the egress veth
-// with the same offload metadata, exactly as the kernel bridge would. A VLAN
-// tag the kernel moved out of band (PACKET_AUXDATA) is put back in the frame.
+// The pieces: the command language (bridge_commands.h), a port's socket and
+// frame reader (bridge_port.h), the delay queue (delay_queue.h), the model of
+// one direction (impairment.h); this file is the loop, the learning switch
+// and the control socket around them.
 //
-// Single-threaded, one epoll loop, no per-frame logging; the counters are
+// Offloads pass through untouched (bridge_port.h). Single-threaded, one epoll loop, no per-frame logging; the counters are
 // read with the `stats` control command.
-#include <arpa/inet.h>
 #include <getopt.h>
-#include <linux/if_ether.h>
-#include <linux/if_packet.h>
-#include <net/if.h>
-#include <signal.h>
 #include <sched.h>
 #include <sys/epoll.h>
-#include <sys/mman.h>
-#include <sys/signalfd.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 #include <sys/timerfd.h>
-#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -40,8 +30,7 @@
 #include <cerrno>
 #include <cstdint>
 #include <cstdio>
-#include <cstring>
-#include <map>
+#include <memory>
 #include <optional>
 #include <random>
 #include <span>
@@ -50,11 +39,11 @@
 #include <utility>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "absl/status/status.h"
-#include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/string_view.h"
@@ -62,12 +51,20 @@
 #include "detector/base/byte_order.h"
 #include "detector/base/ethernet.h"
 #include "detector/base/mono_time.h"
+#include "detector/base/realtime.h"
+#include "detector/base/signals.h"
 #include "detector/base/unique_fd.h"
 #include "detector/frame.h"
+#include "tools/lab/bridge_commands.h"
+#include "tools/lab/bridge_port.h"
+#include "tools/lab/delay_queue.h"
 #include "tools/lab/impairment.h"
+#include "tools/lab/line_control_server.h"
 
 namespace tachy {
 namespace {
+
+using nlohmann::json;
 
 constexpr char kUsage[] =
     R"(Usage: tachy-impair-bridge --control PATH --port NAME=IFACE --port NAME=IFACE
@@ -151,24 +148,6 @@ Example:
       socat - UNIX-CONNECT:/tmp/br.sock
 )";
 
-// struct virtio_net_hdr, which PACKET_VNET_HDR puts in front of every frame
-// (host byte order). <linux/virtio_net.h> does not compile as C++ (a field
-// is named `class`), hence this copy of the part we use.
-struct VnetHeader {
-  uint8_t flags;
-  uint8_t gso_type;
-  uint16_t hdr_len;
-  uint16_t gso_size;
-  uint16_t csum_start;
-  uint16_t csum_offset;
-};
-static_assert(sizeof(VnetHeader) == 10);
-constexpr uint8_t kVnetNeedsCsum = 1;  // VIRTIO_NET_HDR_F_NEEDS_CSUM
-constexpr uint8_t kVnetGsoNone = 0;    // VIRTIO_NET_HDR_GSO_NONE
-constexpr size_t kVnetHdrBytes = sizeof(VnetHeader);
-// Large enough for a GSO super-frame (64 KiB plus headers, and then some).
-constexpr size_t kRxBufferBytes = 256 * 1024;
-constexpr int kSocketBufferBytes = 4 * 1024 * 1024;
 // Frames read from one port per wakeup, so one busy port cannot starve the
 // others or the timer.
 constexpr int kFramesPerWakeup = 256;
@@ -176,172 +155,11 @@ constexpr int kFramesPerWakeup = 256;
 constexpr size_t kMaxQueuedBytes = 128 * 1024 * 1024;
 constexpr size_t kMaxSpareBuffers = 4096;
 constexpr size_t kMaxMacEntries = 8192;
-constexpr size_t kMaxControlClients = 16;
-constexpr size_t kMaxCommandBytes = 4096;
-constexpr size_t kMaxPortNameBytes = 32;
-constexpr int kMaxBurst = 1'000'000;
-constexpr absl::Duration kMaxDelay = absl::Seconds(60);
-
 
 uint64_t LoadMac(const uint8_t* p) {
   uint64_t v = 0;
   for (size_t i = 0; i < kMacBytes; ++i) v = v << 8 | p[i];
   return v;
-}
-
-// JsonString()
-//
-// `s` as a quoted JSON string. Error messages quote user input, so escape.
-std::string JsonString(absl::string_view s) {
-  std::string out = "\"";
-  for (const char c : s) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          absl::StrAppendFormat(&out, "\\u%04x", static_cast<unsigned char>(c));
-        } else {
-          out += c;
-        }
-    }
-  }
-  out += '"';
-  return out;
-}
-
-std::string ErrorReply(absl::string_view message) {
-  return absl::StrCat("{\"ok\":false,\"error\":", JsonString(message), "}");
-}
-
-// The keys of one `set` command; unset fields keep the direction's value.
-struct ImpairmentPatch {
-  std::optional<double> loss;
-  std::optional<int> burst;
-  std::optional<absl::Duration> delay;
-  std::optional<absl::Duration> jitter;
-  std::optional<bool> block;
-  std::optional<Proto> proto;
-
-  void ApplyTo(Impairment& imp) const {
-    if (loss) imp.loss = *loss;
-    if (burst) imp.burst = *burst;
-    if (delay) imp.delay = *delay;
-    if (jitter) imp.jitter = *jitter;
-    if (block) imp.block = *block;
-    if (proto) imp.proto = *proto;
-  }
-};
-
-// The parsers below return Status plus an out-parameter rather than
-// StatusOr: the tool links only absl_status, not absl_statusor.
-
-absl::Status ParseDelay(absl::string_view key, absl::string_view value, absl::Duration* out) {
-  absl::Duration d;
-  if (!absl::ParseDuration(value, &d) || d < absl::ZeroDuration() || d > kMaxDelay) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "bad ", key, " '", value, "' (want a duration 0..60s with a unit, e.g. 5ms, 200us, 0)"));
-  }
-  *out = d;
-  return absl::OkStatus();
-}
-
-// ParsePatch()
-//
-// Parses `key=value` tokens; the first bad one is the error.
-absl::Status ParsePatch(std::span<const absl::string_view> tokens, ImpairmentPatch* out) {
-  ImpairmentPatch patch;
-  if (tokens.empty()) {
-    return absl::InvalidArgumentError(
-        "set needs at least one key=value (keys: loss, burst, delay, jitter, block, proto)");
-  }
-  for (const absl::string_view token : tokens) {
-    const size_t eq = token.find('=');
-    if (eq == absl::string_view::npos) {
-      return absl::InvalidArgumentError(absl::StrCat("expected key=value, got '", token, "'"));
-    }
-    const absl::string_view key = token.substr(0, eq);
-    const absl::string_view value = token.substr(eq + 1);
-    if (key == "loss") {
-      double p;
-      // The negated comparison also rejects NaN.
-      if (!absl::SimpleAtod(value, &p) || !(p >= 0.0 && p <= 1.0)) {
-        return absl::InvalidArgumentError(
-            absl::StrCat("bad loss '", value, "' (want a probability 0..1)"));
-      }
-      patch.loss = p;
-    } else if (key == "burst") {
-      int n;
-      if (!absl::SimpleAtoi(value, &n) || n < 1 || n > kMaxBurst) {
-        return absl::InvalidArgumentError(
-            absl::StrCat("bad burst '", value, "' (want an integer 1..", kMaxBurst, ")"));
-      }
-      patch.burst = n;
-    } else if (key == "delay" || key == "jitter") {
-      absl::Duration d;
-      absl::Status s = ParseDelay(key, value, &d);
-      if (!s.ok()) return s;
-      (key == "delay" ? patch.delay : patch.jitter) = d;
-    } else if (key == "block") {
-      if (value == "1" || value == "true") {
-        patch.block = true;
-      } else if (value == "0" || value == "false") {
-        patch.block = false;
-      } else {
-        return absl::InvalidArgumentError(absl::StrCat("bad block '", value, "' (want 0 or 1)"));
-      }
-    } else if (key == "proto") {
-      if (value == "all") {
-        patch.proto = Proto::kAll;
-      } else if (value == "tachy") {
-        patch.proto = Proto::kTachy;
-      } else {
-        return absl::InvalidArgumentError(
-            absl::StrCat("bad proto '", value, "' (want all or tachy)"));
-      }
-    } else {
-      return absl::InvalidArgumentError(
-          absl::StrCat("unknown key '", key, "' (keys: loss, burst, delay, jitter, block, proto)"));
-    }
-  }
-  *out = patch;
-  return absl::OkStatus();
-}
-
-struct PortSpec {
-  std::string name;
-  std::string iface;
-};
-
-absl::Status ParsePortSpec(absl::string_view arg, PortSpec* out) {
-  const size_t eq = arg.find('=');
-  if (eq == absl::string_view::npos || eq == 0 || eq + 1 == arg.size()) {
-    return absl::InvalidArgumentError(absl::StrCat("--port wants NAME=IFACE, got '", arg, "'"));
-  }
-  PortSpec spec{std::string(arg.substr(0, eq)), std::string(arg.substr(eq + 1))};
-  if (spec.name.size() > kMaxPortNameBytes ||
-      !std::all_of(spec.name.begin(), spec.name.end(), [](char c) {
-        return absl::ascii_isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' ||
-               c == '-';
-      })) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("port name '", spec.name, "': use up to 32 of [A-Za-z0-9_.-]"));
-  }
-  if (spec.iface.size() >= IFNAMSIZ) {
-    return absl::InvalidArgumentError(absl::StrCat("interface name '", spec.iface, "' too long"));
-  }
-  *out = std::move(spec);
-  return absl::OkStatus();
 }
 
 struct Port {
@@ -361,22 +179,6 @@ struct Direction {
   uint64_t queued = 0;
 };
 
-// A frame in the delay queue; `bytes` starts with the virtio_net_hdr.
-struct DelayedFrame {
-  MonoTime release;
-  uint64_t seq;  // ties keep arrival order
-  size_t direction;
-  std::vector<uint8_t> bytes;
-};
-
-// Heap order for std::push_heap (a max-heap): the earliest release on top.
-struct ReleasesLater {
-  bool operator()(const DelayedFrame& a, const DelayedFrame& b) const {
-    if (a.release != b.release) return a.release > b.release;
-    return a.seq > b.seq;
-  }
-};
-
 // epoll_event.data.u64 = kind << 32 | index (port index or client fd).
 enum class Source : uint32_t { kPort, kListen, kClient, kTimer, kSignal };
 
@@ -387,13 +189,10 @@ class Bridge {
   Bridge(std::vector<PortSpec> specs, std::string control_path, uint64_t seed)
       : specs_(std::move(specs)),
         control_path_(std::move(control_path)),
-        chance_(seed),
-        rx_(kRxBufferBytes + kVlanTagBytes) {}
+        delayed_(kMaxQueuedBytes, kMaxSpareBuffers),
+        chance_(seed) {}
   Bridge(const Bridge&) = delete;
   Bridge& operator=(const Bridge&) = delete;
-  ~Bridge() {
-    if (control_bound_) unlink(control_path_.c_str());
-  }
 
   // Open()
   //
@@ -409,7 +208,6 @@ class Bridge {
   void set_realtime(bool v) { realtime_ = v; }
 
  private:
-  absl::Status OpenPort(const PortSpec& spec, size_t index);
   absl::Status OpenControl();
   absl::Status Watch(int fd, Source source, uint32_t index);
 
@@ -421,9 +219,6 @@ class Bridge {
   void NoteForwarded();
   void ArmTimer();
 
-  void AcceptClients();
-  void ServeClient(int fd);
-  void CloseClient(int fd);
   std::string Execute(absl::string_view line);
   std::string Set(std::span<const absl::string_view> args);
   std::string Partition(std::span<const absl::string_view> args);
@@ -435,28 +230,18 @@ class Bridge {
 
   size_t DirectionIndex(size_t in, size_t out) const { return in * ports_.size() + out; }
 
-  struct Client {
-    UniqueFd fd;
-    std::string input;
-    MonoTime since;
-  };
-
   const std::vector<PortSpec> specs_;
   const std::string control_path_;
-  bool control_bound_ = false;
   std::vector<Port> ports_;
   std::vector<Direction> directions_;  // ports² entries, in * ports + out
   UniqueFd epoll_;
-  UniqueFd listen_;
   UniqueFd timer_;
   UniqueFd signal_;
-  std::map<int, Client> clients_;
+  std::unique_ptr<LineControlServer> control_;  // once epoll_ exists
   std::unordered_map<uint64_t, size_t> macs_;  // learned source MAC -> port
 
-  std::vector<DelayedFrame> heap_;
-  std::vector<std::vector<uint8_t>> spare_;  // recycled frame buffers
-  size_t queued_bytes_ = 0;
-  uint64_t next_seq_ = 0;
+  // Delayed frames; theirs start with the virtio_net_hdr.
+  DelayQueue delayed_;
   std::optional<MonoTime> armed_;
 
   // The model's chance: a seeded generator (--seed makes runs repeatable).
@@ -473,7 +258,7 @@ class Bridge {
     std::uniform_real_distribution<double> unit_{0.0, 1.0};
   };
   SeededChance chance_;
-  std::vector<uint8_t> rx_;
+  PortReader reader_;
 
   uint64_t rx_frames_ = 0;
   uint64_t rx_errors_ = 0;
@@ -497,8 +282,11 @@ absl::Status Bridge::Open() {
 
   ports_.reserve(specs_.size());
   for (size_t i = 0; i < specs_.size(); ++i) {
-    absl::Status s = OpenPort(specs_[i], i);
+    UniqueFd fd;
+    absl::Status s = OpenBridgePort(specs_[i], &fd);
+    if (s.ok()) s = Watch(fd.get(), Source::kPort, static_cast<uint32_t>(i));
     if (!s.ok()) return s;
+    ports_.push_back(Port{specs_[i].name, std::move(fd)});
   }
   directions_.assign(ports_.size() * ports_.size(), Direction{});
 
@@ -507,105 +295,23 @@ absl::Status Bridge::Open() {
   absl::Status s = Watch(timer_.get(), Source::kTimer, 0);
   if (!s.ok()) return s;
 
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGTERM);
-  sigaddset(&signals, SIGINT);
-  signal_.reset(signalfd(-1, &signals, SFD_NONBLOCK | SFD_CLOEXEC));
-  if (!signal_.valid()) return absl::ErrnoToStatus(errno, "signalfd SIGTERM SIGINT");
+  // The daemons' signal set: SIGTERM and SIGINT stop the bridge, SIGHUP too
+  // (as its default action did), SIGCHLD cannot come (no children).
+  absl::StatusOr<UniqueFd> signals = OpenDaemonSignalFd();
+  if (!signals.ok()) return signals.status();
+  signal_ = *std::move(signals);
   s = Watch(signal_.get(), Source::kSignal, 0);
   if (!s.ok()) return s;
 
   return OpenControl();
 }
 
-absl::Status Bridge::OpenPort(const PortSpec& spec, size_t index) {
-  const unsigned ifindex = if_nametoindex(spec.iface.c_str());
-  if (ifindex == 0) return absl::ErrnoToStatus(errno, absl::StrCat("interface ", spec.iface));
-  const std::string what = absl::StrCat("port ", spec.name, " (", spec.iface, ")");
-
-  // Protocol 0 until bind(), so no frame of another interface is queued first.
-  UniqueFd fd(socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
-  if (!fd.valid()) return absl::ErrnoToStatus(errno, absl::StrCat("AF_PACKET socket for ", what));
-  const int one = 1;
-  struct Option {
-    int level, name;
-    const char* label;
-  };
-  for (const Option& o : {Option{SOL_PACKET, PACKET_VNET_HDR, "PACKET_VNET_HDR"},
-                          Option{SOL_PACKET, PACKET_AUXDATA, "PACKET_AUXDATA"},
-                          Option{SOL_PACKET, PACKET_IGNORE_OUTGOING, "PACKET_IGNORE_OUTGOING"},
-                          // The kernel's receive time: how long a frame spent
-                          // in the bridge, socket queue included.
-                          Option{SOL_SOCKET, SO_TIMESTAMPNS, "SO_TIMESTAMPNS"}}) {
-    if (setsockopt(fd.get(), o.level, o.name, &one, sizeof(one)) != 0) {
-      return absl::ErrnoToStatus(errno, absl::StrCat("setsockopt ", o.label, " on ", what));
-    }
-  }
-  // Room for bursts; the *FORCE variants need CAP_NET_ADMIN, else the
-  // sysctl-capped plain ones will do.
-  for (const auto& [force, plain] :
-       {std::pair{SO_RCVBUFFORCE, SO_RCVBUF}, std::pair{SO_SNDBUFFORCE, SO_SNDBUF}}) {
-    if (setsockopt(fd.get(), SOL_SOCKET, force, &kSocketBufferBytes, sizeof(kSocketBufferBytes)) !=
-        0) {
-      setsockopt(fd.get(), SOL_SOCKET, plain, &kSocketBufferBytes, sizeof(kSocketBufferBytes));
-    }
-  }
-  sockaddr_ll addr{};
-  addr.sll_family = AF_PACKET;
-  addr.sll_protocol = htons(ETH_P_ALL);
-  addr.sll_ifindex = static_cast<int>(ifindex);
-  if (bind(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
-    return absl::ErrnoToStatus(errno, absl::StrCat("bind AF_PACKET on ", what));
-  }
-  packet_mreq mreq{};
-  mreq.mr_ifindex = static_cast<int>(ifindex);
-  mreq.mr_type = PACKET_MR_PROMISC;
-  if (setsockopt(fd.get(), SOL_PACKET, PACKET_ADD_MEMBERSHIP, &mreq, sizeof(mreq)) != 0) {
-    return absl::ErrnoToStatus(errno, absl::StrCat("promiscuous mode on ", what));
-  }
-  absl::Status s = Watch(fd.get(), Source::kPort, static_cast<uint32_t>(index));
-  if (!s.ok()) return s;
-  ports_.push_back(Port{spec.name, std::move(fd)});
-  return absl::OkStatus();
-}
-
 absl::Status Bridge::OpenControl() {
-  sockaddr_un addr{};
-  addr.sun_family = AF_UNIX;
-  if (control_path_.size() >= sizeof(addr.sun_path)) {
-    return absl::InvalidArgumentError(absl::StrCat("control path ", control_path_, " longer than ",
-                                                   sizeof(addr.sun_path) - 1, " bytes"));
-  }
-  std::memcpy(addr.sun_path, control_path_.data(), control_path_.size());
-
-  // Replace a stale socket file, but never one a live process still serves
-  // and never a file that is not a socket.
-  struct stat st;
-  if (lstat(control_path_.c_str(), &st) == 0) {
-    if (!S_ISSOCK(st.st_mode)) {
-      return absl::AlreadyExistsError(
-          absl::StrCat("control path ", control_path_, " exists and is not a socket"));
-    }
-    UniqueFd probe(socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
-    if (probe.valid() &&
-        connect(probe.get(), reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0) {
-      return absl::AlreadyExistsError(
-          absl::StrCat("control socket ", control_path_, " is in use by a running process"));
-    }
-    unlink(control_path_.c_str());
-  }
-
-  listen_.reset(socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
-  if (!listen_.valid()) return absl::ErrnoToStatus(errno, "AF_UNIX socket");
-  if (bind(listen_.get(), reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
-    return absl::ErrnoToStatus(errno, absl::StrCat("bind control socket ", control_path_));
-  }
-  control_bound_ = true;
-  if (listen(listen_.get(), 16) != 0) {
-    return absl::ErrnoToStatus(errno, absl::StrCat("listen on ", control_path_));
-  }
-  return Watch(listen_.get(), Source::kListen, 0);
+  control_ = std::make_unique<LineControlServer>(
+      epoll_.get(), [](int fd) { return Tag(Source::kClient, static_cast<uint32_t>(fd)); });
+  absl::Status s = control_->Listen(control_path_);
+  if (!s.ok()) return s;
+  return Watch(control_->listen_fd(), Source::kListen, 0);
 }
 
 absl::Status Bridge::Watch(int fd, Source source, uint32_t index) {
@@ -633,10 +339,11 @@ absl::Status Bridge::Run() {
           ReadPort(index);
           break;
         case Source::kListen:
-          AcceptClients();
+          control_->AcceptClients();
           break;
         case Source::kClient:
-          ServeClient(static_cast<int>(index));
+          control_->Serve(static_cast<int>(index),
+                          [this](absl::string_view line) { return Execute(line); });
           break;
         case Source::kTimer: {
           uint64_t expirations;
@@ -645,11 +352,9 @@ absl::Status Bridge::Run() {
           armed_.reset();
           break;
         }
-        case Source::kSignal: {
-          signalfd_siginfo info;
-          if (read(signal_.get(), &info, sizeof(info)) == sizeof(info)) return absl::OkStatus();
+        case Source::kSignal:
+          if (ReadPendingSignal(signal_.get()) != 0) return absl::OkStatus();
           break;
-        }
       }
     }
     ReleaseDue(MonotonicNow());
@@ -660,65 +365,25 @@ absl::Status Bridge::Run() {
 void Bridge::ReadPort(size_t in) {
   const int fd = ports_[in].fd.get();
   for (int k = 0; k < kFramesPerWakeup; ++k) {
-    // Read 4 bytes in, so an out-of-band VLAN tag can be put back in place by
-    // moving only the header in front of it.
-    uint8_t* const base = rx_.data();
-    iovec iov{base + kVlanTagBytes, rx_.size() - kVlanTagBytes};
-    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(tpacket_auxdata)) +
-                                  CMSG_SPACE(sizeof(timespec))];
-    sockaddr_ll from{};
-    msghdr msg{};
-    msg.msg_name = &from;
-    msg.msg_namelen = sizeof(from);
-    msg.msg_iov = &iov;
-    msg.msg_iovlen = 1;
-    msg.msg_control = control;
-    msg.msg_controllen = sizeof(control);
-    const ssize_t n = recvmsg(fd, &msg, 0);
-    if (n < 0) {
-      if (errno == EAGAIN || errno == EWOULDBLOCK) return;
-      if (errno != EINTR) ++rx_errors_;  // e.g. ENETDOWN, or EINVAL (offload not mappable)
-      continue;
-    }
-    if (from.sll_pkttype == PACKET_OUTGOING) continue;  // PACKET_IGNORE_OUTGOING backstop
-    if (msg.msg_flags & MSG_TRUNC) {
-      ++rx_oversize_;
-      continue;
-    }
-    size_t len = static_cast<size_t>(n);
-    if (len < kVnetHdrBytes + kEthernetHeaderBytes) {
-      ++rx_runts_;
-      continue;
-    }
-    uint8_t* start = base + kVlanTagBytes;
-    rx_real_ns_ = 0;
-    for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c != nullptr; c = CMSG_NXTHDR(&msg, c)) {
-      if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPNS) {
-        timespec ts;
-        std::memcpy(&ts, CMSG_DATA(c), sizeof(ts));
-        rx_real_ns_ = int64_t{ts.tv_sec} * 1'000'000'000 + ts.tv_nsec;
+    switch (reader_.Receive(fd)) {
+      case PortReader::Result::kNone:
+        return;
+      case PortReader::Result::kSkipped:
         continue;
-      }
-      if (c->cmsg_level != SOL_PACKET || c->cmsg_type != PACKET_AUXDATA) continue;
-      tpacket_auxdata aux;
-      std::memcpy(&aux, CMSG_DATA(c), sizeof(aux));
-      if (!(aux.tp_status & TP_STATUS_VLAN_VALID)) continue;
-      std::memmove(base, start, kVnetHdrBytes + 2 * kMacBytes);
-      start = base;
-      len += kVlanTagBytes;
-      uint8_t* tag = base + kVnetHdrBytes + 2 * kMacBytes;
-      StoreBe16(tag, (aux.tp_status & TP_STATUS_VLAN_TPID_VALID)
-                       ? aux.tp_vlan_tpid
-                       : static_cast<uint16_t>(kEtherTypeVlan));
-      StoreBe16(tag + 2, aux.tp_vlan_tci);
-      // Offload offsets count from the frame start: shift them past the tag.
-      VnetHeader vh;
-      std::memcpy(&vh, base, sizeof(vh));
-      if (vh.flags & kVnetNeedsCsum) vh.csum_start += kVlanTagBytes;
-      if (vh.gso_type != kVnetGsoNone) vh.hdr_len += kVlanTagBytes;
-      std::memcpy(base, &vh, sizeof(vh));
+      case PortReader::Result::kError:
+        ++rx_errors_;
+        continue;
+      case PortReader::Result::kRunt:
+        ++rx_runts_;
+        continue;
+      case PortReader::Result::kOversize:
+        ++rx_oversize_;
+        continue;
+      case PortReader::Result::kFrame:
+        rx_real_ns_ = reader_.rx_real_ns();
+        HandleFrame(in, reader_.frame(), MonotonicNow());
+        continue;
     }
-    HandleFrame(in, std::span<const uint8_t>(start, len), MonotonicNow());
   }
 }
 
@@ -779,23 +444,13 @@ void Bridge::Egress(size_t in, size_t out, std::span<const uint8_t> bytes, bool 
     case Fate::kDelay:
       break;
   }
-  const MonoTime release = v.release;
-  if (queued_bytes_ + bytes.size() > kMaxQueuedBytes) {
+  if (!delayed_.Push(v.release, index, bytes)) {
     ++queue_overflows_;
     ++d.dropped;
     return;
   }
-  std::vector<uint8_t> buffer;
-  if (!spare_.empty()) {
-    buffer = std::move(spare_.back());
-    spare_.pop_back();
-  }
-  buffer.assign(bytes.begin(), bytes.end());
-  queued_bytes_ += buffer.size();
   ++d.delayed;
   ++d.queued;
-  heap_.push_back(DelayedFrame{release, next_seq_++, index, std::move(buffer)});
-  std::push_heap(heap_.begin(), heap_.end(), ReleasesLater());
 }
 
 void Bridge::Transmit(size_t direction, std::span<const uint8_t> bytes) {
@@ -819,23 +474,19 @@ void Bridge::NoteForwarded() {
 }
 
 void Bridge::ReleaseDue(MonoTime now) {
-  while (!heap_.empty() && heap_.front().release <= now) {
-    std::pop_heap(heap_.begin(), heap_.end(), ReleasesLater());
-    DelayedFrame frame = std::move(heap_.back());
-    heap_.pop_back();
+  delayed_.ReleaseDue(now, [&](const DelayQueue::Frame& frame) {
     // A delayed frame is late by how much its release was missed.
     max_release_late_ns_ =
         std::max(max_release_late_ns_, (now - frame.release) / absl::Nanoseconds(1));
     Transmit(frame.direction, frame.bytes);
     --directions_[frame.direction].queued;
-    queued_bytes_ -= frame.bytes.size();
-    if (spare_.size() < kMaxSpareBuffers) spare_.push_back(std::move(frame.bytes));
-  }
+  });
 }
 
 void Bridge::ArmTimer() {
-  if (heap_.empty()) return;  // a stale expiry only causes one empty wakeup
-  const MonoTime next = heap_.front().release;
+  const std::optional<MonoTime> due = delayed_.NextRelease();
+  if (!due) return;  // a stale expiry only causes one empty wakeup
+  const MonoTime next = *due;
   if (armed_ && *armed_ == next) return;
   itimerspec spec{};
   const absl::Duration at = absl::Nanoseconds(next.nanos());
@@ -846,70 +497,6 @@ void Bridge::ArmTimer() {
     std::abort();
   }
   armed_ = next;
-}
-
-void Bridge::AcceptClients() {
-  while (true) {
-    UniqueFd fd(accept4(listen_.get(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC));
-    if (!fd.valid()) return;  // EAGAIN, or a transient error: next wakeup
-    if (clients_.size() >= kMaxControlClients) {
-      // Idle connections must not lock the operator out: drop the oldest.
-      auto oldest = std::min_element(
-          clients_.begin(), clients_.end(),
-          [](const auto& a, const auto& b) { return a.second.since < b.second.since; });
-      CloseClient(oldest->first);
-    }
-    const int raw = fd.get();
-    epoll_event ev{};
-    ev.events = EPOLLIN | EPOLLRDHUP;
-    ev.data.u64 = Tag(Source::kClient, static_cast<uint32_t>(raw));
-    if (epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, raw, &ev) != 0) continue;
-    clients_.emplace(raw, Client{std::move(fd), std::string(), MonotonicNow()});
-  }
-}
-
-void Bridge::CloseClient(int fd) {
-  epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, fd, nullptr);
-  clients_.erase(fd);
-}
-
-void Bridge::ServeClient(int fd) {
-  const auto it = clients_.find(fd);
-  if (it == clients_.end()) return;
-  Client& client = it->second;
-  bool eof = false;
-  char buf[1024];
-  while (client.input.size() <= kMaxCommandBytes) {
-    const ssize_t n = read(fd, buf, sizeof(buf));
-    if (n > 0) {
-      client.input.append(buf, static_cast<size_t>(n));
-      continue;
-    }
-    if (n == 0) {
-      eof = true;
-    } else if (errno == EINTR) {
-      continue;
-    } else if (errno != EAGAIN && errno != EWOULDBLOCK) {
-      CloseClient(fd);
-      return;
-    }
-    break;
-  }
-  const size_t newline = client.input.find('\n');
-  std::string reply;
-  if (newline != std::string::npos && newline <= kMaxCommandBytes) {
-    reply = Execute(absl::string_view(client.input).substr(0, newline));
-  } else if (client.input.size() > kMaxCommandBytes) {
-    reply = ErrorReply(absl::StrCat("command longer than ", kMaxCommandBytes, " bytes"));
-  } else if (eof) {
-    reply = Execute(client.input);
-  } else {
-    return;  // wait for the rest of the line
-  }
-  reply += '\n';
-  // A reply is at most a few tens of KiB, far below the socket buffer.
-  (void)!send(fd, reply.data(), reply.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
-  CloseClient(fd);
 }
 
 std::string Bridge::Execute(absl::string_view line) {
@@ -934,7 +521,7 @@ std::string Bridge::Execute(absl::string_view line) {
         d.state.burst_left = 0;
       }
     }
-    return R"({"ok":true})";
+    return OkReply();
   }
   return ErrorReply(absl::StrCat("unknown command '", command,
                                  "' (commands: set, partition, heal, clear, show, stats)"));
@@ -988,7 +575,7 @@ std::string Bridge::Set(std::span<const absl::string_view> args) {
     // A burst in progress ends when loss or burst change.
     if (patch.loss || patch.burst) directions_[i].state.burst_left = 0;
   }
-  return R"({"ok":true})";
+  return OkReply();
 }
 
 std::string Bridge::Partition(std::span<const absl::string_view> args) {
@@ -1008,54 +595,56 @@ std::string Bridge::Partition(std::span<const absl::string_view> args) {
                                    " (a port is never its own destination)"));
   }
   for (const size_t i : targets) directions_[i].impairment.block = true;
-  return R"({"ok":true})";
+  return OkReply();
 }
 
 std::string Bridge::Show() const {
-  std::string out = R"({"ok":true,"directions":[)";
-  bool first = true;
+  json directions = json::array();
   const Impairment none;
   for (size_t i = 0; i < directions_.size(); ++i) {
     const Impairment& imp = directions_[i].impairment;
     if (imp == none) continue;
-    absl::StrAppendFormat(&out,
-                          R"(%s{"src":%s,"dst":%s,"loss":%g,"burst":%d,"delay":"%s","jitter":"%s",)"
-                          R"("block":%s,"proto":"%s"})",
-                          first ? "" : ",", JsonString(ports_[i / ports_.size()].name),
-                          JsonString(ports_[i % ports_.size()].name), imp.loss, imp.burst,
-                          absl::FormatDuration(imp.delay), absl::FormatDuration(imp.jitter),
-                          imp.block ? "true" : "false",
-                          imp.proto == Proto::kTachy ? "tachy" : "all");
-    first = false;
+    directions.push_back({{"src", ports_[i / ports_.size()].name},
+                          {"dst", ports_[i % ports_.size()].name},
+                          {"loss", imp.loss},
+                          {"burst", imp.burst},
+                          {"delay", absl::FormatDuration(imp.delay)},
+                          {"jitter", absl::FormatDuration(imp.jitter)},
+                          {"block", imp.block},
+                          {"proto", imp.proto == Proto::kTachy ? "tachy" : "all"}});
   }
-  out += "]}";
-  return out;
+  return json{{"ok", true}, {"directions", std::move(directions)}}.dump();
 }
 
 std::string Bridge::Stats() const {
-  std::string out = R"({"ok":true,"directions":[)";
-  bool first = true;
+  json directions = json::array();
   for (size_t i = 0; i < directions_.size(); ++i) {
     const Direction& d = directions_[i];
     if (!d.seen) continue;
-    absl::StrAppendFormat(&out,
-                          R"(%s{"src":%s,"dst":%s,"forwarded":%d,"dropped":%d,"delayed":%d,)"
-                          R"("send_errors":%d,"queued":%d})",
-                          first ? "" : ",", JsonString(ports_[i / ports_.size()].name),
-                          JsonString(ports_[i % ports_.size()].name), d.forwarded, d.dropped,
-                          d.delayed, d.send_errors, d.queued);
-    first = false;
+    directions.push_back({{"src", ports_[i / ports_.size()].name},
+                          {"dst", ports_[i % ports_.size()].name},
+                          {"forwarded", d.forwarded},
+                          {"dropped", d.dropped},
+                          {"delayed", d.delayed},
+                          {"send_errors", d.send_errors},
+                          {"queued", d.queued}});
   }
-  absl::StrAppendFormat(&out,
-                        R"(],"rx_frames":%d,"rx_errors":%d,"rx_runts":%d,"rx_oversize":%d,)"
-                        R"("queue_overflows":%d,"same_port":%d,"mac_entries":%d,)"
-                        R"("forwarding":{"measured":%d,"max_delay_us":%.1f,"over_1ms":%d,)"
-                        R"("max_release_late_us":%.1f,"realtime":%s}})",
-                        rx_frames_, rx_errors_, rx_runts_, rx_oversize_, queue_overflows_,
-                        same_port_, macs_.size(), forward_measured_, max_forward_ns_ / 1e3,
-                        forward_over_1ms_, max_release_late_ns_ / 1e3,
-                        realtime_ ? "true" : "false");
-  return out;
+  return json{{"ok", true},
+              {"directions", std::move(directions)},
+              {"rx_frames", rx_frames_},
+              {"rx_errors", rx_errors_},
+              {"rx_runts", rx_runts_},
+              {"rx_oversize", rx_oversize_},
+              {"queue_overflows", queue_overflows_},
+              {"same_port", same_port_},
+              {"mac_entries", macs_.size()},
+              {"forwarding",
+               {{"measured", forward_measured_},
+                {"max_delay_us", static_cast<double>(max_forward_ns_) / 1e3},
+                {"over_1ms", forward_over_1ms_},
+                {"max_release_late_us", static_cast<double>(max_release_late_ns_) / 1e3},
+                {"realtime", realtime_}}}}
+      .dump();
 }
 
 int UsageError(absl::string_view message) {
@@ -1126,27 +715,19 @@ int Main(int argc, char** argv) {
   }
 
   // Blocked before any fd exists, so the signalfd sees them all.
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGTERM);
-  sigaddset(&signals, SIGINT);
-  sigprocmask(SIG_BLOCK, &signals, nullptr);
-  signal(SIGPIPE, SIG_IGN);
+  BlockDaemonSignals();
 
   Bridge bridge(std::move(ports), control, *seed);
   absl::Status status = bridge.Open();
   if (status.ok() && rtprio > 0) {
     // Above the detectors (tachyd's default 50): the lab's path must never
     // be what delays a heartbeat.
-    sched_param param{};
-    param.sched_priority = std::min(rtprio, sched_get_priority_max(SCHED_FIFO));
-    const bool fifo = sched_setscheduler(0, SCHED_FIFO, &param) == 0;
-    const bool locked = mlockall(MCL_CURRENT | MCL_FUTURE) == 0;
-    bridge.set_realtime(fifo && locked);
-    if (!(fifo && locked)) {
-      std::fprintf(stderr, "tachy-impair-bridge: realtime priority %d %s (%s)\n",
-                   param.sched_priority, fifo ? "granted, but mlockall refused" : "refused",
-                   strerror(errno));
+    const std::string refused =
+        EnterRealtime(std::min(rtprio, sched_get_priority_max(SCHED_FIFO)));
+    bridge.set_realtime(refused.empty());
+    if (!refused.empty()) {
+      std::fprintf(stderr, "tachy-impair-bridge: realtime not fully in force: %s\n",
+                   refused.c_str());
     }
   }
   if (status.ok()) {
