@@ -26,14 +26,6 @@
 #include "detector/base/libnet_handle.h"
 #include "detector/base/pcap_capture.h"
 
-// libnet.h trips -Wshadow and has const-unsafe prototypes: keep it quiet and
-// confined to this file (one file owns each C library's quirks).
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wshadow"
-#pragma GCC diagnostic ignored "-Wunused-parameter"
-#include <libnet.h>
-#pragma GCC diagnostic pop
-
 namespace tachy {
 namespace {
 

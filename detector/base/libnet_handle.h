@@ -1,5 +1,6 @@
 // libnet_handle.h: the one owner of a libnet context (the raw medium's
-// Ethernet header, gratuitous ARP frames).
+// Ethernet header, gratuitous ARP frames), and the one place <libnet.h> is
+// included, with its warnings silenced: include this, not <libnet.h>.
 #ifndef TACHY_DETECTOR_BASE_LIBNET_HANDLE_H_
 #define TACHY_DETECTOR_BASE_LIBNET_HANDLE_H_
 
