@@ -5,7 +5,6 @@
 
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -13,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/support/file_text.h"
 #include "tests/support/temp_dir.h"
 
 namespace tachy {
@@ -68,12 +68,7 @@ class ResourceAgentTest : public ::testing::Test {
     std::ofstream(path) << text;
   }
 
-  std::string Out(const std::string& name) {
-    std::ifstream in(root_ + "/out/" + name);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-  }
+  std::string Out(const std::string& name) { return ReadFileText(root_ + "/out/" + name); }
 
   std::unique_ptr<ResourceAgent> Make(const Resource& r) {
     absl::StatusOr<std::unique_ptr<ResourceAgent>> agent = MakeResourceAgent(r, dirs_);

@@ -23,6 +23,7 @@
 #include "absl/time/clock.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/support/file_text.h"
 #include "tests/support/temp_dir.h"
 
 namespace tachy {
@@ -42,12 +43,7 @@ class RunScriptTest : public ::testing::Test {
     return path;
   }
 
-  std::string ReadFile(const std::string& name) {
-    std::ifstream in(dir_ + "/" + name);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-  }
+  std::string ReadFile(const std::string& name) { return ReadFileText(dir_ + "/" + name); }
 
   // Reads a pid the script wrote to `name`, waiting briefly for it.
   pid_t ReadPid(const std::string& name) {

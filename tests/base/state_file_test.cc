@@ -7,12 +7,12 @@
 #include <cstdint>
 #include <fstream>
 #include <optional>
-#include <sstream>
 #include <string>
 
 #include "absl/status/status.h"
 #include "absl/strings/match.h"
 #include "gtest/gtest.h"
+#include "tests/support/file_text.h"
 #include "tests/support/temp_dir.h"
 
 namespace tachy {
@@ -22,14 +22,9 @@ class StateFileTest : public ::testing::Test {
  protected:
   void SetUp() override { ASSERT_FALSE(dir_.empty()); }
   void Put(const std::string& name, const std::string& content) {
-    std::ofstream(dir_ + "/" + name, std::ios::binary | std::ios::trunc) << content;
+    ASSERT_TRUE(WriteFileText(dir_ + "/" + name, content));
   }
-  std::string Get(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    std::stringstream s;
-    s << in.rdbuf();
-    return s.str();
-  }
+  std::string Get(const std::string& path) { return ReadFileText(path); }
 
   TempDir tmp_{"tachy-state-file-test"};
   const std::string dir_ = tmp_.path();

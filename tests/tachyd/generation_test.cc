@@ -10,7 +10,6 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 #include <string>
 
 #include "absl/status/status.h"
@@ -18,6 +17,7 @@
 #include "absl/strings/match.h"
 #include "detector/base/unique_fd.h"
 #include "gtest/gtest.h"
+#include "tests/support/file_text.h"
 #include "tests/support/temp_dir.h"
 
 namespace tachy {
@@ -27,16 +27,9 @@ class GenerationTest : public ::testing::Test {
  protected:
   void SetUp() override { ASSERT_FALSE(root_.empty()); }
   void WriteFile(const std::string& path, const std::string& content) {
-    std::ofstream out(path, std::ios::binary | std::ios::trunc);
-    ASSERT_TRUE(out) << path;
-    out << content;
+    ASSERT_TRUE(WriteFileText(path, content)) << path;
   }
-  std::string ReadFile(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    std::stringstream s;
-    s << in.rdbuf();
-    return s.str();
-  }
+  std::string ReadFile(const std::string& path) { return ReadFileText(path); }
 
   TempDir tmp_{"tachy-generation-test"};
   const std::string root_ = tmp_.path();

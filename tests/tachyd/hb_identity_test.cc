@@ -5,25 +5,18 @@
 #include <sys/stat.h>
 
 #include <fstream>
-#include <sstream>
 #include <string>
 
 #include "gtest/gtest.h"
+#include "tests/support/file_text.h"
 #include "tests/support/temp_dir.h"
 
 namespace tachy {
 namespace {
 
-void Write(const std::string& path, const std::string& text) {
-  std::ofstream(path, std::ios::binary) << text;
-}
+void Write(const std::string& path, const std::string& text) { WriteFileText(path, text); }
 
-std::string Read(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+std::string Read(const std::string& path) { return ReadFileText(path); }
 
 TEST(HbIdentityTest, ContinuesAboveHeartbeatsOwnGenerationWithItsUuid) {
   TempDir state_dir("hb_identity_test"), hb_dir("hb_identity_test");

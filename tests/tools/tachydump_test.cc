@@ -11,7 +11,6 @@
 #include <optional>
 #include <random>
 #include <span>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -31,6 +30,7 @@
 #include "detector/frame.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/support/file_text.h"
 #include "tests/support/frame_builder.h"
 #include "tools/tachydump_capture.h"
 #include "tools/tachydump_decode.h"
@@ -929,13 +929,11 @@ TEST_F(TachydumpPcapTest, GoldenOutput) {
     std::ofstream(golden) << actual;
     GTEST_SKIP() << "wrote " << golden;
   }
-  std::ifstream in(golden);
-  ASSERT_TRUE(in) << "cannot read " << golden;
-  std::stringstream expected_text;
-  expected_text << in.rdbuf();
+  ASSERT_TRUE(std::ifstream(golden)) << "cannot read " << golden;
+  const std::string expected_text = ReadFileText(golden);
   // Line by line, so a failure shows the lines that differ, not two pages.
   const std::vector<std::string> got = absl::StrSplit(actual, '\n');
-  const std::vector<std::string> want = absl::StrSplit(expected_text.str(), '\n');
+  const std::vector<std::string> want = absl::StrSplit(expected_text, '\n');
   int reported = 0;
   for (size_t i = 0; i < std::max(got.size(), want.size()) && reported < 5; ++i) {
     const std::string g = i < got.size() ? got[i] : "<missing>";
