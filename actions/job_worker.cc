@@ -1,30 +1,19 @@
 #include "actions/job_worker.h"
 
-#include <sched.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
 
 #include <cstdint>
-#include <string>
-
-#include "detector/base/log.h"
-#include "detector/base/realtime.h"
 
 namespace tachy {
 
 JobWorker::JobWorker() : event_(eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) {
-  // A take is on the failover path: the worker runs at its creator's
-  // priority (the runner loop's SCHED_FIFO under `realtime on`). A new
-  // thread does not inherit it, since reset-on-fork covers threads too.
-  const ThreadScheduling scheduling = CallerScheduling();
-  thread_ = std::thread([this, scheduling] {
-    if (scheduling.policy != SCHED_OTHER) {
-      if (const std::string why = AdoptScheduling(scheduling); !why.empty()) {
-        LogWarning("group worker at normal priority: %s", why);
-      }
-    }
-    Main();
-  });
+  // The worker runs at normal priority, also when its creator is SCHED_FIFO
+  // (the kernel's reset-on-fork applies to new threads as well): it runs
+  // scripts, waits on them and scans /proc for their leftovers. With the
+  // workers at the runner loop's FIFO priority, the lab's 20 switch-overs
+  // stalled both nodes' detector threads for seconds (measured).
+  thread_ = std::thread([this] { Main(); });
 }
 
 JobWorker::~JobWorker() {

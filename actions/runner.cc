@@ -1736,8 +1736,8 @@ int RunActions(const RunnerOptions& input) {
   // Before any thread exists (the log writer, the detector, the workers):
   // every thread inherits the mask, so only our signalfd ever sees these.
   BlockDaemonSignals();
-    // The group workers created later take this policy explicitly
-    // (JobWorker): reset-on-fork keeps new threads from inheriting it.
+    // The loop thread only: threads created later (the group workers) start
+    // at normal priority, as reset-on-fork covers threads too (JobWorker).
     EnterRunnerRealtime(*config);
     // Daemons our scripts start are adopted by us when they detach, not by
     // PID 1: we reap them the moment they die (a lazy init would leave the

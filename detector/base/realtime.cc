@@ -32,25 +32,4 @@ std::string EnterRealtime(int priority) {
   return note;
 }
 
-ThreadScheduling CallerScheduling() {
-  ThreadScheduling s;
-  sched_param param{};
-  const int policy = sched_getscheduler(0);
-  if (policy >= 0) s.policy = policy & ~SCHED_RESET_ON_FORK;
-  if (sched_getparam(0, &param) == 0) s.priority = param.sched_priority;
-  return s;
-}
-
-std::string AdoptScheduling(const ThreadScheduling& scheduling) {
-  sched_param param{};
-  param.sched_priority = scheduling.priority;
-  const bool realtime = scheduling.policy == SCHED_FIFO || scheduling.policy == SCHED_RR;
-  const int policy = realtime ? scheduling.policy | SCHED_RESET_ON_FORK : scheduling.policy;
-  if (sched_setscheduler(0, policy, &param) != 0) {
-    return absl::StrFormat("scheduling policy %d priority %d refused: %s", scheduling.policy,
-                           scheduling.priority, strerror(errno));
-  }
-  return "";
-}
-
 }  // namespace tachy
