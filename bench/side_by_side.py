@@ -113,10 +113,12 @@ def ratios(per_detector, names):
 
 def settle(web, driver, i):
     """Starts `driver` on clean nodes and waits until its preferred node
-    serves. A peer (keepalived, Heartbeat) that has not settled within
-    SETTLE_TIMEOUT_S is started once more, with a warning: on a loaded 2-core
-    machine Heartbeat at its fastest timing can keep flapping. tachy gets no
-    second start, and neither does a peer the second time."""
+    serves. A detector that has not settled within SETTLE_TIMEOUT_S is
+    started once more, with a warning; the second time it is an error. On a
+    loaded 2-core VM, stretches of vCPU stalls keep any detector at its
+    fastest timing flapping for a while: seen in CI for Heartbeat, and for
+    tachyd at deadtime 20 ms, which logged each of its own stalls ("the
+    detector thread sent no heartbeat for more than half the deadtime")."""
     for attempt in (1, 2):
         for name in web.nodes:
             web.clean(name)
@@ -131,7 +133,7 @@ def settle(web, driver, i):
             return
         what = (f"{driver.name}, trial {i}: not settled after {SETTLE_TIMEOUT_S} s (holders "
                 f"{web.holders()}, page {web.fetch(timeout=1)!r})")
-        if driver.name == "tachy" or attempt == 2:
+        if attempt == 2:
             raise RuntimeError(what + ":\n" + "\n".join(
                 f"--- {n} ---\n{driver.log(web, n)}" for n in web.nodes))
         warn(what + "; starting it once more")  # clean() above ends this start
