@@ -17,21 +17,27 @@ bool TakeJob::Step() {
   const MonoTime t0 = ops_.Now();
   TakeResult& r = result_;
   if (ops_.is_address(i)) {
-    const absl::Status s = ops_.AddAddress(i);
+    const absl::Status s = ops_.AddAddress(i, options_.route);
     if (!s.ok() && !absl::IsAlreadyExists(s)) {
       r.error = absl::StrCat(ops_.name(i), ": ", s.message());
       return false;
     }
     const MonoTime added = ops_.Now();
-    r.steps.push_back(s.ok() ? absl::StrCat("VIP ", ops_.name(i), " added ", FormatMillis(added - t0))
-                             : absl::StrCat("VIP ", ops_.name(i), " already present"));
+    const std::string where = ops_.where(i, options_.route);
+    const std::string on = where.empty() ? "" : absl::StrCat(" on ", where);
+    r.steps.push_back(s.ok() ? absl::StrCat("VIP ", ops_.name(i), " added", on, " ",
+                                            FormatMillis(added - t0))
+                             : absl::StrCat("VIP ", ops_.name(i), " already present", on));
     started_.push_back(i);
+    if (ops_.is_routed(i)) {
+      // The routing daemon announces it (docs/bgp.md): nothing to send.
+      if (r.vip_added == MonoTime()) r.vip_added = added;
+      return true;
+    }
     const absl::Status sent = ops_.Announce(i);
     const MonoTime announced = ops_.Now();
-    if (r.vip_added == MonoTime()) {
-      r.vip_added = added;
-      r.garp_sent = announced;
-    }
+    if (r.vip_added == MonoTime()) r.vip_added = added;
+    if (r.garp_sent == MonoTime()) r.garp_sent = announced;
     r.steps.push_back(sent.ok() ? absl::StrCat("GARP sent ", FormatMillis(announced - added))
                                 : absl::StrCat("GARP failed (", sent.message(), ")"));
     return true;
@@ -138,7 +144,7 @@ ReleaseResult RunRelease(GroupOps& ops, const ReleaseOptions& options) {
   return r;
 }
 
-TakeResult RunRestart(GroupOps& ops, size_t from) {
+TakeResult RunRestart(GroupOps& ops, size_t from, RoutePreference route) {
   const MonoTime t0 = ops.Now();
   std::vector<std::string> steps;
   for (size_t k = ops.size(); k-- > from;) {
@@ -158,6 +164,7 @@ TakeResult RunRestart(GroupOps& ops, size_t from) {
   TakeOptions options;
   options.known_stopped = true;  // stopped and killed just now
   options.first = from;
+  options.route = route;
   TakeJob job(ops, options);
   job.RunLeadingAddresses();
   TakeResult r = job.Finish();

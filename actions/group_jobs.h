@@ -22,6 +22,12 @@
 
 namespace tachy {
 
+// How a routed (BGP) address is announced: kPreferred by a node that takes
+// the group after its holder died, so the router switches to it at the
+// first UPDATE whatever becomes of the dead node's stale route; kNormal
+// otherwise (docs/bgp.md). Addresses on the LAN (ARP) ignore it.
+enum class RoutePreference { kNormal, kPreferred };
+
 // What a job can do to resource `i` of its group (haresources order).
 class GroupOps {
  public:
@@ -30,9 +36,19 @@ class GroupOps {
   virtual bool is_address(size_t i) const = 0;
   virtual const std::string& name(size_t i) const = 0;
   // Addresses. AddAddress: kAlreadyExists if present; DeleteAddress:
-  // kNotFound if absent (both fine).
-  virtual absl::Status AddAddress(size_t i) = 0;
+  // kNotFound if absent (both fine; a routed address is removed from
+  // wherever it is).
+  virtual absl::Status AddAddress(size_t i, RoutePreference preference) = 0;
   virtual absl::Status DeleteAddress(size_t i) = 0;
+  // A routed address (BGP::): the local routing daemon announces it, no
+  // gratuitous ARP is sent for it.
+  virtual bool is_routed(size_t) const { return false; }
+  // Where AddAddress(i, preference) puts it, for the log ("tachy-take").
+  virtual std::string where(size_t, RoutePreference) const { return ""; }
+  // A routed address held here, announced anew with `preference`: moved to
+  // that interface (removed from the other, then added, in one go). Nothing
+  // for an address on the LAN.
+  virtual absl::Status Reannounce(size_t, RoutePreference) { return absl::OkStatus(); }
   // The first gratuitous ARP of a freshly added address (the repeats are
   // the runner's loop's).
   virtual absl::Status Announce(size_t i) = 0;
@@ -65,7 +81,8 @@ struct TakeResult {
   bool ok = false;
   bool held_anyway = false;  // rollback left a resource running: still held
   std::string error;
-  MonoTime started, vip_added, garp_sent, done;  // vip/garp: first address; zero = none
+  // vip/garp: first address; zero = none (garp: none for a routed address)
+  MonoTime started, vip_added, garp_sent, done;
   std::vector<StepTime> resources;               // scripts started, in order
   std::vector<std::string> steps;                // for the log, in order
 };
@@ -84,6 +101,7 @@ struct TakeOptions {
   // Start from this resource (a restart of the part that failed); the ones
   // before it are running.
   size_t first = 0;
+  RoutePreference route = RoutePreference::kNormal;
 };
 
 // TakeJob
@@ -139,7 +157,9 @@ ReleaseResult RunRelease(GroupOps& ops, const ReleaseOptions& options);
 // port), then starts them again left to right as a take does. A start that
 // fails rolls back from `from` on; the resources before `from` still run, so
 // the caller then releases the whole group.
-TakeResult RunRestart(GroupOps& ops, size_t from);
+// Routed addresses go back with `route`, the preference of the take.
+TakeResult RunRestart(GroupOps& ops, size_t from,
+                      RoutePreference route = RoutePreference::kNormal);
 
 struct MonitorFailure {
   size_t resource = 0;

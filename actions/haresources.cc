@@ -243,6 +243,23 @@ absl::StatusOr<Resource> ParseResource(absl::string_view token, const LineErrors
     }
     absl::Status s = ParseVip(r.args[0], token, error, &r.vip);
     if (!s.ok()) return s;
+  } else if (r.name == "BGP") {
+    // A host route: the router learns exactly this address from whichever
+    // node holds it, and nothing else of that node's subnet moves with it.
+    r.kind = Resource::Kind::kBgpAddress;
+    if (r.args.size() != 1) {
+      return error("'%s': BGP takes exactly one argument (A.B.C.D or A.B.C.D/32), got %d", token,
+                   r.args.size());
+    }
+    absl::string_view arg = r.args[0];
+    absl::string_view ip = arg.substr(0, arg.find('/'));
+    if (!IsDottedQuad(ip)) return error("'%s': '%s' is not an IPv4 address", token, ip);
+    if (ip.size() != arg.size() && arg.substr(ip.size()) != "/32") {
+      return error("'%s': a BGP address is announced as a host route: only /32 (got '%s')", token,
+                   arg.substr(ip.size()));
+    }
+    r.vip.ip = std::string(ip);
+    r.vip.prefix_len = 32;
   } else if (r.name == "systemd") {
     r.kind = Resource::Kind::kSystemd;
     if (r.args.size() != 1) {
@@ -331,7 +348,7 @@ absl::StatusOr<HaResources> ParseHaResources(absl::string_view text, absl::strin
     // Two groups holding one address would fight over it on failover; one
     // group listing it twice would remove it while still holding it.
     for (const Resource& r : group.resources) {
-      if (r.kind != Resource::Kind::kIpAddr) continue;
+      if (r.kind != Resource::Kind::kIpAddr && r.kind != Resource::Kind::kBgpAddress) continue;
       auto [use, fresh] = ip_uses.emplace(r.vip.ip, IpUse{group.key, group.line});
       if (!fresh) {
         return error("address %s in '%s' is already used by group '%s' (line %d)", r.vip.ip,

@@ -3,7 +3,8 @@
 //   preferred-node resource1 resource2 ...      one line = one resource group
 //
 // `Script::arg1::arg2` passes arguments; a bare dotted-quad token means
-// `IPaddr::token`; `#` comments; a trailing `\` continues the line. The first
+// `IPaddr::token`; `BGP::A.B.C.D[/32]` (tachy's own, docs/bgp.md) is a host
+// address the local routing daemon announces; `#` comments; a trailing `\` continues the line. The first
 // resource names the group ("group key") and must be unique in the file.
 #ifndef TACHY_ACTIONS_HARESOURCES_H_
 #define TACHY_ACTIONS_HARESOURCES_H_
@@ -38,12 +39,16 @@ struct Resource {
     kScript,   // resource.d/<name> or init.d/<name>, called `args... start|stop|status`
     kSystemd,  // systemd::unit
     kOcf,      // OCF::agent::instance (Heartbeat) or ocf:provider:agent[::k=v...]
+    // BGP::A.B.C.D[/32]: a /32 on tachy-own or tachy-take (netlink), which
+    // FRR redistributes; no ARP at all (docs/bgp.md). tachy's own kind: a
+    // Heartbeat node would look for a script resource.d/BGP.
+    kBgpAddress,
   };
   Kind kind = Kind::kScript;
   std::string token{};              // as written, e.g. "IPaddr2::10.0.0.5/24/eth0"
   std::string name{};               // script/agent/unit name, e.g. "IPaddr2", "httpd"
   std::vector<std::string> args{};  // the `::`-separated arguments
-  VipSpec vip{};                    // kIpAddr only
+  VipSpec vip{};                    // kIpAddr, kBgpAddress (ip, prefix_len 32)
 
   friend bool operator==(const Resource&, const Resource&) = default;
 };

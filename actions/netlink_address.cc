@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <libmnl/libmnl.h>
 #include <linux/if_addr.h>
+#include <linux/if_link.h>
 #include <linux/rtnetlink.h>
 #include <net/if.h>
 #include <netinet/in.h>
@@ -332,7 +333,59 @@ absl::Status DeleteResult(absl::Status s, int error) {
   return error == EADDRNOTAVAIL ? absl::NotFoundError(s.message()) : s;
 }
 
+// RTM_NEWLINK bringing a link up; with `kind`, creating it (NLM_F_EXCL).
+absl::Status PutLinkUp(const std::string& name, unsigned int index, const char* kind,
+                       int* error) {
+  alignas(nlmsghdr) char buf[kRequestBufferBytes] = {};
+  nlmsghdr* nlh = mnl_nlmsg_put_header(buf);
+  nlh->nlmsg_type = RTM_NEWLINK;
+  nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
+  if (kind != nullptr) nlh->nlmsg_flags |= NLM_F_CREATE | NLM_F_EXCL;
+  auto* ifi = static_cast<ifinfomsg*>(mnl_nlmsg_put_extra_header(nlh, sizeof(ifinfomsg)));
+  ifi->ifi_family = AF_UNSPEC;
+  ifi->ifi_index = static_cast<int>(index);
+  ifi->ifi_flags = IFF_UP;
+  ifi->ifi_change = IFF_UP;
+  mnl_attr_put_strz(nlh, IFLA_IFNAME, name.c_str());
+  if (kind != nullptr) {
+    nlattr* info = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
+    mnl_attr_put_strz(nlh, IFLA_INFO_KIND, kind);
+    mnl_attr_nest_end(nlh, info);
+  }
+  const std::string what = kind == nullptr
+                               ? absl::StrCat("set link ", name, " up")
+                               : absl::StrCat("create link ", name, " (type ", kind, ")");
+  return Transact(nlh, nullptr, nullptr, what, error);
+}
+
 }  // namespace
+
+absl::StatusOr<std::string> EnsureLocalInterface(const std::string& name) {
+  if (name.empty() || name.size() >= IF_NAMESIZE) {
+    return absl::InvalidArgumentError(absl::StrFormat("bad interface name '%s'", name));
+  }
+  int error = 0;
+  if (const unsigned int index = if_nametoindex(name.c_str()); index != 0) {
+    absl::Status s = PutLinkUp(name, index, nullptr, &error);
+    if (!s.ok()) return s;
+    return std::string("present");
+  }
+  // The kernel answers EOPNOTSUPP for a link type it has no driver for
+  // (and cannot load one for, as in a container).
+  for (const char* kind : {"dummy", "ifb"}) {
+    absl::Status s = PutLinkUp(name, 0, kind, &error);
+    if (s.ok()) return absl::StrCat("created (", kind, ")");
+    if (error == EEXIST) {  // made meanwhile (by another tachy-actions?)
+      const unsigned int index = if_nametoindex(name.c_str());
+      if (index == 0) return s;
+      if (absl::Status up = PutLinkUp(name, index, nullptr, &error); !up.ok()) return up;
+      return std::string("present");
+    }
+    if (error != EOPNOTSUPP) return s;
+  }
+  return absl::UnimplementedError(absl::StrFormat(
+      "create link %s: this kernel has neither the dummy nor the ifb driver", name));
+}
 
 absl::Status AddAddress(const std::string& iface, absl::string_view ip, int prefix_len,
                         absl::string_view broadcast, absl::string_view label) {

@@ -1,5 +1,6 @@
 // netlink_address.h: IPv4 service addresses on interfaces, over rtnetlink
-// (libmnl). What IPaddr2 does with `ip addr add/del`, without forking.
+// (libmnl). What IPaddr2 does with `ip addr add/del`, without forking; and
+// the local interfaces BGP-announced addresses live on.
 #ifndef TACHY_ACTIONS_NETLINK_ADDRESS_H_
 #define TACHY_ACTIONS_NETLINK_ADDRESS_H_
 
@@ -72,6 +73,15 @@ class AddressSocket {
 // How many netlink sockets this process has opened (tests prove a takeover
 // through an AddressSocket opens none).
 uint64_t NetlinkSocketsOpened();
+
+// EnsureLocalInterface()
+//
+// Makes `name` a link that is up, creating it (`ip link add NAME type dummy
+// up`) if it is missing; a kernel without the dummy driver gets an ifb link,
+// which carries local addresses as well. Returns what was done: "present",
+// "created (dummy)" or "created (ifb)". Called at start-up: creating a link
+// costs tens of milliseconds, never spent on a takeover.
+absl::StatusOr<std::string> EnsureLocalInterface(const std::string& name);
 
 // InterfaceWithAddress()
 //

@@ -500,6 +500,7 @@ absl::StatusOr<std::unique_ptr<ResourceAgent>> MakeResourceAgent(const Resource&
                                                                  const AgentDirs& dirs) {
   switch (resource.kind) {
     case Resource::Kind::kIpAddr:
+    case Resource::Kind::kBgpAddress:
       return absl::InvalidArgumentError(absl::StrCat(
           "resource ", Spec(resource), ": IP addresses are managed natively, not by a script"));
     case Resource::Kind::kScript:

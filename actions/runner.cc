@@ -106,6 +106,7 @@ struct Group {
   MonoTime taken_at;
   std::string previous_holder;
   std::string last_peer_holder;  // the last live peer seen holding it
+  RoutePreference route = RoutePreference::kNormal;  // of the last take
 };
 
 // What a start-up probe found of one group.
@@ -114,6 +115,10 @@ struct ProbeResult {
   bool unsure = false;             // a status query failed
   MonoTime started, done;
 };
+
+// An address announced on the LAN (ARP); a BGP:: address is announced by
+// the routing daemon and has no GARP, ARP probe or ARP watch.
+bool OnLan(const PreparedResource& r) { return r.address && !r.take_address; }
 
 struct PendingGarp {
   GarpOwner::AddressId id;
@@ -179,6 +184,7 @@ class Runner {
   void SendGroups();
   void StartTake(size_t g, TakeCause cause);
   bool NeedsArpCheck(size_t g) const;
+  void DemoteRouteOnceTheDeadAreBack(size_t g);
   void StartArpCheck(size_t g, TakeCause cause, MonoTime now);
   bool FinishArpChecks(MonoTime now);
   void NoteArpAnswer(const ArpClaim& c, const std::string& iface, const MacAddress* own);
@@ -301,12 +307,16 @@ absl::Status Runner::Prepare() {
   std::vector<ArpGuard::Address> guarded;
   for (size_t g = 0; g < groups_.size(); ++g) {
     for (const PreparedResource& r : kit_->resources(g)) {
-      if (r.address) guarded.push_back({g, r.address->ip, r.address->iface});
+      if (OnLan(r)) guarded.push_back({g, r.address->ip, r.address->iface});
     }
   }
   arp_guard_ = std::make_unique<ArpGuard>(std::move(guarded));
-  if (options_.check) return absl::OkStatus();
+  if (options_.check) {
+    for (const std::string& w : kit_->warnings()) std::printf("warning: %s\n", w.c_str());
+    return absl::OkStatus();
+  }
   for (const std::string& w : kit_->warnings()) LogWarning("%s", w);
+  for (const std::string& n : kit_->notes()) LogInfo("%s", n);
 
   // Blocked already, since RunActions(); blocking again is harmless.
   absl::StatusOr<UniqueFd> signals = OpenDaemonSignalFd();
@@ -1043,12 +1053,15 @@ void Runner::Reevaluate(MonoTime now) {
     if ((HeldMask() & bit) && gr.shared && !shared) {
       LogInfo("group %s: the other holder let go; announcing the address again", gr.spec.key);
       for (const PreparedResource& r : kit_->resources(g)) {
-        if (r.address) garps_.push_back({r.garp, options_.garp_count, now});
+        if (OnLan(r)) garps_.push_back({r.garp, options_.garp_count, now});
       }
     }
     gr.shared = (HeldMask() & bit) && shared;
     for (const NodeView& n : nodes) {
       if (n.name != self.name && n.alive && (n.held & bit)) gr.last_peer_holder = n.name;
+    }
+    if (gr.route == RoutePreference::kPreferred && gr.machine.held() && !gr.machine.busy()) {
+      DemoteRouteOnceTheDeadAreBack(g);
     }
     // A request is done once it took effect.
     if (HeldMask() & bit) wants_ &= ~bit;
@@ -1070,7 +1083,18 @@ void Runner::StartTake(size_t g, TakeCause cause) {
   // addresses go up right here, in the wake-up that decided (a netlink
   // request and the first GARP: no hand-over to another thread); the worker
   // starts the scripts while we tell the peer and the log.
-  auto job = std::make_shared<TakeJob>(kit_->GroupOpsFor(g), TakeOptions{gr.machine.known_stopped()});
+  // Taken from a node that died holding it, a BGP:: address goes on
+  // tachy-take: strictly preferred, whatever the router still has of the
+  // dead node (its stale route lasts until BFD or the hold timer), however
+  // long ago the verdict was (a retake after our own stall, say).
+  gr.route = RoutePreference::kNormal;
+  for (const auto& [name, p] : view_.peers()) {
+    if (!p.alive() && (p.ad.held >> g & 1)) gr.route = RoutePreference::kPreferred;
+  }
+  TakeOptions take;
+  take.known_stopped = gr.machine.known_stopped();
+  take.route = gr.route;
+  auto job = std::make_shared<TakeJob>(kit_->GroupOpsFor(g), take);
   job->RunLeadingAddresses();
   gr.worker->Submit([this, g, cause, job](const JobWorker::Post& post) {
     TakeResult r = job->Finish();
@@ -1085,6 +1109,38 @@ void Runner::StartTake(size_t g, TakeCause cause) {
                              " after the verdict)"));
 }
 
+// The BGP:: addresses a takeover put on tachy-take go back to tachy-own once
+// no dead node is left that held the group: the one it was taken from is
+// back (its new BGP session replaced the stale route) or gone from the
+// picture. Left on tachy-take, they would tie with the next taker's route
+// after a crash of this node, and the router would keep this node's stale
+// one (it prefers the older of two equal eBGP paths).
+void Runner::DemoteRouteOnceTheDeadAreBack(size_t g) {
+  for (const auto& [name, p] : view_.peers()) {
+    if (!p.alive() && (p.ad.held >> g & 1)) return;
+  }
+  Group& gr = *groups_[g];
+  GroupOps& ops = kit_->GroupOpsFor(g);
+  const MonoTime t0 = MonotonicNow();
+  std::vector<std::string> failed;
+  for (size_t i = 0; i < ops.size(); ++i) {
+    if (!ops.is_routed(i)) continue;
+    if (absl::Status s = ops.Reannounce(i, RoutePreference::kNormal); !s.ok()) {
+      failed.push_back(absl::StrCat(ops.name(i), ": ", s.message()));
+    }
+  }
+  if (!failed.empty()) {
+    // Tried again at the next evaluation; the address stays announced.
+    LogWarning("group %s: cannot move its BGP addresses back to %s: %s", gr.spec.key,
+               kOwnInterface, absl::StrJoin(failed, "; "));
+    return;
+  }
+  gr.route = RoutePreference::kNormal;
+  LogInfo("group %s: no dead node holds it any more: BGP addresses moved from %s to %s "
+          "(announced prepended again) in %s",
+          gr.spec.key, kTakeInterface, kOwnInterface, FormatMillis(MonotonicNow() - t0));
+}
+
 bool Runner::NeedsArpCheck(size_t g) const {
   if (!options_.monitor.takeover_arp_check) return false;
   // Every take, not only a death's: a node back from a partition that sees
@@ -1092,7 +1148,7 @@ bool Runner::NeedsArpCheck(size_t g) const {
   // must not add an address the LAN still has. A hand-over costs the
   // check's timeout: the releaser removed the address before it said so.
   for (const PreparedResource& r : kit_->resources(g)) {
-    if (r.address) return true;
+    if (OnLan(r)) return true;
   }
   return false;
 }
@@ -1106,7 +1162,7 @@ void Runner::StartArpCheck(size_t g, TakeCause cause, MonoTime now) {
   gr.check.Start(now, options_.monitor.takeover_arp_check_timeout);
   gr.check_cause = std::move(cause);
   for (const PreparedResource& r : kit_->resources(g)) {
-    if (!r.address) continue;
+    if (!OnLan(r)) continue;
     if (absl::Status s = kit_->garp().Probe(r.garp); !s.ok()) {
       // No way to ask: the check proves nothing, so it does not hold the
       // takeover up (the detector's verdict stands, as without the check).
@@ -1133,7 +1189,7 @@ void Runner::NoteArpAnswer(const ArpClaim& c, const std::string& iface, const Ma
   for (size_t g = 0; g < groups_.size(); ++g) {
     Group& gr = *groups_[g];
     for (const PreparedResource& r : kit_->resources(g)) {
-      if (!r.address || r.address->iface != iface || r.address->ip != ip) continue;
+      if (!OnLan(r) || r.address->iface != iface || r.address->ip != ip) continue;
       gr.check.OnAnswer(FormatMac(c.sender_mac), iface);
       // Held by exactly one live peer and not here: the MAC is that peer's.
       if (!gr.machine.held()) {
@@ -1227,7 +1283,7 @@ void Runner::StartRelease(size_t g, const std::string& why, bool emergency) {
   // it from here (the repeats of our take would pull clients back to us).
   std::erase_if(garps_, [&](const PendingGarp& p) {
     for (const PreparedResource& r : kit_->resources(g)) {
-      if (r.address && r.garp == p.id) return true;
+      if (OnLan(r) && r.garp == p.id) return true;
     }
     return false;
   });
@@ -1263,13 +1319,13 @@ void Runner::OnTakeDone(size_t g, const TakeCause& cause, const TakeResult& r) {
   }
   if (r.vip_added != MonoTime()) {
     line.push_back(absl::StrCat("VIP added +", at(r.vip_added)));
-    line.push_back(absl::StrCat("first GARP +", at(r.garp_sent)));
+    if (r.garp_sent != MonoTime()) line.push_back(absl::StrCat("first GARP +", at(r.garp_sent)));
   }
   for (const StepTime& s : r.resources) line.push_back(absl::StrCat(s.name, " started +", at(s.done)));
   const TakeoverMsg t = TakeoverLine(gr.spec.key, cause, r);
   if (r.ok) {
     for (const PreparedResource& res : kit_->resources(g)) {
-      if (res.address && options_.garp_count > 1) {
+      if (OnLan(res) && options_.garp_count > 1) {
         garps_.push_back({res.garp, options_.garp_count - 1, r.garp_sent + options_.garp_interval});
       }
     }
@@ -1419,8 +1475,9 @@ void Runner::OnResourceFailure(size_t g, size_t resource, const std::string& wha
   cause.why = absl::StrCat(token, " failed (", what, "): restarted here");
   cause.decision = noticed;
   GroupOps* ops = &kit_->GroupOpsFor(g);
-  gr.worker->Submit([this, g, cause, ops, resource](const JobWorker::Post& post) {
-    TakeResult r = RunRestart(*ops, resource);
+  const RoutePreference route = gr.route;
+  gr.worker->Submit([this, g, cause, ops, resource, route](const JobWorker::Post& post) {
+    TakeResult r = RunRestart(*ops, resource, route);
     post([this, g, cause, r = std::move(r)] { OnRestartDone(g, cause, r); });
   });
   Advertise(true);

@@ -25,11 +25,38 @@ class SystemGroupOps : public GroupOps {
   const std::string& name(size_t i) const override {
     return is_address(i) ? resources_[i].address->ip : resources_[i].name;
   }
-  absl::Status AddAddress(size_t i) override { return netlink_.Add(*resources_[i].address); }
-  absl::Status DeleteAddress(size_t i) override {
-    return netlink_.Delete(*resources_[i].address);
+  bool is_routed(size_t i) const override { return resources_[i].take_address.has_value(); }
+  std::string where(size_t i, RoutePreference p) const override {
+    return is_routed(i) ? Spec(i, p).iface : "";
   }
-  absl::Status Announce(size_t i) override { return garp_.Announce(resources_[i].garp); }
+  absl::Status AddAddress(size_t i, RoutePreference p) override {
+    return netlink_.Add(Spec(i, p));
+  }
+  absl::Status DeleteAddress(size_t i) override {
+    absl::Status s = netlink_.Delete(*resources_[i].address);
+    if (!is_routed(i)) return s;
+    // Wherever the take put it (or both, after a failback that overlapped).
+    absl::Status take = netlink_.Delete(*resources_[i].take_address);
+    if (s.ok() || take.ok()) return absl::OkStatus();
+    return absl::IsNotFound(s) ? take : s;
+  }
+  absl::Status Reannounce(size_t i, RoutePreference p) override {
+    if (!is_routed(i)) return absl::OkStatus();
+    const RoutePreference other =
+        p == RoutePreference::kPreferred ? RoutePreference::kNormal : RoutePreference::kPreferred;
+    // Removed first, then added, 0.1 ms apart: with the /32 on both links
+    // at once, FRR 8.4's zebra kept announcing the one removed (measured in
+    // the l3 lab); bgpd's 50 ms work-queue hold merges the two changes into
+    // one UPDATE, so the router never sees the route go.
+    absl::Status removed = netlink_.Delete(Spec(i, other));
+    if (!removed.ok() && !absl::IsNotFound(removed)) return removed;
+    absl::Status added = netlink_.Add(Spec(i, p));
+    return added.ok() || absl::IsAlreadyExists(added) ? absl::OkStatus() : added;
+  }
+  absl::Status Announce(size_t i) override {
+    if (is_routed(i)) return absl::OkStatus();
+    return garp_.Announce(resources_[i].garp);
+  }
   OpResult Start(size_t i) override { return resources_[i].agent->Start(options_.start_timeout); }
   OpResult Stop(size_t i) override { return resources_[i].agent->Stop(options_.stop_timeout); }
   ResourceStatus Status(size_t i) override {
@@ -83,6 +110,11 @@ class SystemGroupOps : public GroupOps {
   }
 
  private:
+  const AddressSpec& Spec(size_t i, RoutePreference p) const {
+    const PreparedResource& r = resources_[i];
+    return p == RoutePreference::kPreferred && r.take_address ? *r.take_address : *r.address;
+  }
+
   std::vector<PreparedResource>& resources_;
   AddressSocket& netlink_;
   GarpOwner& garp_;
@@ -100,6 +132,7 @@ absl::StatusOr<std::unique_ptr<TakeoverKit>> TakeoverKit::Prepare(
   if (!netlink.ok()) return netlink.status();
   kit->netlink_ = std::move(*netlink);
   const std::string& file = options.haresources_path;
+  bool links_ready = false;
   for (const ResourceGroup& spec : groups) {
     std::vector<PreparedResource>& out = kit->groups_.emplace_back();
     for (const Resource& r : spec.resources) {
@@ -109,7 +142,33 @@ absl::StatusOr<std::unique_ptr<TakeoverKit>> TakeoverKit::Prepare(
         return absl::InvalidArgumentError(
             absl::StrFormat("%s:%d: %s: %s", file, spec.line, r.token, why));
       };
-      if (r.kind == Resource::Kind::kIpAddr) {
+      if (r.kind == Resource::Kind::kBgpAddress) {
+        if (!links_ready && !options.check_only) {
+          for (const char* link : {kOwnInterface, kTakeInterface}) {
+            absl::StatusOr<std::string> done = EnsureLocalInterface(link);
+            if (!done.ok()) return fail(done.status().message());
+            kit->notes_.push_back(absl::StrFormat("interface %s: %s", link, *done));
+          }
+          links_ready = true;
+        }
+        if (options.check_only) {
+          kit->warnings_.push_back(absl::StrFormat(
+              "%s:%d: %s is tachy's own resource kind: a Heartbeat 3 node given this "
+              "haresources would look for a script resource.d/BGP and fail to take the group; "
+              "only tachy nodes may hold it",
+              file, spec.line, r.token));
+        }
+        AddressSpec own;
+        own.ip = r.vip.ip;
+        own.prefix_len = 32;
+        own.iface = kOwnInterface;
+        own.ifindex = if_nametoindex(kOwnInterface);
+        AddressSpec take = own;
+        take.iface = kTakeInterface;
+        take.ifindex = if_nametoindex(kTakeInterface);
+        p.address = std::move(own);
+        p.take_address = std::move(take);
+      } else if (r.kind == Resource::Kind::kIpAddr) {
         AddressSpec a;
         a.ip = r.vip.ip;
         a.iface = r.vip.iface;
@@ -181,16 +240,33 @@ absl::StatusOr<std::unique_ptr<TakeoverKit>> TakeoverKit::Prepare(
 std::vector<size_t> TakeoverKit::Refresh(std::vector<std::string>* notes) {
   std::vector<size_t> reopened_watchers;
   const std::vector<std::string> reopened = garp_.Refresh();
+  bool links_checked = false;
   for (auto& group : groups_) {
     for (PreparedResource& r : group) {
-      if (!r.address) continue;
-      const unsigned int index = if_nametoindex(r.address->iface.c_str());
-      if (index != r.address->ifindex && notes != nullptr) {
-        notes->push_back(index == 0 ? absl::StrFormat("interface %s is gone", r.address->iface)
-                                    : absl::StrFormat("interface %s is there (index %d)",
-                                                      r.address->iface, index));
+      if (r.take_address && !links_checked) {
+        // Someone deleted tachy-own or tachy-take: make it again here, off
+        // the path, rather than fail the next take.
+        links_checked = true;
+        for (const char* link : {kOwnInterface, kTakeInterface}) {
+          if (if_nametoindex(link) != 0) continue;
+          absl::StatusOr<std::string> done = EnsureLocalInterface(link);
+          if (notes != nullptr) {
+            notes->push_back(done.ok() ? absl::StrFormat("interface %s: %s", link, *done)
+                                       : std::string(done.status().message()));
+          }
+        }
       }
-      r.address->ifindex = index;
+      for (std::optional<AddressSpec>* spec : {&r.address, &r.take_address}) {
+        if (!spec->has_value()) continue;
+        AddressSpec& a = **spec;
+        const unsigned int index = if_nametoindex(a.iface.c_str());
+        if (index != a.ifindex && notes != nullptr) {
+          notes->push_back(index == 0 ? absl::StrFormat("interface %s is gone", a.iface)
+                                      : absl::StrFormat("interface %s is there (index %d)",
+                                                        a.iface, index));
+        }
+        a.ifindex = index;
+      }
     }
   }
   for (size_t i = 0; i < watchers_.size(); ++i) {

@@ -25,6 +25,11 @@
 
 namespace tachy {
 
+// The local links BGP:: addresses go on (docs/bgp.md): FRR redistributes
+// the /32s of tachy-own with a longer AS path than those of tachy-take.
+inline constexpr char kOwnInterface[] = "tachy-own";
+inline constexpr char kTakeInterface[] = "tachy-take";
+
 struct KitOptions {
   AgentDirs dirs;
   absl::Duration start_timeout = absl::Seconds(60);
@@ -48,8 +53,11 @@ struct KitOptions {
 
 struct PreparedResource {
   std::string name;  // the haresources token
-  std::optional<AddressSpec> address;
-  GarpOwner::AddressId garp = 0;
+  std::optional<AddressSpec> address;  // BGP::: on tachy-own
+  // BGP:: only: the same /32 on tachy-take, where a takeover after the
+  // holder's death puts it (RoutePreference::kPreferred).
+  std::optional<AddressSpec> take_address;
+  GarpOwner::AddressId garp = 0;  // LAN addresses only
   std::unique_ptr<ResourceAgent> agent;  // scripts only
   // Scripts: the environment entry every call of this resource carries, by
   // which its processes are found (actions/resource_processes.h).
@@ -60,7 +68,8 @@ class TakeoverKit {
  public:
   // Prepare()
   //
-  // Resolves and opens everything for `groups`. kInvalidArgument names the
+  // Resolves and opens everything for `groups`; with a BGP:: address, makes
+  // tachy-own and tachy-take (EnsureLocalInterface). kInvalidArgument names the
   // haresources line of a resource that cannot be resolved. An interface
   // not there yet (unless require_interfaces) and an ARP watcher that cannot
   // be opened are warnings in `warnings`: a take of that group fails until
@@ -90,6 +99,8 @@ class TakeoverKit {
     return watchers_;
   }
   const std::vector<std::string>& warnings() const { return warnings_; }
+  // What Prepare() did that the log should say (links created).
+  const std::vector<std::string>& notes() const { return notes_; }
 
  private:
   TakeoverKit() = default;
@@ -102,6 +113,7 @@ class TakeoverKit {
   std::vector<std::optional<AppCheck>> checks_;  // by group
   std::vector<std::pair<std::string, std::unique_ptr<ArpWatcher>>> watchers_;
   std::vector<std::string> warnings_;
+  std::vector<std::string> notes_;
 };
 
 }  // namespace tachy

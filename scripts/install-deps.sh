@@ -13,6 +13,9 @@ PACKAGES=(
   # tachybench's side-by-side runs and the suite's smoke of them: the peers,
   # and the ifconfig that Heartbeat's IPaddr runs.
   keepalived heartbeat net-tools
+  # The l3 lab (tools/lab/frr_lab.py, tachybench --topology l3): FRR's
+  # bgpd, bfdd and zebra, one set per namespace.
+  frr
   # The second stage: unit tests under ASan + UBSan and the libFuzzer targets.
   clang-14 libclang-rt-14-dev
 )

@@ -40,12 +40,18 @@ struct FakeResource {
   std::vector<pid_t> main;
   int leftovers = 0;
   bool present = true;  // addresses
+  bool routed = false;   // a BGP:: address
 };
 
 FakeResource Address(std::string name) {
   FakeResource r;
   r.name = std::move(name);
   r.address = true;
+  return r;
+}
+FakeResource Routed(std::string name) {
+  FakeResource r = Address(std::move(name));
+  r.routed = true;
   return r;
 }
 FakeResource Script(std::string name) {
@@ -62,8 +68,14 @@ class FakeOps final : public GroupOps {
   bool is_address(size_t i) const override { return res_.at(i).address; }
   const std::string& name(size_t i) const override { return res_.at(i).name; }
 
-  absl::Status AddAddress(size_t i) override {
+  bool is_routed(size_t i) const override { return res_.at(i).routed; }
+  std::string where(size_t i, RoutePreference p) const override {
+    if (!res_.at(i).routed) return "";
+    return p == RoutePreference::kPreferred ? "take" : "own";
+  }
+  absl::Status AddAddress(size_t i, RoutePreference p) override {
     Log("add", i);
+    if (res_.at(i).routed) log_.back() += p == RoutePreference::kPreferred ? " take" : " own";
     return res_.at(i).add;
   }
   absl::Status DeleteAddress(size_t i) override {
@@ -451,6 +463,43 @@ TEST(GroupJobsTest, RestartOfAnAddressReaddsAndAnnouncesIt) {
   EXPECT_THAT(ops.log(), ElementsAre("stop apache2", "kill apache2", "del 10.0.0.1",
                                      "add 10.0.0.1", "garp 10.0.0.1", "start apache2"));
   EXPECT_NE(r.vip_added, MonoTime());
+}
+
+TEST(GroupJobsTest, RoutedAddressGoesWhereTheTakeSaysAndSendsNoGarp) {
+  for (const RoutePreference p : {RoutePreference::kNormal, RoutePreference::kPreferred}) {
+    const bool take = p == RoutePreference::kPreferred;
+    SCOPED_TRACE(take ? "preferred" : "normal");
+    FakeOps ops({Routed("10.0.0.100"), Address("10.0.0.1"), Script("apache2")});
+    TakeOptions options = KnownStopped(true);
+    options.route = p;
+    const TakeResult r = RunTake(ops, options);
+    EXPECT_TRUE(r.ok) << r.error;
+    EXPECT_THAT(ops.log(), ElementsAre(take ? "add 10.0.0.100 take" : "add 10.0.0.100 own",
+                                       "add 10.0.0.1", "garp 10.0.0.1", "start apache2"));
+    ASSERT_GE(r.steps.size(), 1u);
+    EXPECT_THAT(r.steps[0], HasSubstr(take ? "VIP 10.0.0.100 added on take" :
+                                             "VIP 10.0.0.100 added on own"));
+    // The timeline's vip step is the routed address; its GARP, the LAN's.
+    EXPECT_NE(r.vip_added, MonoTime());
+    EXPECT_GT(r.garp_sent, r.vip_added);
+  }
+}
+
+TEST(GroupJobsTest, RoutedOnlyGroupHasNoGarpStep) {
+  FakeOps ops({Routed("10.0.0.100"), Script("apache2")});
+  const TakeResult r = RunTake(ops, KnownStopped(true));
+  EXPECT_TRUE(r.ok) << r.error;
+  EXPECT_THAT(ops.log(), ElementsAre("add 10.0.0.100 own", "start apache2"));
+  EXPECT_NE(r.vip_added, MonoTime());
+  EXPECT_EQ(r.garp_sent, MonoTime());
+}
+
+TEST(GroupJobsTest, RestartKeepsTheRoutePreferenceOfTheTake) {
+  FakeOps ops({Routed("10.0.0.100"), Script("apache2")});
+  const TakeResult r = RunRestart(ops, 0, RoutePreference::kPreferred);
+  EXPECT_TRUE(r.ok) << r.error;
+  EXPECT_THAT(ops.log(), ElementsAre("stop apache2", "kill apache2", "del 10.0.0.100",
+                                     "add 10.0.0.100 take", "start apache2"));
 }
 
 TEST(GroupJobsTest, AFailedRestartRollsBackOnlyWhatItStarted) {

@@ -433,6 +433,21 @@ TEST(ParseHaResourcesTest, Errors) {
       {.text = "node1 10.0.0.1 IPaddr2::10.0.0.1\n",
        .want = "haresources:1: address 10.0.0.1 in 'IPaddr2::10.0.0.1' is already used by group "
                "'10.0.0.1' (line 1)"},
+      // BGP addresses: host routes only.
+      {.text = "node1 BGP::10.0.0.100/24 httpd\n",
+       .want = "haresources:1: 'BGP::10.0.0.100/24': a BGP address is announced as a host "
+               "route: only /32 (got '/24')"},
+      {.text = "node1 BGP::10.0.0.100/32/eth0\n",
+       .want = "haresources:1: 'BGP::10.0.0.100/32/eth0': a BGP address is announced as a host "
+               "route: only /32 (got '/32/eth0')"},
+      {.text = "node1 BGP::10.0.0.300\n",
+       .want = "haresources:1: 'BGP::10.0.0.300': '10.0.0.300' is not an IPv4 address"},
+      {.text = "node1 BGP::10.0.0.1::x\n",
+       .want = "haresources:1: 'BGP::10.0.0.1::x': BGP takes exactly one argument (A.B.C.D or "
+               "A.B.C.D/32), got 2"},
+      {.text = "node1 BGP::10.0.0.1 a\nnode2 10.0.0.1 b\n",
+       .want = "haresources:2: address 10.0.0.1 in '10.0.0.1' is already used by group "
+               "'BGP::10.0.0.1' (line 1)"},
       // Line numbers: the first physical line of a continued logical line.
       {.text = "# header\n\nnode1 \\\n  10.0.0.1 \\\n  bad::\n",
        .want = "haresources:3: 'bad::': empty argument 1"},
@@ -444,6 +459,23 @@ TEST(ParseHaResourcesTest, Errors) {
     ASSERT_FALSE(got.ok());
     EXPECT_EQ(got.status().code(), absl::StatusCode::kInvalidArgument);
     EXPECT_EQ(got.status().message(), c.want);
+  }
+}
+
+TEST(ParseHaResourcesTest, BgpAddressIsAHostRoute) {
+  for (const char* token : {"BGP::10.0.0.100", "BGP::10.0.0.100/32"}) {
+    SCOPED_TRACE(token);
+    absl::StatusOr<HaResources> got = Parse(absl::StrCat("node1 ", token, " httpd\n"));
+    ASSERT_TRUE(got.ok()) << got.status();
+    ASSERT_EQ(got->groups.size(), 1u);
+    const Resource& r = got->groups[0].resources[0];
+    EXPECT_EQ(r.kind, Resource::Kind::kBgpAddress);
+    EXPECT_EQ(r.name, "BGP");
+    EXPECT_EQ(r.token, token);
+    EXPECT_EQ(r.vip.ip, "10.0.0.100");
+    EXPECT_EQ(r.vip.prefix_len, 32);
+    EXPECT_EQ(r.vip.iface, "");  // the runner's tachy-own / tachy-take
+    EXPECT_EQ(got->groups[0].key, token);
   }
 }
 

@@ -95,6 +95,93 @@ TEST_F(TakeoverKitTest, ATakeAndAReleaseOpenNothing) {
   EXPECT_EQ(failures, "");
 }
 
+// The interface that has `ip`, "" if none.
+std::string Holder(absl::string_view ip) {
+  absl::StatusOr<std::string> iface = InterfaceWithAddress(ip);
+  return iface.ok() ? *iface : "";
+}
+
+// BGP:: addresses: the kit makes tachy-own and tachy-take up front (dummy,
+// or ifb where the kernel has no dummy driver); a take puts the /32 on one
+// of them by the route preference, sends no GARP and watches no ARP; a
+// release removes it from both; a deleted link is made again by Refresh().
+TEST_F(TakeoverKitTest, BgpAddressesGoOnTheLocalLinksByRoutePreference) {
+  const std::string failures = RunInPrivateNetns([](NetnsChild& c) {
+    TempDir scripts("tachy-kit");
+    if (!c.Expect(!scripts.path().empty(), "mkdtemp")) return;
+    WriteStateScript(scripts.path());
+    auto hr = ParseHaResources("a BGP::10.79.0.100 svc\n", "haresources", {"a", "b"});
+    if (!c.Expect(hr.ok(), absl::StrCat("haresources: ", hr.status().ToString()))) return;
+    KitOptions o;
+    o.dirs.resource_dir = scripts.path();
+    o.dirs.init_dir = scripts.path();
+    o.haresources_path = "haresources";
+    auto kit = TakeoverKit::Prepare(hr->groups, o);
+    if (!c.Expect(kit.ok(), absl::StrCat("Prepare: ", kit.status().ToString()))) return;
+    c.Expect(c.Sh("ip link show tachy-own | grep -q ',UP'"), "tachy-own is there and up");
+    c.Expect(c.Sh("ip link show tachy-take | grep -q ',UP'"), "tachy-take is there and up");
+    c.Expect((*kit)->garp().opened() == 0, "no GARP socket for a BGP address");
+    c.Expect((*kit)->watchers().empty(), "no ARP watcher for a BGP address");
+    GroupOps& ops = (*kit)->GroupOpsFor(0);
+    c.Expect(ops.is_routed(0) && !ops.is_routed(1), "the address is routed, the script not");
+
+    for (const RoutePreference p : {RoutePreference::kNormal, RoutePreference::kPreferred}) {
+      const bool take = p == RoutePreference::kPreferred;
+      const std::string on = take ? "tachy-take" : "tachy-own";
+      const std::string off = take ? "tachy-own" : "tachy-take";
+      TakeOptions to;
+      to.known_stopped = true;
+      to.route = p;
+      const uint64_t netlink = NetlinkSocketsOpened();
+      const TakeResult r = RunTake(ops, to);
+      c.Expect(NetlinkSocketsOpened() == netlink, "a take opened a netlink socket");
+      c.Expect(r.ok, absl::StrCat("take: ", r.error));
+      c.Expect(Holder("10.79.0.100") == on, absl::StrCat("the /32 is on ", on, ", not ", off,
+                                                        ": ", Holder("10.79.0.100")));
+      c.Expect(r.vip_added != MonoTime() && r.garp_sent == MonoTime(), "added, no GARP");
+      c.Expect(!r.steps.empty() && absl::StrContains(r.steps[0], "on " + on),
+               absl::StrCat("the step says where: ", r.steps.empty() ? "" : r.steps[0]));
+      const ReleaseResult rel = RunRelease(ops, ReleaseOptions{});
+      c.Expect(rel.ok, absl::StrCat("release: ", rel.error));
+      c.Expect(!InterfaceWithAddress("10.79.0.100").ok(), "gone after the release");
+    }
+    // Moved back to tachy-own once the dead are back, never on both links.
+    {
+      TakeOptions to;
+      to.known_stopped = true;
+      to.route = RoutePreference::kPreferred;
+      const TakeResult r = RunTake(ops, to);
+      c.Expect(r.ok && Holder("10.79.0.100") == "tachy-take", "taken on tachy-take");
+      const absl::Status moved = ops.Reannounce(0, RoutePreference::kNormal);
+      c.Expect(moved.ok(), absl::StrCat("Reannounce: ", moved.ToString()));
+      c.Expect(Holder("10.79.0.100") == "tachy-own",
+               absl::StrCat("moved to tachy-own: ", Holder("10.79.0.100")));
+      c.Expect(ops.Reannounce(0, RoutePreference::kNormal).ok(), "moving it again is fine");
+      c.Expect(ops.Reannounce(1, RoutePreference::kNormal).ok(), "a script: nothing to do");
+      c.Expect(RunRelease(ops, ReleaseOptions{}).ok, "release");
+    }
+    // Both at once (a failback that overlapped): a release removes both.
+    if (c.Sh("ip addr add 10.79.0.100/32 dev tachy-own && "
+             "ip addr add 10.79.0.100/32 dev tachy-take")) {
+      const ReleaseResult rel = RunRelease(ops, ReleaseOptions{});
+      c.Expect(rel.ok, absl::StrCat("release of both: ", rel.error));
+      c.Expect(!InterfaceWithAddress("10.79.0.100").ok(), "both gone after the release");
+    }
+    if (c.Sh("ip link del tachy-take")) {
+      std::vector<std::string> notes;
+      (void)(*kit)->Refresh(&notes);
+      c.Expect(c.Sh("ip link show tachy-take | grep -q ',UP'"), "Refresh made tachy-take again");
+      TakeOptions to;
+      to.known_stopped = true;
+      to.route = RoutePreference::kPreferred;
+      const TakeResult r = RunTake(ops, to);
+      c.Expect(r.ok, absl::StrCat("take after Refresh: ", r.error));
+      c.Expect(Holder("10.79.0.100") == "tachy-take", "the /32 is on the new tachy-take");
+    }
+  });
+  EXPECT_EQ(failures, "");
+}
+
 TEST_F(TakeoverKitTest, AnAddressOnNoInterfaceIsRefusedWithFileAndLine) {
   const std::string failures = RunInPrivateNetns([](NetnsChild& c) {
     auto hr = ParseHaResources("\n\na IPaddr2::10.78.0.5/24/nosuch0\n", "/etc/ha.d/haresources",
