@@ -73,7 +73,8 @@ QuorumVerdict Quorum(const std::vector<NodeView>& nodes, bool require_majority) 
 
 std::vector<Decision> Decide(const std::vector<GroupView>& groups,
                              const std::vector<NodeView>& nodes, size_t self,
-                             const QuorumVerdict& quorum, size_t ping_targets) {
+                             const QuorumVerdict& quorum, size_t ping_targets,
+                             GroupMask overlap_done) {
   std::vector<Decision> out(groups.size());
   if (!quorum.quorate) {
     for (size_t g = 0; g < groups.size() && g < kMaxGroups; ++g) {
@@ -92,9 +93,21 @@ std::vector<Decision> Decide(const std::vector<GroupView>& groups,
         const NodeView& n = nodes[i];
         if (i == self || !n.alive) continue;
         if (n.ready && Has(n.wants, g) && !Has(me.wants, g)) {
+          if (groups[g].overlap) {
+            // Make-before-break: n announces it first; we let go once the
+            // router has had the overlap time to learn n's route.
+            if (Has(n.held, g) && Has(overlap_done, g)) {
+              d = {GroupAction::kRelease,
+                   absl::StrCat(n.name, " asked for it and announces it too (make-before-break)")};
+              break;
+            }
+            continue;
+          }
           d = {GroupAction::kRelease, absl::StrCat(n.name, " asked for it")};
           break;
         }
+        // We are the one taking it over, make-before-break: n lets go.
+        if (groups[g].overlap && Has(me.wants, g)) continue;
         // A claim counts only from a node whose runner is there to confirm
         // it: a tachyd whose runner is gone still carries the runner's last
         // advertisement, which is stale when that runner let go while its
@@ -126,14 +139,25 @@ std::vector<Decision> Decide(const std::vector<GroupView>& groups,
       continue;
     }
     if (!all_known) continue;
-    bool held_elsewhere = false;
+    bool held_elsewhere = false, probed_elsewhere = false;
+    std::string holder;
     for (size_t i = 0; i < nodes.size(); ++i) {
-      held_elsewhere = held_elsewhere ||
-                       (i != self && nodes[i].alive && (Has(nodes[i].held, g) ||
-                                                        Has(nodes[i].probing, g)));
+      if (i == self || !nodes[i].alive) continue;
+      if (Has(nodes[i].held, g) && holder.empty()) holder = nodes[i].name;
+      held_elsewhere = held_elsewhere || Has(nodes[i].held, g);
+      probed_elsewhere = probed_elsewhere || Has(nodes[i].probing, g);
     }
-    if (held_elsewhere || !me.ready) continue;
+    if (probed_elsewhere || !me.ready) continue;
+    // Make-before-break: asked for, an overlap group is taken beside its
+    // holder, which lets go once our route had time to reach the router.
+    const bool overlap_take = held_elsewhere && groups[g].overlap && Has(me.wants, g);
+    if (held_elsewhere && !overlap_take) continue;
     if (Candidate(groups[g], nodes, g, ping_targets) != self) continue;
+    if (overlap_take) {
+      d = {GroupAction::kTake, absl::StrCat("requested here; make-before-break: announcing it "
+                                            "before ", holder, " lets go")};
+      continue;
+    }
     std::string why;
     for (size_t i = 0; i < nodes.size(); ++i) {
       if (i != self && !nodes[i].alive && Has(nodes[i].held, g)) {

@@ -6,8 +6,10 @@
 // the holder to hand it over: hb_takeover, or auto_failback when a preferred
 // node joins) and `declines` (hb_standby: will not hold it while another
 // node can). Decide() is a pure function of that shared picture, so nodes
-// that see the same frames reach the same answer, and a hand-over is always
-// release-then-take: a node takes a group only when no live node holds it.
+// that see the same frames reach the same answer, and a hand-over is
+// release-then-take: a node takes a group only when no live node holds it,
+// except a group of BGP-announced addresses asked for by the taker, handed
+// over make-before-break (GroupView::overlap).
 #ifndef TACHY_ACTIONS_OWNERSHIP_H_
 #define TACHY_ACTIONS_OWNERSHIP_H_
 
@@ -42,6 +44,11 @@ inline uint16_t PingReach(size_t reached) {
 struct GroupView {
   std::string key;
   std::string preferred;
+  // Make-before-break (docs/bgp.md): every address of the group is routed
+  // (BGP::), so two nodes may hold it at once during a hand-over asked for
+  // by the taker (auto_failback, takeover): the router sends each flow to
+  // one of them.
+  bool overlap = false;
 };
 
 enum class GroupAction { kKeep, kTake, kRelease };
@@ -86,9 +93,15 @@ QuorumVerdict Quorum(const std::vector<NodeView>& nodes, bool require_majority);
 //    that reaches more ping targets; candidates are those that reach the
 //    most; a node that reaches none takes nothing from a dead peer (it may
 //    be the one cut off).
+//  - an overlap group held elsewhere is taken here anyway when this node
+//    wants it and is the candidate (make-before-break); its holder lets go
+//    only once the group is in `overlap_done` (the runner's: the taker has
+//    held it too for the overlap time), and the taker does not count that
+//    as a healed partition.
 std::vector<Decision> Decide(const std::vector<GroupView>& groups,
                              const std::vector<NodeView>& nodes, size_t self,
-                             const QuorumVerdict& quorum = {}, size_t ping_targets = 0);
+                             const QuorumVerdict& quorum = {}, size_t ping_targets = 0,
+                             GroupMask overlap_done = 0);
 
 // ScopeMask()
 //

@@ -107,6 +107,13 @@ struct Group {
   std::string previous_holder;
   std::string last_peer_holder;  // the last live peer seen holding it
   RoutePreference route = RoutePreference::kNormal;  // of the last take
+  // Make-before-break (GroupView::overlap): only BGP:: addresses, and a
+  // nonzero bgp_handover_overlap. Held here, since when the node asking for
+  // it holds it too (zero: nobody does), and whether the overlap's end was
+  // looked at.
+  bool overlap = false;
+  MonoTime overlap_since;
+  bool overlap_seen_done = false;
 };
 
 // What a start-up probe found of one group.
@@ -184,7 +191,11 @@ class Runner {
   void SendGroups();
   void StartTake(size_t g, TakeCause cause);
   bool NeedsArpCheck(size_t g) const;
-  void DemoteRouteOnceTheDeadAreBack(size_t g);
+  bool OthersHold(size_t g) const;  // any peer, dead or alive, advertises it held
+  void DemoteRoute(size_t g);
+  // The groups whose make-before-break overlap has run its time (for
+  // Decide); starts and resets each group's overlap clock.
+  GroupMask OverlapDone(const std::vector<NodeView>& nodes, MonoTime now);
   void StartArpCheck(size_t g, TakeCause cause, MonoTime now);
   bool FinishArpChecks(MonoTime now);
   void NoteArpAnswer(const ArpClaim& c, const std::string& iface, const MacAddress* own);
@@ -311,6 +322,15 @@ absl::Status Runner::Prepare() {
     }
   }
   arp_guard_ = std::make_unique<ArpGuard>(std::move(guarded));
+  for (size_t g = 0; g < groups_.size(); ++g) {
+    bool routed = false, lan = false;
+    for (const PreparedResource& r : kit_->resources(g)) {
+      routed = routed || (r.address && r.take_address);
+      lan = lan || OnLan(r);
+    }
+    groups_[g]->overlap =
+        routed && !lan && options_.monitor.bgp_handover_overlap > absl::ZeroDuration();
+  }
   if (options_.check) {
     for (const std::string& w : kit_->warnings()) std::printf("warning: %s\n", w.c_str());
     return absl::OkStatus();
@@ -939,7 +959,7 @@ void Runner::Reevaluate(MonoTime now) {
     return;
   }
   std::vector<GroupView> views;
-  for (const auto& g : groups_) views.push_back({g->spec.key, g->spec.preferred_node});
+  for (const auto& g : groups_) views.push_back({g->spec.key, g->spec.preferred_node, g->overlap});
   std::vector<NodeView> nodes;
   NodeView self;
   self.name = config_.local_node;
@@ -1004,7 +1024,8 @@ void Runner::Reevaluate(MonoTime now) {
     }
     quorate_ = quorum.quorate;
     quorum_why_ = quorum.why;
-    decisions = Decide(views, nodes, 0, quorum, ping_ == nullptr ? 0 : ping_->size());
+    decisions = Decide(views, nodes, 0, quorum, ping_ == nullptr ? 0 : ping_->size(),
+                       OverlapDone(nodes, now));
   }
   for (size_t g = 0; g < groups_.size(); ++g) {
     Group& gr = *groups_[g];
@@ -1060,11 +1081,13 @@ void Runner::Reevaluate(MonoTime now) {
     for (const NodeView& n : nodes) {
       if (n.name != self.name && n.alive && (n.held & bit)) gr.last_peer_holder = n.name;
     }
-    if (gr.route == RoutePreference::kPreferred && gr.machine.held() && !gr.machine.busy()) {
-      DemoteRouteOnceTheDeadAreBack(g);
+    if (gr.route == RoutePreference::kPreferred && gr.machine.held() && !gr.machine.busy() &&
+        !OthersHold(g)) {
+      DemoteRoute(g);
     }
-    // A request is done once it took effect.
-    if (HeldMask() & bit) wants_ &= ~bit;
+    // A request is done once it took effect (for a make-before-break
+    // hand-over, once the other holder let go: until then it asks still).
+    if ((HeldMask() & bit) && !(gr.overlap && shared)) wants_ &= ~bit;
     for (const NodeView& n : nodes) {
       if (n.name != self.name && n.alive && (n.held & bit)) declines_ &= ~bit;
     }
@@ -1083,14 +1106,13 @@ void Runner::StartTake(size_t g, TakeCause cause) {
   // addresses go up right here, in the wake-up that decided (a netlink
   // request and the first GARP: no hand-over to another thread); the worker
   // starts the scripts while we tell the peer and the log.
-  // Taken from a node that died holding it, a BGP:: address goes on
-  // tachy-take: strictly preferred, whatever the router still has of the
-  // dead node (its stale route lasts until BFD or the hold timer), however
-  // long ago the verdict was (a retake after our own stall, say).
-  gr.route = RoutePreference::kNormal;
-  for (const auto& [name, p] : view_.peers()) {
-    if (!p.alive() && (p.ad.held >> g & 1)) gr.route = RoutePreference::kPreferred;
-  }
+  // Taken while another node holds it, a BGP:: address goes on tachy-take:
+  // strictly preferred. From a node that died holding it, whatever the
+  // router still has of that node (its stale route lasts until BFD or the
+  // hold timer), however long ago the verdict was (a retake after our own
+  // stall, say); beside a live holder (make-before-break), so the router
+  // moves to us while the holder still serves.
+  gr.route = OthersHold(g) ? RoutePreference::kPreferred : RoutePreference::kNormal;
   TakeOptions take;
   take.known_stopped = gr.machine.known_stopped();
   take.route = gr.route;
@@ -1109,16 +1131,47 @@ void Runner::StartTake(size_t g, TakeCause cause) {
                              " after the verdict)"));
 }
 
-// The BGP:: addresses a takeover put on tachy-take go back to tachy-own once
-// no dead node is left that held the group: the one it was taken from is
-// back (its new BGP session replaced the stale route) or gone from the
-// picture. Left on tachy-take, they would tie with the next taker's route
-// after a crash of this node, and the router would keep this node's stale
-// one (it prefers the older of two equal eBGP paths).
-void Runner::DemoteRouteOnceTheDeadAreBack(size_t g) {
-  for (const auto& [name, p] : view_.peers()) {
-    if (!p.alive() && (p.ad.held >> g & 1)) return;
+GroupMask Runner::OverlapDone(const std::vector<NodeView>& nodes, MonoTime now) {
+  GroupMask done = 0;
+  for (size_t g = 0; g < groups_.size(); ++g) {
+    Group& gr = *groups_[g];
+    const GroupMask bit = GroupMask{1} << g;
+    bool taker = false;
+    for (size_t i = 1; i < nodes.size(); ++i) {  // nodes[0] is this node
+      const NodeView& n = nodes[i];
+      taker = taker || (n.alive && n.ready && (n.wants & bit) && (n.held & bit));
+    }
+    if (!gr.overlap || !(HeldMask() & bit) || !taker) {
+      gr.overlap_since = MonoTime();
+      gr.overlap_seen_done = false;
+      continue;
+    }
+    if (gr.overlap_since == MonoTime()) {
+      gr.overlap_since = now;
+      LogInfo("group %s: the node taking it over announces it too; letting go in %s "
+              "(bgp_handover_overlap)",
+              gr.spec.key, FormatMillis(options_.monitor.bgp_handover_overlap));
+    }
+    if (now - gr.overlap_since >= options_.monitor.bgp_handover_overlap) done |= bit;
   }
+  return done;
+}
+
+bool Runner::OthersHold(size_t g) const {
+  for (const auto& [name, p] : view_.peers()) {
+    if (p.ad.held >> g & 1) return true;
+  }
+  return false;
+}
+
+// The BGP:: addresses a take put on tachy-take go back to tachy-own once no
+// other node holds the group, dead or alive: the one it was taken from is
+// back (its new BGP session replaced the stale route), or the holder of a
+// make-before-break hand-over let go. Left on tachy-take, they would tie
+// with the next taker's route after a crash of this node, and the router
+// would keep this node's stale one (it prefers the older of two equal eBGP
+// paths).
+void Runner::DemoteRoute(size_t g) {
   Group& gr = *groups_[g];
   GroupOps& ops = kit_->GroupOpsFor(g);
   const MonoTime t0 = MonotonicNow();
@@ -1136,7 +1189,7 @@ void Runner::DemoteRouteOnceTheDeadAreBack(size_t g) {
     return;
   }
   gr.route = RoutePreference::kNormal;
-  LogInfo("group %s: no dead node holds it any more: BGP addresses moved from %s to %s "
+  LogInfo("group %s: no other node holds it any more: BGP addresses moved from %s to %s "
           "(announced prepended again) in %s",
           gr.spec.key, kTakeInterface, kOwnInterface, FormatMillis(MonotonicNow() - t0));
 }
@@ -1717,6 +1770,12 @@ int Runner::Run() {
     ServePing(now, &changed);
     for (const auto& g : groups_) {
       if (g->check.refused() && g->check.MayStart(now)) changed = true;
+      // A make-before-break overlap that just ran its time: let go now.
+      if (g->overlap_since != MonoTime() && !g->overlap_seen_done &&
+          now - g->overlap_since >= options_.monitor.bgp_handover_overlap) {
+        g->overlap_seen_done = true;
+        changed = true;
+      }
     }
     SendDueGarps(now);
     RunDueMonitors(now);

@@ -101,6 +101,17 @@ absl::StatusOr<MonitorSettings> ParseTachyCf(absl::string_view text, absl::strin
       s.takeover_arp_check_timeout = *d;
       continue;
     }
+    if (name == "bgp_handover_overlap") {
+      absl::StatusOr<absl::Duration> d = ParseHeartbeatTime(value);
+      if (!d.ok()) return error(absl::StrCat(name, ": ", d.status().message()));
+      // Longer than a minute, the old holder's service would outlive any
+      // reason to keep it.
+      if (*d < absl::ZeroDuration() || *d > absl::Minutes(1)) {
+        return error(absl::StrCat(name, ": ", value, " is out of range (0 to 60 seconds)"));
+      }
+      s.bgp_handover_overlap = *d;
+      continue;
+    }
     if (name == "restarts") {
       int n = -1;
       if (!absl::SimpleAtoi(value, &n) || n < 0 || n > kMaxRestarts) {
@@ -118,8 +129,8 @@ absl::StatusOr<MonitorSettings> ParseTachyCf(absl::string_view text, absl::strin
     if (target == nullptr) {
       return error(absl::StrCat("unknown directive '", name,
                                 "'; expected monitor_interval, monitor_timeout, restarts, "
-                                "restart_window, failure_timeout, check, check_timeout, takeover_arp_check "
-                                "or takeover_arp_check_timeout"));
+                                "restart_window, failure_timeout, check, check_timeout, takeover_arp_check, "
+                                "takeover_arp_check_timeout or bgp_handover_overlap"));
     }
     absl::StatusOr<absl::Duration> d = ParseHeartbeatTime(value);
     if (!d.ok()) return error(absl::StrCat(name, ": ", d.status().message()));

@@ -14,6 +14,10 @@
 //   takeover_arp_check on     # before taking a group from a dead peer, ask
 //   takeover_arp_check_timeout 1ms  # the LAN for its addresses (ARP probe):
 //                             # still answered by another MAC = no takeover
+//   bgp_handover_overlap 1    # a group of BGP:: addresses handed to a node
+//                             # that asks for it (auto_failback, takeover):
+//                             # both announce it this long before the
+//                             # holder lets go (0 = release, then take)
 //
 // Times in Heartbeat's syntax (no unit = seconds, `ms`, `us`), up to 24 h.
 // A missing file means the defaults. Main processes are watched by pidfd
@@ -43,6 +47,10 @@ struct MonitorSettings {
   // from another MAC means the peer still serves it.
   bool takeover_arp_check = true;
   absl::Duration takeover_arp_check_timeout = absl::Milliseconds(1);
+  // Make-before-break hand-over of BGP-only groups (docs/bgp.md): how long
+  // the holder keeps announcing after the node it hands the group to has
+  // taken it too; zero: release first, then take, as for LAN addresses.
+  absl::Duration bgp_handover_overlap = absl::Seconds(1);
   std::string path = "tachy.cf";  // for errors naming a line
 };
 

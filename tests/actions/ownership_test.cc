@@ -80,6 +80,47 @@ TEST(OwnershipTest, WantsMakesTheHolderRelease) {
   EXPECT_EQ(Actions({a, Node("b", 0b10)}, 0), (std::vector{T, K}));
 }
 
+// A group of BGP:: addresses (overlap): auto_failback hands it over
+// make-before-break. a asks; a takes it beside b; b lets go only once the
+// runner says a has held it for the overlap time; a never counts b's hold
+// as a healed partition.
+TEST(OwnershipTest, OverlapGroupsAreHandedOverMakeBeforeBreak) {
+  const std::vector<GroupView> groups = {{"BGP::10.0.0.100", "a", /*overlap=*/true}};
+  NodeView a = Node("a");
+  a.wants = 1;  // joined, asks for its group back
+  const NodeView b = Node("b", 1);
+  // b keeps it; a takes it beside b.
+  EXPECT_EQ(Decide(groups, {a, b}, 1)[0].action, K);
+  const Decision take = Decide(groups, {a, b}, 0)[0];
+  EXPECT_EQ(take.action, T);
+  EXPECT_EQ(take.why, "requested here; make-before-break: announcing it before b lets go");
+  // Both hold it, a still asking: b keeps it until the overlap is done...
+  a.held = 1;
+  EXPECT_EQ(Decide(groups, {a, b}, 1)[0].action, K);
+  EXPECT_EQ(Decide(groups, {a, b}, 0)[0].action, K);  // a keeps it too
+  // ...then lets go.
+  const Decision release = Decide(groups, {a, b}, 1, {}, 0, /*overlap_done=*/1)[0];
+  EXPECT_EQ(release.action, R);
+  EXPECT_EQ(release.why, "a asked for it and announces it too (make-before-break)");
+  // The overlap mask alone does not make b let go: a must hold it.
+  a.held = 0;
+  EXPECT_EQ(Decide(groups, {a, b}, 1, {}, 0, 1)[0].action, K);
+}
+
+// Not asked for, two holders of an overlap group are a split brain as any
+// other: exactly one keeps it.
+TEST(OwnershipTest, OverlapGroupsWithoutARequestStillKeepOneHolder) {
+  const std::vector<GroupView> groups = {{"BGP::10.0.0.100", "a", /*overlap=*/true}};
+  EXPECT_EQ(Decide(groups, {Node("a", 1), Node("b", 1)}, 0, {}, 0, 1)[0].action, K);
+  EXPECT_EQ(Decide(groups, {Node("a", 1), Node("b", 1)}, 1, {}, 0, 1)[0].action, R);
+  // A LAN group asked for is released at once, as before.
+  NodeView a = Node("a");
+  a.wants = 1;
+  const std::vector<GroupView> lan = {{"10.0.0.1", "a"}};
+  EXPECT_EQ(Decide(lan, {a, Node("b", 1)}, 1)[0].action, R);
+  EXPECT_EQ(Decide(lan, {a, Node("b", 1)}, 0)[0].action, K);
+}
+
 TEST(OwnershipTest, StandbyHandsOverAndPeerTakes) {
   NodeView a = Node("a", 0b01);
   a.declines = 0b01;

@@ -21,6 +21,7 @@ TEST(TachyCfTest, EmptyOrMissingGivesTheDefaults) {
   EXPECT_EQ(s->policy.decline_for, absl::Minutes(5));
   EXPECT_TRUE(s->takeover_arp_check);
   EXPECT_EQ(s->takeover_arp_check_timeout, absl::Milliseconds(1));
+  EXPECT_EQ(s->bgp_handover_overlap, absl::Seconds(1));
   absl::StatusOr<MonitorSettings> missing = LoadTachyCf("/nonexistent/tachy.cf");
   ASSERT_TRUE(missing.ok()) << missing.status();
   EXPECT_EQ(missing->policy.restarts, 1);
@@ -34,7 +35,8 @@ TEST(TachyCfTest, EveryDirective) {
       "restart_window 60\n"
       "failure_timeout 10\n"
       "takeover_arp_check off\n"
-      "takeover_arp_check_timeout 1500us\n",
+      "takeover_arp_check_timeout 1500us\n"
+      "bgp_handover_overlap 300ms\n",
       "tachy.cf");
   ASSERT_TRUE(s.ok()) << s.status();
   EXPECT_EQ(s->interval, absl::Milliseconds(250));
@@ -44,6 +46,7 @@ TEST(TachyCfTest, EveryDirective) {
   EXPECT_EQ(s->policy.decline_for, absl::Seconds(10));
   EXPECT_FALSE(s->takeover_arp_check);
   EXPECT_EQ(s->takeover_arp_check_timeout, absl::Microseconds(1500));
+  EXPECT_EQ(s->bgp_handover_overlap, absl::Milliseconds(300));
   absl::StatusOr<MonitorSettings> off = ParseTachyCf("monitor_interval 0\n", "tachy.cf");
   ASSERT_TRUE(off.ok()) << off.status();
   EXPECT_EQ(off->interval, absl::ZeroDuration());
@@ -92,6 +95,9 @@ TEST(TachyCfTest, ErrorsNameFileAndLine) {
   EXPECT_THAT(err("takeover_arp_check maybe\n"), HasSubstr("tachy.cf:1: takeover_arp_check:"));
   EXPECT_THAT(err("takeover_arp_check_timeout 2\n"),
               HasSubstr("tachy.cf:1: takeover_arp_check_timeout: 2 is out of range"));
+  EXPECT_THAT(err("bgp_handover_overlap 61\n"),
+              HasSubstr("tachy.cf:1: bgp_handover_overlap: 61 is out of range (0 to 60 seconds)"));
+  EXPECT_THAT(err("bgp_handover_overlap soon\n"), HasSubstr("tachy.cf:1: bgp_handover_overlap:"));
 }
 
 }  // namespace

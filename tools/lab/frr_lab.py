@@ -100,6 +100,7 @@ class Frr:
     def __init__(self, lab, ns, folder):
         self.lab, self.ns, self.dir = lab, ns, folder
         self.procs = []
+        self.started = 0.0  # time.monotonic() of the last start()
 
     def start(self, bgpd_conf, bfd=None):
         os.makedirs(self.dir, exist_ok=True)
@@ -109,6 +110,7 @@ class Frr:
             with open(os.path.join(self.dir, f"{name}.conf"), "w") as f:
                 f.write(text)
         self.procs = []
+        self.started = time.monotonic()
         try:  # a killed zebra's socket: bgpd would find it and not wait
             os.unlink(os.path.join(self.dir, "zserv.api"))
         except FileNotFoundError:
@@ -209,11 +211,14 @@ class BgpWebLab(WebLab):
         """Until the router's session with every node in `names` (default:
         all) has been Established for `settle` s: bgpd holds a new
         session's first announcements for about a second."""
-        want = {self.nodes[n].ip for n in (names or self.nodes)}
+        want = {self.nodes[n].ip: self.frr[n] for n in (names or self.nodes)}
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             up = self.router.established()
-            if all(up.get(ip, 0) >= settle for ip in want):
+            # A session older than the node's FRR is the crashed one's, not
+            # yet timed out at the router: it does not count.
+            if all(settle <= up.get(ip, 0) <= time.monotonic() - frr.started
+                   for ip, frr in want.items()):
                 return
             time.sleep(0.1)
         raise RuntimeError(f"BGP sessions not established after {timeout} s: "
