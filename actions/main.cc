@@ -60,6 +60,16 @@ releases what it holds (ha.cf `quorum majority|none`). ha.cf `ping` and
 that reaches fewer of them than a live peer hands its groups over (ipfail's
 rule), and one that reaches none takes nothing from a dead peer.
 
+Over BGP (docs/bgp.md): haresources `BGP::A.B.C.D` is a /32 that FRR
+announces. tachy-actions makes the links tachy-own and tachy-take at start
+(dummy, else ifb); a take while another node holds the group (the dead one
+included) puts the /32 on tachy-take (announced unprepended: strictly
+preferred), any other take on tachy-own, where it also moves once no other
+node holds the group. No ARP for these addresses. A group of only BGP::
+addresses is handed over make-before-break: the node that asks for it takes
+it beside the holder, which lets go after tachy.cf bgp_handover_overlap
+(default 1 s; 0 = release, then take).
+
 Exit codes: 0 clean stop, 1 start-up failure, 2 configuration error.
 )";
 

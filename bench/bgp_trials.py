@@ -71,6 +71,7 @@ def bfd_alone(tachyd, tachyctl, bfd, trials, progress):
     with Lab(tachyd, tachyctl, tag="bfd") as lab:
         web = BgpWebLab(lab, bfd=bfd, service="hot", auto_failback="off")
         web.wait_routing()
+        web.wait_bfd()
         for name in web.nodes:
             web.start_hot_httpd(name)
         _announce(web, "a", "tachy-take")

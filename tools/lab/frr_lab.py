@@ -224,8 +224,28 @@ class BgpWebLab(WebLab):
         raise RuntimeError(f"BGP sessions not established after {timeout} s: "
                            f"{self.router.established()}\n" + self.router.logs())
 
+    def wait_bfd(self, names=None, timeout=30):
+        """With BFD on, until the router's BFD session with every node in
+        `names` (default: all) is up: a crash before that is seen only by
+        the hold timer."""
+        if not self.bfd:
+            return
+        want = {self.nodes[n].ip for n in (names or self.nodes)}
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                peers = json.loads(self.router.vtysh("show bfd peers json") or "[]")
+            except ValueError:
+                peers = []
+            up = {p.get("peer") for p in peers if p.get("status") == "up"}
+            if want <= up:
+                return
+            time.sleep(0.1)
+        raise RuntimeError(f"BFD sessions not up after {timeout} s:\n" + self.router.logs())
+
     def start(self):
         self.wait_routing()
+        self.wait_bfd()
         super().start()
 
     def holders(self, live_only=True):
@@ -313,6 +333,7 @@ class BgpWebLab(WebLab):
         self._route_to_client(node)
         self.frr[name].start(node_bgpd_conf(name, node.ip, self.bfd), self.bfd)
         self.wait_routing([name])
+        self.wait_bfd([name])
 
     def clean(self, name):
         super().clean(name)
