@@ -103,7 +103,7 @@ for m in man8/tachyd.8 man8/tachy-actions.8 man8/tachyctl.8 man8/tachydump.8 \
          man5/tachy-ha.cf.5 man5/tachy-authkeys.5; do
   need "/usr/share/man/$m.gz"
 done
-for e in ha.cf authkeys haresources tachy.cf; do
+for e in ha.cf authkeys haresources tachy.cf frr-node.conf frr-router.conf; do
   need "/usr/share/doc/tachy/examples/$e" "/usr/share/doc/tachy/examples/$e.gz"
 done
 need /usr/share/doc/tachy/README.md /usr/share/doc/tachy/README.md.gz
