@@ -21,11 +21,13 @@ then kills them: a crashed host sends no TCP FIN, so the router keeps the
 dead node's route until BFD or the hold timer says otherwise.
 """
 
+import datetime
 import json
 import os
 import shutil
 import signal
 import subprocess
+import threading
 import time
 
 from netns_lab import WebLab, kill_all, mono_ns, netns_pids, sh
@@ -224,6 +226,36 @@ class BgpWebLab(WebLab):
         raise RuntimeError(f"BGP sessions not established after {timeout} s: "
                            f"{self.router.established()}\n" + self.router.logs())
 
+    def watch_routes(self):
+        """Starts `ip -ts monitor route` in the router's namespace: every
+        change of its kernel routes, with the time ip read it (wall clock,
+        turned into CLOCK_MONOTONIC here)."""
+        self.route_events = []  # (CLOCK_MONOTONIC ns, line)
+        proc = self.lab.spawn(self.router_ns, ["ip", "-ts", "monitor", "route"],
+                              stdout=subprocess.PIPE, text=True)
+
+        def read():
+            for line in proc.stdout:
+                if not line.startswith("[") or "]" not in line:
+                    continue
+                stamp, rest = line[1:].split("]", 1)
+                try:
+                    wall = datetime.datetime.fromisoformat(stamp).timestamp()
+                except ValueError:
+                    continue
+                offset = time.time_ns() - mono_ns()
+                self.route_events.append((int(wall * 1e9) - offset, rest.strip()))
+        threading.Thread(target=read, daemon=True).start()
+
+    def route_installed(self, next_hop, since_ns):
+        """When the router's kernel first routed the service address via
+        `next_hop` after `since_ns` (CLOCK_MONOTONIC ns), or None."""
+        for t, line in list(getattr(self, "route_events", [])):
+            # zebra installs through nexthop groups: "VIP nhid N via HOP dev ..."
+            if t > since_ns and line.split(" ", 1)[0] == self.vip and f" via {next_hop} " in line:
+                return t
+        return None
+
     def wait_bfd(self, names=None, timeout=30):
         """With BFD on, until the router's BFD session with every node in
         `names` (default: all) is up: a crash before that is seen only by
@@ -246,6 +278,7 @@ class BgpWebLab(WebLab):
     def start(self):
         self.wait_routing()
         self.wait_bfd()
+        self.watch_routes()
         super().start()
 
     def holders(self, live_only=True):
