@@ -6,7 +6,7 @@
 # build-fuzz/findings/<target>/ and fails the run.
 #
 # Usage (as any user): scripts/fuzz.sh [SECONDS] [TARGET...]
-#   scripts/fuzz.sh                 # the suite's run: 20 s each
+#   scripts/fuzz.sh 10              # the suite's run: 10 s each (default 20)
 #   scripts/fuzz.sh 3600 fuzz_frame # an hour on the frame codec
 set -uo pipefail
 cd "$(dirname "$0")/.."
