@@ -111,9 +111,11 @@ struct Group {
   // nonzero bgp_handover_overlap. Held here, since when the node asking for
   // it holds it too (zero: nobody does), and whether the overlap's end was
   // looked at.
+  bool routed = false;  // has a BGP:: address
   bool overlap = false;
   MonoTime overlap_since;
   bool overlap_seen_done = false;
+  MonoTime demote_not_before;  // after a failed move back to tachy-own
 };
 
 // What a start-up probe found of one group.
@@ -192,7 +194,8 @@ class Runner {
   void StartTake(size_t g, TakeCause cause);
   bool NeedsArpCheck(size_t g) const;
   bool OthersHold(size_t g) const;  // any peer, dead or alive, advertises it held
-  void DemoteRoute(size_t g);
+  bool MayDemoteRoute(size_t g, MonoTime now) const;
+  void DemoteRoute(size_t g, MonoTime now);
   // The groups whose make-before-break overlap has run its time (for
   // Decide); starts and resets each group's overlap clock.
   GroupMask OverlapDone(const std::vector<NodeView>& nodes, MonoTime now);
@@ -312,6 +315,12 @@ absl::Status Runner::Prepare() {
   ko.watch_arp = !options_.check;
   ko.require_interfaces = options_.check;
   ko.check_only = options_.check;
+  // Only UDP media reach a Heartbeat node (it has no raw medium).
+  ko.heartbeat_peers_possible = false;
+  for (const MediumConfig& m : config_.ha.media) {
+    ko.heartbeat_peers_possible =
+        ko.heartbeat_peers_possible || m.kind != MediumConfig::Kind::kRaw;
+  }
   auto kit = TakeoverKit::Prepare(specs, ko);
   if (!kit.ok()) return kit.status();
   kit_ = std::move(*kit);
@@ -328,6 +337,7 @@ absl::Status Runner::Prepare() {
       routed = routed || (r.address && r.take_address);
       lan = lan || OnLan(r);
     }
+    groups_[g]->routed = routed;
     groups_[g]->overlap =
         routed && !lan && options_.monitor.bgp_handover_overlap > absl::ZeroDuration();
   }
@@ -1081,10 +1091,7 @@ void Runner::Reevaluate(MonoTime now) {
     for (const NodeView& n : nodes) {
       if (n.name != self.name && n.alive && (n.held & bit)) gr.last_peer_holder = n.name;
     }
-    if (gr.route == RoutePreference::kPreferred && gr.machine.held() && !gr.machine.busy() &&
-        !OthersHold(g)) {
-      DemoteRoute(g);
-    }
+    if (MayDemoteRoute(g, now)) DemoteRoute(g, now);
     // A request is done once it took effect (for a make-before-break
     // hand-over, once the other holder let go: until then it asks still).
     if ((HeldMask() & bit) && !(gr.overlap && shared)) wants_ &= ~bit;
@@ -1112,7 +1119,7 @@ void Runner::StartTake(size_t g, TakeCause cause) {
   // hold timer), however long ago the verdict was (a retake after our own
   // stall, say); beside a live holder (make-before-break), so the router
   // moves to us while the holder still serves.
-  gr.route = OthersHold(g) ? RoutePreference::kPreferred : RoutePreference::kNormal;
+  gr.route = gr.routed && OthersHold(g) ? RoutePreference::kPreferred : RoutePreference::kNormal;
   TakeOptions take;
   take.known_stopped = gr.machine.known_stopped();
   take.route = gr.route;
@@ -1157,6 +1164,14 @@ GroupMask Runner::OverlapDone(const std::vector<NodeView>& nodes, MonoTime now) 
   return done;
 }
 
+bool Runner::MayDemoteRoute(size_t g, MonoTime now) const {
+  const Group& gr = *groups_[g];
+  // Not while a job or a monitor check runs on the group's worker: the
+  // check would find the address on neither link for the 0.1 ms of the move.
+  return gr.route == RoutePreference::kPreferred && gr.machine.held() && !gr.machine.busy() &&
+         !gr.monitoring && now >= gr.demote_not_before && !OthersHold(g);
+}
+
 bool Runner::OthersHold(size_t g) const {
   for (const auto& [name, p] : view_.peers()) {
     if (p.ad.held >> g & 1) return true;
@@ -1171,7 +1186,7 @@ bool Runner::OthersHold(size_t g) const {
 // with the next taker's route after a crash of this node, and the router
 // would keep this node's stale one (it prefers the older of two equal eBGP
 // paths).
-void Runner::DemoteRoute(size_t g) {
+void Runner::DemoteRoute(size_t g, MonoTime now) {
   Group& gr = *groups_[g];
   GroupOps& ops = kit_->GroupOpsFor(g);
   const MonoTime t0 = MonotonicNow();
@@ -1183,7 +1198,8 @@ void Runner::DemoteRoute(size_t g) {
     }
   }
   if (!failed.empty()) {
-    // Tried again at the next evaluation; the address stays announced.
+    // Tried again in a second; the address stays announced meanwhile.
+    gr.demote_not_before = now + absl::Seconds(1);
     LogWarning("group %s: cannot move its BGP addresses back to %s: %s", gr.spec.key,
                kOwnInterface, absl::StrJoin(failed, "; "));
     return;
@@ -1768,8 +1784,12 @@ int Runner::Run() {
     }
     if (FinishArpChecks(now)) changed = true;
     ServePing(now, &changed);
-    for (const auto& g : groups_) {
+    for (size_t i = 0; i < groups_.size(); ++i) {
+      const auto& g = groups_[i];
       if (g->check.refused() && g->check.MayStart(now)) changed = true;
+      // A BGP address waiting to go back to tachy-own (a monitor job was
+      // on the worker when it could first): now.
+      if (MayDemoteRoute(i, now)) changed = true;
       // A make-before-break overlap that just ran its time: let go now.
       if (g->overlap_since != MonoTime() && !g->overlap_seen_done &&
           now - g->overlap_since >= options_.monitor.bgp_handover_overlap) {

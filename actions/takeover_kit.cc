@@ -151,7 +151,7 @@ absl::StatusOr<std::unique_ptr<TakeoverKit>> TakeoverKit::Prepare(
           }
           links_ready = true;
         }
-        if (options.check_only) {
+        if (options.check_only && options.heartbeat_peers_possible) {
           kit->warnings_.push_back(absl::StrFormat(
               "%s:%d: %s is tachy's own resource kind: a Heartbeat 3 node given this "
               "haresources would look for a script resource.d/BGP and fail to take the group; "

@@ -49,6 +49,9 @@ struct KitOptions {
   // Only resolve and check (tachy-actions --check): open no raw socket and
   // no capture.
   bool check_only = false;
+  // A Heartbeat 3 node could share this cluster (ha.cf has UDP media):
+  // --check warns about what it could not hold (BGP:: groups).
+  bool heartbeat_peers_possible = true;
 };
 
 struct PreparedResource {

@@ -2,19 +2,26 @@
 l3 lab (tools/lab/frr_lab.py): a router namespace running FRR's bgpd and
 bfdd, nodes a and b running FRR beside tachyd, tachy-actions and apache2,
 haresources `a BGP::10.213.8.100 httpd`, a client behind the router.
-Keepalive 2 ms, deadtime 20 ms; the router's hold timer is 3 s and BFD is
-off, so a failover that waited for the router to drop the dead node's route
-would take 3 s.
+Keepalive 5 ms, deadtime 50 ms (these tests prove behaviour, not speed:
+at 20 ms this VM's vCPU stalls under the suite's load made runners let go
+for their own stalled detector, by design, several times a test;
+`tachybench --topology l3` measures the speed). The router's hold timer is
+3 s and BFD is off, so a failover that waited for the router to drop the
+dead node's route would take 3 s. The router's kernel route events (`ip
+monitor`) show whether its route to the service ever went away.
 
   test_crash_goes_to_tachy_take_and_back_to_tachy_own
       crash of a: b serves well before the hold timer could have removed a's
       stale route (its /32 on tachy-take wins at the first UPDATE); a back:
-      b moves the /32 to tachy-own without a gap; crash of b: a serves as
+      b moves the /32 to tachy-own, the router's route never deleted; crash
+      of b: a serves as
       fast (had b stayed on tachy-take, the router would keep b's stale
       route: equal paths, the older wins).
   test_failback_is_make_before_break
       auto_failback on: a back after a crash takes the group beside b and b
-      lets go after bgp_handover_overlap; the client's pages never stop.
+      lets go after bgp_handover_overlap: the router routes to a before b's
+      address goes (release-then-take: only after), and never loses the
+      route.
   test_lost_tachyd_withdraws_before_the_peer_announces
       SIGKILL of the holder's tachyd: its runner removes the /32 at half the
       deadtime, the peer takes over.
@@ -44,20 +51,15 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..",
                                 "tools", "lab"))
 from netns_lab import LabTestCase, mono_ns, run_tests, sh, wait_until  # noqa: E402
-from frr_lab import BgpWebLab, frr_missing  # noqa: E402
+from frr_lab import BgpWebLab, IpMonitor, frr_missing  # noqa: E402
 
 ARGS = None
 
 # Well under the 3 s hold timer, well over the BGP path's ~125 ms floor
 # plus the deadtime: a takeover that had to wait for the router to forget
-# the dead node would not make it.
+# the dead node would not make it. The client's gaps are FIGUREs only (a
+# stall of this VM stretches any of them by tens of ms).
 FAST_FAILOVER_MS = 1000
-# The longest the client may go without a page when the service moves
-# between the nodes' routes (its probe opens a connection every
-# millisecond): the same failback release-then-take (bgp_handover_overlap 0)
-# left it 104 ms without one, make-before-break 4-5 ms (the probe's own
-# pace); a stall of this VM can stretch any gap by tens of ms.
-SWITCH_GAP_MS = 50
 
 
 def figure(name, ms):
@@ -67,7 +69,7 @@ def figure(name, ms):
 class BgpTest(LabTestCase):
 
     def web(self, **kw):
-        return BgpWebLab(self.lab, keepalive="2ms", deadtime="20ms", **kw)
+        return BgpWebLab(self.lab, keepalive="5ms", deadtime="50ms", **kw)
 
     def start(self, **kw):
         web = self.web(**kw)
@@ -131,7 +133,8 @@ class BgpTest(LabTestCase):
         around = [x["t_ns"] for x in answers if abs(x["t_ns"] - seen) < 1e9]
         gap = max(((y - x) / 1e6 for x, y in zip(around, around[1:])), default=0)
         figure("move_to_tachy_own.longest_gap_within_1s", gap)
-        self.assertLess(gap, SWITCH_GAP_MS, "the move to tachy-own interrupted the service")
+        self.assertFalse(web.route_deleted(t), "the router lost its route during the move to "
+                         f"tachy-own: {[e for e in web.route_events if e[0] > t]}")
         self.assertIn("65100 65100 65100", [p[1] for p in web.router_paths() if p[2]],
                       f"the router's best path is prepended now: {web.router_paths()}")
         self.crash_and_measure(web, "b", "a", "crash_b")
@@ -142,6 +145,10 @@ class BgpTest(LabTestCase):
         probe = web.follow_probe(duration=60)
         t = mono_ns()
         web.revive("a")
+        # b lets go: when its address is gone (within one `ip` call, ~3 ms).
+        self.assertTrue(wait_until(lambda: self.iface_of(web, "b") == "", 15, step=0),
+                        f"b never let go: holders {web.holders()}")
+        b_gone = mono_ns()
         self.assertTrue(wait_until(lambda: web.holders() == ["a"], 15),
                         f"a did not get the group back: holders {web.holders()}")
         self.assertTrue(wait_until(lambda: self.iface_of(web, "a") == "tachy-own", 5),
@@ -157,23 +164,35 @@ class BgpTest(LabTestCase):
                       default=0)
         figure("failback.switch_gap", switch)
         figure("failback.longest_gap", longest)
-        self.assertLess(switch, SWITCH_GAP_MS,
-                        f"the failback left the client {switch:.0f} ms without a page between "
-                        "b's last and a's first")
-        with open(web.nodes["b"].log_path) as f:
-            self.assertIn("make-before-break", f.read(), "b's log says why it let go")
+        # Make-before-break: the router routes to a before b lets go (a
+        # release-then-take can only reach the router after it).
+        a_routed = web.route_installed(web.nodes["a"].ip, t)
+        self.assertIsNotNone(a_routed, "the router never routed the address to a")
+        figure("failback.router_on_a_before_b_let_go", (b_gone - a_routed) / 1e6)
+        self.assertLess(a_routed, b_gone, "the router moved to a only after b had let go: "
+                        "release-then-take, not make-before-break")
+        self.assertFalse(web.route_deleted(t), "the router lost its route during the failback: "
+                         f"{[e for e in web.route_events if e[0] > t]}")
 
     def test_lost_tachyd_withdraws_before_the_peer_announces(self):
         web = self.start(auto_failback="off")
+        addresses = IpMonitor(self.lab, web.nodes["a"].ns, "address")
         probe = web.follow_probe(duration=30)
         time.sleep(0.3)
         t = web.nodes["a"].kill()
         self.assertTrue(wait_until(lambda: self.iface_of(web, "a") == "", 2),
                         "a kept the address after its tachyd died")
+        t_gone = addresses.first(t, "Deleted", f"inet {web.vip}/32")
+        self.assertIsNotNone(t_gone, f"no address event: {addresses.events[-5:]}")
+        gone = (t_gone - t) / 1e6
         ms = self.first_page_from(probe, "b", t)
         probe.stop()
         self.assertIsNotNone(ms, f"no page from b: router {web.router_paths()}")
+        figure("tachyd_killed.address_gone_from_a", gone)
         figure("tachyd_killed.first_page_from_b", ms)
+        # Withdrawn at half the deadtime (25 ms; the runner's log says so),
+        # before b could even take it at the deadtime.
+        self.assertLess(gone, ms, "a still had the address when b served")
         with open(web.nodes["a"].log_path) as f:
             log = f.read()
         self.assertIn("own tachyd", log, "a's runner says why it let go")
@@ -181,13 +200,25 @@ class BgpTest(LabTestCase):
     def test_check_says_a_heartbeat_node_cannot_hold_it(self):
         web = self.web(auto_failback="off")
         node = web.nodes["a"]
-        r = subprocess.run([ARGS.actions, "-c", node.dir, "--node", "a", "--check"],
-                           capture_output=True, text=True, timeout=30)
-        self.assertEqual(r.returncode, 0, r.stderr)
-        self.assertIn(f"{node.dir}/haresources:2: BGP::{web.vip} is tachy's own resource "
-                      "kind: a Heartbeat 3 node given this haresources would look for a "
-                      "script resource.d/BGP", r.stdout)
-        self.assertIn("haresources OK: 1 group(s)", r.stdout)
+
+        def check():
+            r = subprocess.run([ARGS.actions, "-c", node.dir, "--node", "a", "--check"],
+                               capture_output=True, text=True, timeout=30)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertIn("haresources OK: 1 group(s)", r.stdout)
+            return r.stdout
+        warning = (f"{node.dir}/haresources:2: BGP::{web.vip} is tachy's own resource kind: a "
+                   "Heartbeat 3 node given this haresources would look for a script "
+                   "resource.d/BGP")
+        # The lab's raw medium: no Heartbeat node can be there.
+        self.assertNotIn(warning, check())
+        # Over UDP a Heartbeat node could share the cluster (a rolling migration).
+        ha_cf = os.path.join(node.dir, "ha.cf")
+        with open(ha_cf) as f:
+            text = f.read()
+        with open(ha_cf, "w") as f:
+            f.write(text.replace("raw hb0", "bcast hb0"))
+        self.assertIn(warning, check())
 
     def test_split_brain_sends_each_flow_to_one_node(self):
         web = self.web(service="hot", auto_failback="off")

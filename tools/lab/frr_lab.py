@@ -166,6 +166,37 @@ class Frr:
         return text
 
 
+class IpMonitor:
+    """`ip -ts monitor WHAT` in a namespace: every kernel event (routes,
+    addresses) with the time ip read it (wall clock, turned into
+    CLOCK_MONOTONIC here), as (ns, line) in `events`."""
+
+    def __init__(self, lab, ns, what):
+        self.events = []
+        proc = lab.spawn(ns, ["ip", "-ts", "monitor", what], stdout=subprocess.PIPE, text=True)
+
+        def read():
+            for line in proc.stdout:
+                if not line.startswith("[") or "]" not in line:
+                    continue
+                stamp, rest = line[1:].split("]", 1)
+                try:
+                    wall = datetime.datetime.fromisoformat(stamp).timestamp()
+                except ValueError:
+                    continue
+                offset = time.time_ns() - mono_ns()
+                self.events.append((int(wall * 1e9) - offset, rest.strip()))
+        threading.Thread(target=read, daemon=True).start()
+
+    def first(self, since_ns, *words):
+        """The time of the first event after `since_ns` whose line has all
+        `words`, or None."""
+        for t, line in list(self.events):
+            if t > since_ns and all(w in line for w in words):
+                return t
+        return None
+
+
 class BgpWebLab(WebLab):
     """WebLab over BGP (see the module's docstring). `bfd`: (interval ms,
     multiplier) of the router's BFD sessions with the nodes, or None."""
@@ -227,30 +258,26 @@ class BgpWebLab(WebLab):
                            f"{self.router.established()}\n" + self.router.logs())
 
     def watch_routes(self):
-        """Starts `ip -ts monitor route` in the router's namespace: every
-        change of its kernel routes, with the time ip read it (wall clock,
-        turned into CLOCK_MONOTONIC here)."""
-        self.route_events = []  # (CLOCK_MONOTONIC ns, line)
-        proc = self.lab.spawn(self.router_ns, ["ip", "-ts", "monitor", "route"],
-                              stdout=subprocess.PIPE, text=True)
+        """Starts watching the router's kernel routes (IpMonitor)."""
+        self.routes = IpMonitor(self.lab, self.router_ns, "route")
 
-        def read():
-            for line in proc.stdout:
-                if not line.startswith("[") or "]" not in line:
-                    continue
-                stamp, rest = line[1:].split("]", 1)
-                try:
-                    wall = datetime.datetime.fromisoformat(stamp).timestamp()
-                except ValueError:
-                    continue
-                offset = time.time_ns() - mono_ns()
-                self.route_events.append((int(wall * 1e9) - offset, rest.strip()))
-        threading.Thread(target=read, daemon=True).start()
+    @property
+    def route_events(self):
+        return self.routes.events if hasattr(self, "routes") else []
+
+    def route_deleted(self, since_ns, until_ns=None):
+        """Whether the router's kernel lost its route to the service
+        address (a `Deleted` event) between the two times."""
+        for t, line in list(self.route_events):
+            if (t > since_ns and (until_ns is None or t < until_ns)
+                    and line.startswith(f"Deleted {self.vip} ")):
+                return True
+        return False
 
     def route_installed(self, next_hop, since_ns):
         """When the router's kernel first routed the service address via
         `next_hop` after `since_ns` (CLOCK_MONOTONIC ns), or None."""
-        for t, line in list(getattr(self, "route_events", [])):
+        for t, line in list(self.route_events):
             # zebra installs through nexthop groups: "VIP nhid N via HOP dev ..."
             if t > since_ns and line.split(" ", 1)[0] == self.vip and f" via {next_hop} " in line:
                 return t
