@@ -34,7 +34,7 @@ fuzz_status=0
 if [[ $tests_status -eq 0 ]]; then
   if bash scripts/sanitized-build.sh; then
     ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
-      meson test -C build-fuzz --suite unit --print-errorlogs --num-processes 2
+      meson test -C build-fuzz --suite unit --no-rebuild --print-errorlogs --num-processes 2
     san_status=$?
     san_summary=$(count build-fuzz/meson-logs/testlog.json)
     bash scripts/fuzz.sh 10

@@ -201,6 +201,8 @@ class BgpWebLab(WebLab):
     """WebLab over BGP (see the module's docstring). `bfd`: (interval ms,
     multiplier) of the router's BFD sessions with the nodes, or None."""
 
+    VIP_DEVICES = ("tachy-own", "tachy-take")
+
     def __init__(self, lab, bfd=None, **kw):
         if kw.get("impair_bridge"):
             raise ValueError("the l3 lab runs on the kernel's bridge (no --path impair)")
@@ -364,15 +366,6 @@ class BgpWebLab(WebLab):
         if node.proc:
             node.proc.wait(timeout=5)
         return t
-
-    def _drop_vip(self, node):
-        for iface in ("tachy-own", "tachy-take"):
-            sh("ip", "-n", node.ns, "addr", "flush", "dev", iface, "to", f"{self.vip}/32",
-               check=False)
-        try:
-            os.unlink(node.apache_pid)
-        except FileNotFoundError:
-            pass
 
     def revive(self, name):
         """A crashed node back: link up, no service address (a rebooted host

@@ -699,11 +699,15 @@ class WebLab:
         self._drop_vip(node)
         self.lab.link(node.ns, "hb0", up=True)
 
+    # Where a node may have the VIP (BgpWebLab: its two BGP links).
+    VIP_DEVICES = ("hb0",)
+
     def _drop_vip(self, node):
-        """What a node holding nothing has: no VIP on its hb0, no apache pid
-        file."""
-        sh("ip", "-n", node.ns, "addr", "flush", "dev", "hb0", "to", f"{self.vip}/32",
-           check=False)
+        """What a node holding nothing has: no VIP on its interfaces, no
+        apache pid file."""
+        for dev in self.VIP_DEVICES:
+            sh("ip", "-n", node.ns, "addr", "flush", "dev", dev, "to", f"{self.vip}/32",
+               check=False)
         try:
             os.unlink(node.apache_pid)
         except FileNotFoundError:
