@@ -24,6 +24,7 @@ dead node's route until BFD or the hold timer says otherwise.
 import datetime
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -53,15 +54,18 @@ def frr_missing():
     return None
 
 
-def node_bgpd_conf(name, router_id, bfd=None):
+def node_bgpd_conf(name, router_id, bfd=None, update_log=None):
     """A node's bgpd.conf: tachy-take's /32s as they are, tachy-own's
     prepended. The route-map comes before `router bgp`: bgpd evaluates
     redistribution as it reads the file, and a route-map not yet defined
-    denies everything for seconds."""
+    denies everything for seconds. `update_log`: a file where bgpd logs
+    every UPDATE it sends, with microseconds (BgpWebLab.update_sent)."""
     # The node's side of BFD needs the same intervals: the router's
     # detection time is its multiplier times the slower of the two.
     bfd_line = f" neighbor {ROUTER_LAN_IP} bfd profile tachylab\n" if bfd else ""
-    return (f"hostname {name}\n"
+    debug = (f"log file {update_log} debugging\nlog timestamp precision 6\n"
+             "debug bgp updates out\n") if update_log else ""
+    return (f"hostname {name}\n" + debug +
             "route-map TACHY permit 10\n match interface tachy-take\nexit\n"
             "route-map TACHY permit 20\n match interface tachy-own\n"
             f" set as-path prepend {NODE_AS} {NODE_AS}\nexit\n"
@@ -203,11 +207,12 @@ class BgpWebLab(WebLab):
 
     VIP_DEVICES = ("tachy-own", "tachy-take")
 
-    def __init__(self, lab, bfd=None, **kw):
+    def __init__(self, lab, bfd=None, log_updates=False, **kw):
         if kw.get("impair_bridge"):
             raise ValueError("the l3 lab runs on the kernel's bridge (no --path impair)")
         super().__init__(lab, **kw)
         self.bfd = bfd
+        self.log_updates = log_updates
         self.vip = f"{SERVICE_NET}.100"
         names = list(self.nodes)
         for node in self.nodes.values():
@@ -235,7 +240,32 @@ class BgpWebLab(WebLab):
                     for name, node in self.nodes.items()}
         self.router.start(router_bgpd_conf([n.ip for n in self.nodes.values()], bfd), bfd)
         for name, node in self.nodes.items():
-            self.frr[name].start(node_bgpd_conf(name, node.ip, bfd), bfd)
+            self.frr[name].start(self._node_conf(name), bfd)
+
+    def _node_conf(self, name):
+        log = os.path.join(self.frr[name].dir, "updates.log") if self.log_updates else None
+        return node_bgpd_conf(name, self.nodes[name].ip, self.bfd, log)
+
+    def update_sent(self, name, since_ns):
+        """When node `name`'s bgpd first sent an UPDATE for the service
+        address after `since_ns` (CLOCK_MONOTONIC ns; from its debug log,
+        wall clock to the microsecond), or None (log_updates off)."""
+        path = os.path.join(self.frr[name].dir, "updates.log")
+        try:
+            with open(path, errors="replace") as f:
+                lines = f.readlines()
+        except OSError:
+            return None
+        offset = time.time_ns() - mono_ns()
+        for line in lines:
+            m = re.match(r"(\d{4}/\d\d/\d\d \d\d:\d\d:\d\d\.\d+) .* send UPDATE (\S+)", line)
+            if not m or m.group(2) != f"{self.vip}/32":
+                continue
+            wall = datetime.datetime.strptime(m.group(1), "%Y/%m/%d %H:%M:%S.%f").timestamp()
+            t = int(wall * 1e9) - offset
+            if t > since_ns:
+                return t
+        return None
 
     def _route_to_client(self, node):
         # Replies go back through the router (the kernel drops this route
@@ -384,14 +414,14 @@ class BgpWebLab(WebLab):
         self._drop_vip(node)
         self.lab.link(node.ns, "hb0", up=True)
         self._route_to_client(node)
-        self.frr[name].start(node_bgpd_conf(name, node.ip, self.bfd), self.bfd)
+        self.frr[name].start(self._node_conf(name), self.bfd)
         self.wait_routing([name])
         self.wait_bfd([name])
 
     def clean(self, name):
         super().clean(name)
         self._route_to_client(self.nodes[name])
-        self.frr[name].start(node_bgpd_conf(name, self.nodes[name].ip, self.bfd), self.bfd)
+        self.frr[name].start(self._node_conf(name), self.bfd)
 
     def logs(self):
         return self.router.logs() + "".join(f.logs() for f in self.frr.values())
