@@ -50,8 +50,8 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..",
                                 "tools", "lab"))
-from netns_lab import LabTestCase, mono_ns, run_tests, sh, wait_until  # noqa: E402
-from frr_lab import BgpWebLab, IpMonitor, frr_missing  # noqa: E402
+from netns_lab import IpMonitor, LabTestCase, mono_ns, run_tests, sh, wait_until  # noqa: E402
+from frr_lab import BgpWebLab, frr_missing  # noqa: E402
 
 ARGS = None
 

@@ -28,10 +28,9 @@ import re
 import shutil
 import signal
 import subprocess
-import threading
 import time
 
-from netns_lab import WebLab, kill_all, mono_ns, netns_pids, sh
+from netns_lab import IpMonitor, WebLab, kill_all, mono_ns, netns_pids, sh
 
 FRR_DIR = "/usr/lib/frr"
 ROUTER_AS, NODE_AS = 65000, 65100
@@ -168,37 +167,6 @@ class Frr:
             except OSError:
                 pass
         return text
-
-
-class IpMonitor:
-    """`ip -ts monitor WHAT` in a namespace: every kernel event (routes,
-    addresses) with the time ip read it (wall clock, turned into
-    CLOCK_MONOTONIC here), as (ns, line) in `events`."""
-
-    def __init__(self, lab, ns, what):
-        self.events = []
-        proc = lab.spawn(ns, ["ip", "-ts", "monitor", what], stdout=subprocess.PIPE, text=True)
-
-        def read():
-            for line in proc.stdout:
-                if not line.startswith("[") or "]" not in line:
-                    continue
-                stamp, rest = line[1:].split("]", 1)
-                try:
-                    wall = datetime.datetime.fromisoformat(stamp).timestamp()
-                except ValueError:
-                    continue
-                offset = time.time_ns() - mono_ns()
-                self.events.append((int(wall * 1e9) - offset, rest.strip()))
-        threading.Thread(target=read, daemon=True).start()
-
-    def first(self, since_ns, *words):
-        """The time of the first event after `since_ns` whose line has all
-        `words`, or None."""
-        for t, line in list(self.events):
-            if t > since_ns and all(w in line for w in words):
-                return t
-        return None
 
 
 class BgpWebLab(WebLab):

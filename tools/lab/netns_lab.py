@@ -11,6 +11,7 @@ time taken here compares directly with tachyd's event times.
 """
 
 import atexit
+import datetime
 import json
 import os
 import queue
@@ -730,6 +731,37 @@ class WebLab:
             self.start_hot_httpd(name)
         node.start()
         node.wait_ready()
+
+
+class IpMonitor:
+    """`ip -ts monitor WHAT` in a namespace: every kernel event (routes,
+    addresses) with the time ip read it (wall clock, turned into
+    CLOCK_MONOTONIC here), as (ns, line) in `events`."""
+
+    def __init__(self, lab, ns, what):
+        self.events = []
+        proc = lab.spawn(ns, ["ip", "-ts", "monitor", what], stdout=subprocess.PIPE, text=True)
+
+        def read():
+            for line in proc.stdout:
+                if not line.startswith("[") or "]" not in line:
+                    continue
+                stamp, rest = line[1:].split("]", 1)
+                try:
+                    wall = datetime.datetime.fromisoformat(stamp).timestamp()
+                except ValueError:
+                    continue
+                offset = time.time_ns() - mono_ns()
+                self.events.append((int(wall * 1e9) - offset, rest.strip()))
+        threading.Thread(target=read, daemon=True).start()
+
+    def first(self, since_ns, *words):
+        """The time of the first event after `since_ns` whose line has all
+        `words`, or None."""
+        for t, line in list(self.events):
+            if t > since_ns and all(w in line for w in words):
+                return t
+        return None
 
 
 class ProbeRun:
