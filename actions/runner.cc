@@ -315,12 +315,7 @@ absl::Status Runner::Prepare() {
   ko.watch_arp = !options_.check;
   ko.require_interfaces = options_.check;
   ko.check_only = options_.check;
-  // Only UDP media reach a Heartbeat node (it has no raw medium).
-  ko.heartbeat_peers_possible = false;
-  for (const MediumConfig& m : config_.ha.media) {
-    ko.heartbeat_peers_possible =
-        ko.heartbeat_peers_possible || m.kind != MediumConfig::Kind::kRaw;
-  }
+  ko.heartbeat_peers_possible = HasUdpMedia(config_.ha);
   auto kit = TakeoverKit::Prepare(specs, ko);
   if (!kit.ok()) return kit.status();
   kit_ = std::move(*kit);

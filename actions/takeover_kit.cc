@@ -122,6 +122,23 @@ class SystemGroupOps : public GroupOps {
   const std::optional<AppCheck>& check_;
 };
 
+// tachy-own and tachy-take made and up (only those missing, if
+// `missing_only`); one note per link made or brought up. The first error,
+// after trying both.
+absl::Status EnsureBgpLinks(bool missing_only, std::vector<std::string>* notes) {
+  absl::Status first;
+  for (const char* link : {kOwnInterface, kTakeInterface}) {
+    if (missing_only && if_nametoindex(link) != 0) continue;
+    absl::StatusOr<std::string> done = EnsureLocalInterface(link);
+    if (done.ok()) {
+      notes->push_back(absl::StrFormat("interface %s: %s", link, *done));
+    } else if (first.ok()) {
+      first = done.status();
+    }
+  }
+  return first;
+}
+
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<TakeoverKit>> TakeoverKit::Prepare(
@@ -132,7 +149,6 @@ absl::StatusOr<std::unique_ptr<TakeoverKit>> TakeoverKit::Prepare(
   if (!netlink.ok()) return netlink.status();
   kit->netlink_ = std::move(*netlink);
   const std::string& file = options.haresources_path;
-  bool links_ready = false;
   for (const ResourceGroup& spec : groups) {
     std::vector<PreparedResource>& out = kit->groups_.emplace_back();
     for (const Resource& r : spec.resources) {
@@ -143,13 +159,11 @@ absl::StatusOr<std::unique_ptr<TakeoverKit>> TakeoverKit::Prepare(
             absl::StrFormat("%s:%d: %s: %s", file, spec.line, r.token, why));
       };
       if (r.kind == Resource::Kind::kBgpAddress) {
-        if (!links_ready && !options.check_only) {
-          for (const char* link : {kOwnInterface, kTakeInterface}) {
-            absl::StatusOr<std::string> done = EnsureLocalInterface(link);
-            if (!done.ok()) return fail(done.status().message());
-            kit->notes_.push_back(absl::StrFormat("interface %s: %s", link, *done));
+        if (!kit->bgp_links_ && !options.check_only) {
+          if (absl::Status s = EnsureBgpLinks(/*missing_only=*/false, &kit->notes_); !s.ok()) {
+            return fail(s.message());
           }
-          links_ready = true;
+          kit->bgp_links_ = true;
         }
         if (options.check_only && options.heartbeat_peers_possible) {
           kit->warnings_.push_back(absl::StrFormat(
@@ -240,22 +254,16 @@ absl::StatusOr<std::unique_ptr<TakeoverKit>> TakeoverKit::Prepare(
 std::vector<size_t> TakeoverKit::Refresh(std::vector<std::string>* notes) {
   std::vector<size_t> reopened_watchers;
   const std::vector<std::string> reopened = garp_.Refresh();
-  bool links_checked = false;
+  if (bgp_links_) {
+    // Someone deleted tachy-own or tachy-take: make it again here, off the
+    // path, rather than fail the next take.
+    std::vector<std::string> done;
+    const absl::Status s = EnsureBgpLinks(/*missing_only=*/true, &done);
+    if (!s.ok()) done.emplace_back(s.message());
+    if (notes != nullptr) notes->insert(notes->end(), done.begin(), done.end());
+  }
   for (auto& group : groups_) {
     for (PreparedResource& r : group) {
-      if (r.take_address && !links_checked) {
-        // Someone deleted tachy-own or tachy-take: make it again here, off
-        // the path, rather than fail the next take.
-        links_checked = true;
-        for (const char* link : {kOwnInterface, kTakeInterface}) {
-          if (if_nametoindex(link) != 0) continue;
-          absl::StatusOr<std::string> done = EnsureLocalInterface(link);
-          if (notes != nullptr) {
-            notes->push_back(done.ok() ? absl::StrFormat("interface %s: %s", link, *done)
-                                       : std::string(done.status().message()));
-          }
-        }
-      }
       for (std::optional<AddressSpec>* spec : {&r.address, &r.take_address}) {
         if (!spec->has_value()) continue;
         AddressSpec& a = **spec;

@@ -117,6 +117,7 @@ class TakeoverKit {
   std::vector<std::pair<std::string, std::unique_ptr<ArpWatcher>>> watchers_;
   std::vector<std::string> warnings_;
   std::vector<std::string> notes_;
+  bool bgp_links_ = false;  // tachy-own/tachy-take made (a group has BGP:: addresses)
 };
 
 }  // namespace tachy

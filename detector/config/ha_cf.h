@@ -74,6 +74,17 @@ struct HaConfig {
   std::vector<std::string> warnings;
 };
 
+// HasUdpMedia()
+//
+// Whether any medium is UDP (bcast, mcast, ucast): the only ones a
+// Heartbeat 3 node can share (it has no raw medium).
+inline bool HasUdpMedia(const HaConfig& ha) {
+  for (const MediumConfig& m : ha.media) {
+    if (m.kind != MediumConfig::Kind::kRaw) return true;
+  }
+  return false;
+}
+
 // ParseHaCf()
 //
 // Parses ha.cf text; `filename` prefixes error messages. Checks every value

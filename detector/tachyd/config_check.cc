@@ -57,9 +57,7 @@ std::vector<std::string> MediaInterfaceProblems(const ClusterConfig& config) {
 
 std::vector<std::string> HeartbeatPeerWarnings(const ClusterConfig& c) {
   std::vector<std::string> out;
-  bool udp = false;
-  for (const MediumConfig& m : c.ha.media) udp = udp || m.kind != MediumConfig::Kind::kRaw;
-  if (!udp) return out;
+  if (!HasUdpMedia(c.ha)) return out;
   const AuthKey* key = c.auth.Find(c.auth.active_index);
   const std::string who = "if a Heartbeat 3 node shares the UDP media (a rolling migration), ";
   if (key != nullptr && key->method == AuthMethod::kSha256) {
